@@ -1,0 +1,61 @@
+# The course's commands. Every target creates .venv on first use (idempotent).
+#   make lab      open the course in JupyterLab (students)
+#   make test     lint + the whole test suite (what CI runs)
+#   make course   regenerate course/ from solutions/ (instructors)
+#   make help     everything else
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+# nbgrader runs `alembic` and `jupyter` from its environment: put it first.
+export PATH := $(BIN):$(PATH)
+# Notebook kernels and pytest see the same environment and no user site.
+export PYTHONNOUSERSITE := 1
+
+ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
+
+.PHONY: help setup lab test lint format course strip-outputs clean
+
+help:
+	@sed -n '2,5p' Makefile | sed 's/^# //'
+	@echo "  make setup          create .venv with the pinned dependencies"
+	@echo "  make lint / format  ruff check / ruff format"
+	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
+	@echo "  make clean          remove .venv and grading outputs"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
+		f"Python 3.11 is required, found {sys.version.split()[0]} at {sys.executable}"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)"
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Regenerate the student release from the instructors' source notebooks.
+course: $(STAMP)
+	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment "$$a" --force || exit 1; done
+
+# Policy: notebooks are stored without outputs (tests/test_notebook_policy.py).
+strip-outputs: $(STAMP)
+	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb
+
+clean:
+	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db

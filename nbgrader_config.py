@@ -1,0 +1,35 @@
+"""nbgrader configuration of the course, read by every `nbgrader ...` command
+run from the repository root and by JupyterLab's nbgrader extensions.
+
+Layout (see README.md):
+    solutions/<assignment>/       instructors' source notebooks (the truth)
+    course/<assignment>/          generated student release (never edit)
+    autograder/submitted/<student>/<assignment>/  collected submissions
+    autograder/autograded/, autograder/feedback/, autograder/gradebook.db
+"""
+
+from pathlib import Path
+
+c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
+
+ROOT = Path(__file__).resolve().parent
+
+c.CourseDirectory.root = str(ROOT)
+c.CourseDirectory.course_id = "rnn-from-scratch"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "course"
+c.CourseDirectory.submitted_directory = "autograder/submitted"
+c.CourseDirectory.autograded_directory = "autograder/autograded"
+c.CourseDirectory.feedback_directory = "autograder/feedback"
+(ROOT / "autograder").mkdir(exist_ok=True)  # sqlite does not create folders
+c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / 'gradebook.db'}"
+
+# Released stubs: keep the `def` line and the docstring, then fail loudly.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# Cell timeout while grading (seconds). nbgrader's default is 30 s. Our
+# slowest reference test cell runs in a few seconds (see README, "Budgets"),
+# so 60 s leaves a wide margin for a slow student solution on a busy grading
+# machine, while a cell that never returns still costs at most one minute.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True

@@ -1,0 +1,130 @@
+"""Run nbgrader on a throw-away copy of the course, as an instructor would."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[2]
+COURSE_ID = "rnn-from-scratch"
+BIN = Path(sys.executable).parent
+MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
+
+
+def env() -> dict[str, str]:
+    """The environment of nbgrader commands: this venv's bin/ first (alembic)."""
+    result = dict(os.environ)
+    result["PATH"] = f"{BIN}{os.pathsep}{result.get('PATH', '')}"
+    result.pop("MPLBACKEND", None)
+    return result
+
+
+def nbgrader(*args: str, cwd: Path) -> str:
+    """Run one nbgrader command; fail with its whole output if it fails."""
+    proc = subprocess.run([str(BIN / "nbgrader"), *args], cwd=cwd, env=env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout + proc.stderr
+
+
+_selected: list[str] = []
+
+
+def select(names: list[str]) -> None:
+    """Restrict assignments() to `names` (pytest --assignments)."""
+    unknown = set(names) - set(all_assignments())
+    if unknown:
+        raise ValueError(f"unknown assignments {sorted(unknown)}; there are {all_assignments()}")
+    _selected[:] = names
+
+
+def all_assignments() -> list[str]:
+    return sorted(p.name for p in (ROOT / "solutions").iterdir() if re.match(r"\d\d_", p.name))
+
+
+def assignments() -> list[str]:
+    """The assignments under test: all of solutions/, or those of --assignments."""
+    return sorted(_selected) or all_assignments()
+
+
+def copy_course(dest: Path) -> Path:
+    """Copy what nbgrader needs (config, helpers, data, solutions) into dest;
+    the relative symlinks of solutions/ keep pointing inside the copy."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("nbgrader_config.py", "helpers.py"):
+        shutil.copy2(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "data", dest / "data", symlinks=True)
+    shutil.copytree(
+        ROOT / "solutions",
+        dest / "solutions",
+        symlinks=True,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+    )
+    return dest
+
+
+def generate_release(course: Path, names: list[str]) -> None:
+    for name in names:
+        nbgrader("generate_assignment", name, "--force", cwd=course)
+
+
+def notebook_path(folder: Path, assignment: str) -> Path:
+    return folder / assignment / f"{assignment}.ipynb"
+
+
+def answer_cells(nb) -> dict[str, nbformat.NotebookNode]:
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: cell
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+
+
+def test_cells(nb) -> dict[str, float]:
+    """grade_id -> points of every autograded test cell."""
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
+    }
+
+
+def reference_answers(course: Path, assignment: str) -> dict[str, str]:
+    """The solution's answer cells with the BEGIN/END SOLUTION lines removed."""
+    nb = nbformat.read(notebook_path(course / "solutions", assignment), as_version=4)
+    return {
+        grade_id: "\n".join(line for line in cell.source.splitlines() if not MARKER.match(line)) + "\n"
+        for grade_id, cell in answer_cells(nb).items()
+    }
+
+
+def submit(course: Path, student_id: str, assignment: str, answers: dict[str, str] | None) -> Path:
+    """Put a submission into autograder/submitted/: the released folder with
+    the given answer cells filled in (None: the untouched release)."""
+    release = course / "course" / assignment
+    dest = course / "autograder" / "submitted" / student_id / assignment
+    shutil.copytree(release, dest)
+    nb = nbformat.read(notebook_path(course / "course", assignment), as_version=4)
+    cells = answer_cells(nb)
+    for grade_id, source in (answers or {}).items():
+        if grade_id not in cells:
+            raise KeyError(f"{assignment} has no answer cell {grade_id!r}")
+        cells[grade_id].source = source
+    nbformat.write(nb, dest / f"{assignment}.ipynb")
+    return dest
+
+
+def cell_scores(course: Path, assignment: str, student_id: str) -> dict[str, tuple[float, float]]:
+    """grade_id -> (score, max_score) of every autograded cell, from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    db_url = f"sqlite:///{course / 'autograder' / 'gradebook.db'}"
+    with Gradebook(db_url, COURSE_ID) as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student_id)
+        return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}

@@ -1,0 +1,123 @@
+"""End-to-end grading: synthetic students go through nbgrader's autograde,
+generate_feedback and export on a throw-away copy of the course.
+
+Students (tests/grading/students_<assignment>.py): the reference solution, the
+untouched release (no free points: every test cell must score zero), correct
+alternative implementations (full marks) and classic mistakes (zero on exactly
+the cells they should lose). One autograde run per assignment grades them all.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import nbformat
+import pytest
+
+from tests.grading import cases, nbgrader_run
+from tests.grading.nbgrader_run import notebook_path
+
+pytestmark = pytest.mark.grading
+
+GRADED = cases.assignments_with_students()
+SOLUTION, BLANK = "reference_solution", "untouched_release"
+
+
+@pytest.fixture(scope="module")
+def graded(generated_course):
+    """Submit every synthetic student, autograde, generate feedback, export."""
+    course = generated_course
+    timings = {}
+    for assignment in GRADED:
+        reference = nbgrader_run.reference_answers(course, assignment)
+        nbgrader_run.submit(course, SOLUTION, assignment, reference)
+        nbgrader_run.submit(course, BLANK, assignment, None)
+        for student in cases.students(assignment):
+            answers = reference | {cell: impl.source for cell, impl in student.answers.items()}
+            nbgrader_run.submit(course, student.student_id, assignment, answers)
+        start = time.perf_counter()
+        nbgrader_run.nbgrader("autograde", assignment, "--create", cwd=course)
+        timings[assignment] = time.perf_counter() - start
+        nbgrader_run.nbgrader("generate_feedback", assignment, cwd=course)
+    nbgrader_run.nbgrader("export", "--to", str(course / "grades.csv"), cwd=course)
+    for assignment, seconds in timings.items():
+        print(f"autograde {assignment}: {seconds:.1f} s for {2 + len(cases.students(assignment))} submissions")
+    return course
+
+
+def expected_scores(course, assignment, lost):
+    nb = nbformat.read(notebook_path(course / "solutions", assignment), as_version=4)
+    points = nbgrader_run.test_cells(nb)
+    unknown = set(lost) - set(points)
+    assert not unknown, f"expected verdicts name cells that {assignment} does not have: {unknown}"
+    return {cell: (0.0 if cell in lost else pts, pts) for cell, pts in points.items()}
+
+
+def all_students(assignment):
+    return [SOLUTION, BLANK] + [s.student_id for s in cases.students(assignment)]
+
+
+def expected_lost(course, assignment, student_id):
+    if student_id == SOLUTION:
+        return frozenset()
+    nb = nbformat.read(notebook_path(course / "solutions", assignment), as_version=4)
+    if student_id == BLANK:
+        return frozenset(nbgrader_run.test_cells(nb))
+    return next(s for s in cases.students(assignment) if s.student_id == student_id).expected_lost
+
+
+@pytest.mark.parametrize("assignment,student_id", [(a, s) for a in GRADED for s in all_students(a)])
+def test_autograde_scores_every_cell_as_expected(graded, assignment, student_id):
+    expected = expected_scores(graded, assignment, expected_lost(graded, assignment, student_id))
+    actual = nbgrader_run.cell_scores(graded, assignment, student_id)
+    wrong = {
+        cell: f"expected {expected[cell][0]}, got {actual.get(cell, (None,))[0]}"
+        for cell in expected
+        if actual.get(cell) != expected[cell]
+    }
+    assert not wrong, f"{student_id} on {assignment}: {wrong}"
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_feedback_exists_for_every_student(graded, assignment):
+    for student_id in all_students(assignment):
+        html = graded / "autograder" / "feedback" / student_id / assignment / f"{assignment}.html"
+        assert html.is_file(), f"no feedback for {student_id}"
+        assert assignment in html.read_text()
+
+
+def test_export_lists_every_student_with_total_score(graded):
+    with open(graded / "grades.csv", newline="") as f:
+        rows = {(row["assignment"], row["student_id"]): row for row in csv.DictReader(f)}
+    for assignment in GRADED:
+        for student_id in all_students(assignment):
+            expected = expected_scores(graded, assignment, expected_lost(graded, assignment, student_id))
+            row = rows[(assignment, student_id)]
+            assert float(row["max_score"]) == sum(pts for _, pts in expected.values())
+            assert float(row["score"]) == pytest.approx(sum(score for score, _ in expected.values()))
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_cases_cover_every_function_with_alternatives_and_mistakes(assignment):
+    """Every answer cell has >= 2 correct alternatives and >= 1 mistake, every
+    implementation is worn by some student, every mistake names cells it loses."""
+    module = cases.load_cases(assignment)
+    nb = nbformat.read(notebook_path(nbgrader_run.ROOT / "solutions", assignment), as_version=4)
+    answer_ids = set(nbgrader_run.answer_cells(nb))
+    assert set(module.IMPLEMENTATIONS) == answer_ids
+    worn = {(cell, name) for choices in module.STUDENTS.values() for cell, name in choices.items()}
+    for cell, impls in module.IMPLEMENTATIONS.items():
+        assert sum(i.correct for i in impls.values()) >= 2, f"{cell}: fewer than two correct alternatives"
+        assert any(not i.correct for i in impls.values()), f"{cell}: no classic mistake"
+        unworn = [name for name in impls if (cell, name) not in worn]
+        assert not unworn, f"{cell}: implementations no student carries: {unworn}"
+        for name, impl in impls.items():
+            owners = {owner(c, answer_ids) for c in impl.loses}
+            assert owners <= {cell}, f"{cell}/{name} is expected to lose cells of {owners - {cell}}"
+
+
+def owner(test_cell, answer_ids):
+    """The graded function a test cell belongs to: test_<function>_<aspect>."""
+    matches = [a for a in answer_ids if test_cell == f"test_{a}" or test_cell.startswith(f"test_{a}_")]
+    return max(matches, key=len) if matches else None
