@@ -48,7 +48,7 @@ def graded(generated_course):
 
 def expected_scores(course, assignment, lost):
     nb = nbformat.read(notebook_path(course / "solutions", assignment), as_version=4)
-    points = nbgrader_run.test_cells(nb)
+    points = nbgrader_run.autograded_cells(nb)
     unknown = set(lost) - set(points)
     assert not unknown, f"expected verdicts name cells that {assignment} does not have: {unknown}"
     return {cell: (0.0 if cell in lost else pts, pts) for cell, pts in points.items()}
@@ -63,7 +63,7 @@ def expected_lost(course, assignment, student_id):
         return frozenset()
     nb = nbformat.read(notebook_path(course / "solutions", assignment), as_version=4)
     if student_id == BLANK:
-        return frozenset(nbgrader_run.test_cells(nb))
+        return frozenset(nbgrader_run.autograded_cells(nb))
     return next(s for s in cases.students(assignment) if s.student_id == student_id).expected_lost
 
 

@@ -86,7 +86,7 @@ def answer_cells(nb) -> dict[str, nbformat.NotebookNode]:
     }
 
 
-def test_cells(nb) -> dict[str, float]:
+def autograded_cells(nb) -> dict[str, float]:
     """grade_id -> points of every autograded test cell."""
     return {
         cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])

@@ -1,0 +1,73 @@
+"""The project's own set-up: pins in step, the README's commands are real."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from tests.grading.nbgrader_run import ROOT
+
+PIN = re.compile(r"^([A-Za-z0-9_.\-\[\]]+)==([^\s;#]+)$")
+
+
+def requirements() -> dict[str, str]:
+    pins = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            match = PIN.match(line)
+            assert match, f"requirements.txt: {line!r} is not pinned with =="
+            pins[match[1].lower()] = match[2]
+    return pins
+
+
+def environment_pins() -> dict[str, str]:
+    """The pip section of environment.yml (a list of `- name==version`)."""
+    text = (ROOT / "environment.yml").read_text()
+    pins, in_pip = {}, False
+    for raw in text.splitlines():
+        line = raw.split("#")[0].rstrip()
+        if re.match(r"^\s+- pip:\s*$", line):
+            in_pip = True
+            continue
+        if in_pip and re.match(r"^\s{6,}- ", line):
+            match = PIN.match(line.strip()[2:].strip())
+            assert match, f"environment.yml: {line.strip()!r} is not pinned with =="
+            pins[match[1].lower()] = match[2]
+        elif in_pip and line.strip():
+            in_pip = False
+    return pins
+
+
+def test_requirements_and_environment_yml_agree():
+    assert requirements() == environment_pins()
+
+
+def test_core_stack_is_pinned_as_the_course_requires():
+    pins = requirements()
+    assert pins["torch"] == "2.13.0"
+    assert pins["jupyterlab"].startswith("4.")
+    assert pins["nbgrader"].startswith("0.9.")
+    for name in ("nbval", "matplotlib", "pytest", "ruff"):
+        assert name in pins
+
+
+def test_environment_yml_python_matches_the_venv():
+    assert "- python=3.11" in (ROOT / "environment.yml").read_text()
+    assert sys.version_info[:2] == (3, 11)
+
+
+def test_installed_versions_are_the_pinned_ones():
+    from importlib.metadata import version
+
+    for name, pinned in requirements().items():
+        installed = version(name)
+        assert installed.split("+")[0] == pinned, f"{name}: installed {installed}, pinned {pinned}; run `make setup`"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"```(?:sh|bash)?\n(make test)\n```", readme)
+    assert command, "README.md must show the test command in its own code block"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))] == [command[1]]

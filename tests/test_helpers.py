@@ -1,0 +1,261 @@
+"""Unit tests of helpers.py (everything but the training section)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+import helpers
+
+
+# --- data ------------------------------------------------------------------------
+def test_shipped_corpus_matches_checksum():
+    data = helpers.TIME_MACHINE.read_bytes()
+    assert hashlib.sha1(data).hexdigest() == helpers.TIME_MACHINE_SHA1
+    assert helpers.read_text().startswith("The Time Machine, by H. G. Wells")
+
+
+def test_missing_corpus_gives_a_clear_error(tmp_path):
+    with pytest.raises(helpers.CorpusError, match="not found.*data/timemachine.txt"):
+        helpers.read_text(tmp_path / "nope.txt")
+
+
+def test_corrupt_corpus_is_refused(tmp_path, monkeypatch):
+    edited = tmp_path / "timemachine.txt"
+    edited.write_bytes(helpers.TIME_MACHINE.read_bytes().replace(b"Time Traveller", b"Time Travelers", 1))
+    monkeypatch.setattr(helpers, "TIME_MACHINE", edited)
+    with pytest.raises(helpers.CorpusError, match="corrupt or was edited"):
+        helpers.read_text()
+
+
+def test_non_utf8_file_is_refused(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("café".encode("latin-1"))
+    with pytest.raises(helpers.CorpusError, match="not UTF-8"):
+        helpers.read_text(path)
+
+
+def test_any_utf8_file_with_optional_checksum(tmp_path):
+    path = tmp_path / "mine.txt"
+    path.write_text("Hello, world", encoding="utf-8")
+    assert helpers.read_text(path) == "Hello, world"
+    assert helpers.read_text(path, sha1=hashlib.sha1(b"Hello, world").hexdigest()) == "Hello, world"
+    with pytest.raises(helpers.CorpusError):
+        helpers.read_text(path, sha1="0" * 40)
+
+
+def test_letters_tokenizer_follows_d2l():
+    assert helpers.tokenize("The  Time-Machine, 1898!\nII") == list("the time machine ii")
+    assert helpers.tokenize("...") == []
+
+
+def test_chars_tokenizer_keeps_every_character():
+    assert helpers.tokenize("时间 机器\n\t!", mode="chars") == list("时间 机器 !")
+    with pytest.raises(ValueError, match="mode"):
+        helpers.tokenize("x", mode="words")
+
+
+def test_time_machine_has_28_tokens_and_d2l_length():
+    corpus, vocab = helpers.load_corpus()
+    assert len(vocab) == 28
+    assert vocab.idx_to_token[0] == "<unk>" and vocab.idx_to_token[1] == " "
+    assert set(vocab.idx_to_token[1:]) == set(" abcdefghijklmnopqrstuvwxyz")
+    assert len(corpus) == 173_427
+    assert vocab.to_tokens(corpus[:8]) == list("the time")
+
+
+def test_load_corpus_max_tokens_and_shared_vocab():
+    corpus, vocab = helpers.load_corpus(max_tokens=10_000)
+    assert len(corpus) == 10_000 and len(vocab) == 28
+    again, same = helpers.load_corpus(max_tokens=5, vocab=vocab)
+    assert same is vocab and again == corpus[:5]
+
+
+def test_load_corpus_of_another_language(tmp_path):
+    path = tmp_path / "novel.txt"
+    path.write_text("时间机器。时间旅行者\n", encoding="utf-8")
+    corpus, vocab = helpers.load_corpus(path)
+    assert len(corpus) == 10 and len(vocab) == 1 + 8  # <unk> + 8 distinct characters
+    assert "".join(vocab.to_tokens(corpus)) == "时间机器。时间旅行者"
+
+
+def test_train_test_split_holds_out_the_tail():
+    train, test = helpers.train_test_split(list(range(100)))
+    assert train == list(range(90)) and test == list(range(90, 100))
+    train, test = helpers.train_test_split(list(range(7)), 0.5)
+    assert len(train) + len(test) == 7 and test == [3, 4, 5, 6]
+    with pytest.raises(ValueError):
+        helpers.train_test_split([1, 2], 1.0)
+
+
+# --- Vocab ----------------------------------------------------------------------
+def test_vocab_interface_matches_d2l():
+    vocab = helpers.Vocab(list("abracadabra"), reserved_tokens=["<pad>"])
+    assert vocab.idx_to_token == ["<unk>", "<pad>", "a", "b", "r", "c", "d"]
+    assert len(vocab) == 7 and vocab["a"] == 2 and vocab["zzz"] == vocab.unk == 0
+    assert vocab[["r", "?"]] == [4, 0]
+    assert vocab.token_to_idx["c"] == 5
+    assert vocab.to_tokens(3) == "b" and vocab.to_tokens([2, 6]) == ["a", "d"]
+    assert vocab.to_tokens(torch.tensor([[2, 3]])) == [["a", "b"]]
+    assert vocab.token_freqs[0] == ("a", 5)
+    assert "Vocab(size=7" in repr(vocab)
+
+
+def test_vocab_min_freq_and_lines():
+    vocab = helpers.Vocab([list("aab"), list("ac")], min_freq=2)
+    assert vocab.idx_to_token == ["<unk>", "a"]
+    assert vocab["b"] == vocab.unk
+
+
+def test_vocab_order_is_deterministic_on_ties():
+    assert helpers.Vocab(list("cba")).idx_to_token == helpers.Vocab(list("abc")).idx_to_token
+
+
+# --- seeding, device, timer, progress, grading flag ------------------------------
+def test_set_seed_makes_python_and_torch_repeatable():
+    helpers.set_seed(3)
+    first = random.random(), torch.rand(3)
+    helpers.set_seed(3)
+    second = random.random(), torch.rand(3)
+    assert first[0] == second[0] and torch.equal(first[1], second[1])
+
+
+def test_choose_device_is_cpu_without_gpu():
+    assert helpers.choose_device(prefer_gpu=False) == torch.device("cpu")
+    if not torch.cuda.is_available():
+        assert helpers.choose_device() == torch.device("cpu")
+
+
+def test_timer_records_durations():
+    timer = helpers.Timer()
+    with timer:
+        sum(range(10_000))
+    timer.start()
+    assert timer.stop() >= 0
+    assert len(timer.times) == 2 and timer.sum() >= timer.avg() >= 0
+    with pytest.raises(RuntimeError):
+        timer.stop()
+
+
+def test_progress_wraps_an_iterable():
+    assert list(helpers.progress(range(3), desc="x", disable=True)) == [0, 1, 2]
+
+
+def test_is_grading_follows_nbgrader_env(monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    assert not helpers.is_grading()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert helpers.is_grading()
+
+
+# --- LivePlot ---------------------------------------------------------------------
+def test_live_plot_records_and_saves(tmp_path):
+    plot = helpers.LivePlot(ylabel="perplexity", legend=["train", "held-out"], hlines={"uniform": 28})
+    plot.add(1, [10.0, 12.0])
+    plot.add(2, [8.0, None])
+    assert plot.data == {"train": [(1.0, 10.0), (2.0, 8.0)], "held-out": [(1.0, 12.0)]}
+    plot.show()
+    assert list(plot.lines["train"].get_ydata()) == [10.0, 8.0]
+    plot.savefig(tmp_path / "curve.png")
+    assert (tmp_path / "curve.png").stat().st_size > 1000
+    with pytest.raises(ValueError, match="expected 2 values"):
+        plot.add(3, [1.0])
+
+
+# --- friendly checks ----------------------------------------------------------------
+def test_check_shape_names_expected_and_actual():
+    helpers.check_shape(torch.zeros(5, 2, 28), (5, 2, 28))
+    with pytest.raises(AssertionError) as error:
+        helpers.check_shape(torch.zeros(2, 5, 28), (5, 2, 28), "one_hot_batch(X)", hint="is the time axis first?")
+    assert str(error.value) == (
+        "one_hot_batch(X): expected shape (5, 2, 28), got (2, 5, 28).\nHint: is the time axis first?"
+    )
+    with pytest.raises(AssertionError, match="expected a tensor of shape \\(3,\\), got list"):
+        helpers.check_shape([1, 2, 3], (3,))
+
+
+def test_check_dtype():
+    helpers.check_dtype(torch.zeros(2), torch.float32)
+    with pytest.raises(AssertionError, match="expected dtype torch.float32, got torch.int64"):
+        helpers.check_dtype(torch.zeros(2, dtype=torch.long), torch.float32)
+    with pytest.raises(AssertionError, match="got NoneType"):
+        helpers.check_dtype(None, torch.float32)
+
+
+def test_check_equal_points_at_first_difference():
+    helpers.check_equal(torch.tensor([1, 2]), torch.tensor([1.0, 2.0]))
+    helpers.check_equal("abc", "abc")
+    with pytest.raises(AssertionError, match=r"first difference at index \(1, 0\): expected 3.0, got 0.0"):
+        helpers.check_equal(torch.tensor([[1.0, 2.0], [0.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    with pytest.raises(AssertionError, match="expected 'abc', got str 'abd'"):
+        helpers.check_equal("abd", "abc")
+
+
+def test_check_close_tensors_and_numbers():
+    helpers.check_close(torch.tensor([1.0, 2.0]) + 1e-8, torch.tensor([1.0, 2.0]))
+    helpers.check_close(3.0000001, 3.0)
+    with pytest.raises(AssertionError, match=r"largest difference 0.5 at index \(1,\): expected 2, got 2.5"):
+        helpers.check_close(torch.tensor([1.0, 2.5]), torch.tensor([1.0, 2.0]))
+    with pytest.raises(AssertionError, match="at index"):
+        helpers.check_close(torch.tensor([float("nan")]), torch.tensor([1.0]))
+    with pytest.raises(AssertionError, match="expected 3, got 4"):
+        helpers.check_close(4.0, 3.0)
+    with pytest.raises(AssertionError, match="expected a number close to 3.0, got str"):
+        helpers.check_close("x", 3.0)
+
+
+def test_check_true_with_hint():
+    helpers.check_true(True, "never shown")
+    with pytest.raises(AssertionError, match="bad\nHint: fix it"):
+        helpers.check_true(False, "bad", hint="fix it")
+
+
+def test_describe():
+    assert helpers.describe(torch.zeros(2, 3)) == "tensor of shape (2, 3) and dtype torch.float32"
+    assert helpers.describe(list(range(10))) == "list of length 10"
+    assert helpers.describe(3) == "int 3"
+
+
+def _from_scratch(indices, num_classes):
+    return torch.eye(num_classes)[indices]
+
+
+def _calls_builtin(indices, num_classes):
+    return F.one_hot(indices, num_classes).float()
+
+
+_alias = F.one_hot
+
+
+def _calls_alias(indices, num_classes):
+    return _alias(indices, num_classes).float()
+
+
+def _raises(indices, num_classes):
+    raise NotImplementedError()
+
+
+@pytest.mark.parametrize(
+    "function,caught",
+    [(_from_scratch, None), (_calls_builtin, "calls it"), (_calls_alias, "alias of one_hot"), (_raises, None)],
+)
+def test_check_no_builtin(function, caught):
+    forbidden = [(F, "one_hot"), (torch._C._nn, "one_hot")]
+    original = F.one_hot
+
+    def check():
+        helpers.check_no_builtin(function, lambda: function(torch.tensor([1, 0]), 3), forbidden, hint="h")
+
+    if function is _raises:  # the function's own errors propagate: a stub never passes
+        with pytest.raises(NotImplementedError):
+            check()
+    elif caught:
+        with pytest.raises(AssertionError, match=caught):
+            check()
+    else:
+        check()
+    assert F.one_hot is original and torch._C._nn.one_hot is original, "tripwires must be removed"
