@@ -16,13 +16,16 @@ export PYTHONNOUSERSITE := 1
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help setup lab test lint format course strip-outputs clean
+.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
 	@echo "  make setup          create .venv with the pinned dependencies"
 	@echo "  make lint / format  ruff check / ruff format"
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
+	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
+	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel) + feedback + report"
+	@echo "  make autograde / feedback / report        one step of make grade"
 	@echo "  make clean          remove .venv and grading outputs"
 
 setup: $(STAMP)
@@ -59,3 +62,16 @@ strip-outputs: $(STAMP)
 
 clean:
 	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db
+
+# Grading a class (tools/grade.py; README, "For instructors").
+GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT))
+
+collect: $(STAMP)
+	@test -n "$(FROM)" -a -n "$(ASSIGNMENT)" || { echo "usage: make collect FROM=<folder or .zip> ASSIGNMENT=<assignment>"; exit 2; }
+	$(BIN)/python -m tools.grade collect "$(FROM)" -a $(ASSIGNMENT)
+
+grade: $(STAMP)
+	$(BIN)/python -m tools.grade all $(GRADE_ARGS)
+
+autograde feedback report: $(STAMP)
+	$(BIN)/python -m tools.grade $@ $(GRADE_ARGS)

@@ -8,11 +8,13 @@ Layout (see README.md):
     autograder/autograded/, autograder/feedback/, autograder/gradebook.db
 """
 
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # nbgrader imports tools.feedback from here
 
 c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = "rnn-from-scratch"
@@ -33,3 +35,15 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # machine, while a cell that never returns still costs at most one minute.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+# After a cell is interrupted, wait for its last outputs instead of failing the
+# whole notebook (nbgrader's default raises after 4 s on a loaded machine).
+c.Execute.iopub_timeout = 15
+c.Execute.raise_on_iopub_timeout = False
+
+# Feedback explains every lost point (the failing check's message) but never
+# shows hidden test code: see tools/feedback.py.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "tools.feedback.HideHiddenTests",
+]

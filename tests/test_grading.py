@@ -10,6 +10,7 @@ the cells they should lose). One autograde run per assignment grades them all.
 from __future__ import annotations
 
 import csv
+import re
 import time
 
 import nbformat
@@ -17,6 +18,7 @@ import pytest
 
 from tests.grading import cases, nbgrader_run
 from tests.grading.nbgrader_run import notebook_path
+from tools import grade
 
 pytestmark = pytest.mark.grading
 
@@ -26,9 +28,10 @@ SOLUTION, BLANK = "reference_solution", "untouched_release"
 
 @pytest.fixture(scope="module")
 def graded(generated_course):
-    """Submit every synthetic student, autograde, generate feedback, export."""
+    """Submit every synthetic student, then grade the class as an instructor
+    does: `tools.grade` (checks, then nbgrader autograde in parallel),
+    nbgrader generate_feedback and nbgrader export."""
     course = generated_course
-    timings = {}
     for assignment in GRADED:
         reference = nbgrader_run.reference_answers(course, assignment)
         nbgrader_run.submit(course, SOLUTION, assignment, reference)
@@ -36,13 +39,15 @@ def graded(generated_course):
         for student in cases.students(assignment):
             answers = reference | {cell: impl.source for cell, impl in student.answers.items()}
             nbgrader_run.submit(course, student.student_id, assignment, answers)
-        start = time.perf_counter()
-        nbgrader_run.nbgrader("autograde", assignment, "--create", cwd=course)
-        timings[assignment] = time.perf_counter() - start
+    start = time.perf_counter()
+    for assignment in GRADED:  # each assignment has its own synthetic students
+        grade.autograde(grade.Course(course), [assignment], all_students(assignment), workers=2, quiet=True)
+    seconds = time.perf_counter() - start
+    count = sum(len(all_students(a)) for a in GRADED)
+    print(f"\nautograded {count} submissions in {seconds:.1f} s ({seconds / count:.1f} s each, 2 workers)")
+    for assignment in GRADED:
         nbgrader_run.nbgrader("generate_feedback", assignment, cwd=course)
     nbgrader_run.nbgrader("export", "--to", str(course / "grades.csv"), cwd=course)
-    for assignment, seconds in timings.items():
-        print(f"autograde {assignment}: {seconds:.1f} s for {2 + len(cases.students(assignment))} submissions")
     return course
 
 
@@ -121,3 +126,32 @@ def owner(test_cell, answer_ids):
     """The graded function a test cell belongs to: test_<function>_<aspect>."""
     matches = [a for a in answer_ids if test_cell == f"test_{a}" or test_cell.startswith(f"test_{a}_")]
     return max(matches, key=len) if matches else None
+
+
+def test_no_anomaly_for_well_formed_submissions(graded):
+    assert grade.Anomalies.load(grade.Course(graded).anomalies_file) == []
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_feedback_shows_messages_but_not_hidden_tests(graded, assignment):
+    """Every lost point is explained by the check's message; hidden test code
+    (and tracebacks that could quote it) never reaches the student."""
+    solution = nbformat.read(notebook_path(graded / "solutions", assignment), as_version=4)
+    hidden_lines = [
+        line.strip()
+        for cell in solution.cells
+        if "### BEGIN HIDDEN TESTS" in cell.source
+        for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
+        if len(line.strip()) > 25
+    ]
+    assert hidden_lines
+    for student_id in all_students(assignment):
+        html = (graded / "autograder" / "feedback" / student_id / assignment / f"{assignment}.html").read_text()
+        assert "BEGIN HIDDEN TESTS" not in html and "hidden tests ran here" in html
+        import html as html_lib
+
+        text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
+        leaked = [line for line in hidden_lines if line in text]
+        assert not leaked, f"feedback of {student_id} shows hidden test code: {leaked[:2]}"
+        if student_id == BLANK:
+            assert "NotImplementedError" in text

@@ -54,12 +54,13 @@ def assignments() -> list[str]:
 
 
 def copy_course(dest: Path) -> Path:
-    """Copy what nbgrader needs (config, helpers, data, solutions) into dest;
+    """Copy what nbgrader needs (config, helpers, data, tools, solutions) into dest;
     the relative symlinks of solutions/ keep pointing inside the copy."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("nbgrader_config.py", "helpers.py"):
         shutil.copy2(ROOT / name, dest / name)
     shutil.copytree(ROOT / "data", dest / "data", symlinks=True)
+    shutil.copytree(ROOT / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(
         ROOT / "solutions",
         dest / "solutions",

@@ -1,0 +1,145 @@
+"""In-process checks of the grading tools (no nbgrader run): the checks made
+before grading, collection, feedback filtering. The end-to-end behaviour is
+proven in test_grading_faults.py."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+
+import nbformat
+import pytest
+
+from tests.grading import nbgrader_run
+from tools import feedback, grade
+
+A = "01_one_hot"
+
+
+@pytest.fixture
+def course(tmp_path):
+    root = nbgrader_run.copy_course(tmp_path / "course")
+    shutil.copytree(nbgrader_run.ROOT / "course", root / "course")
+    return grade.Course(root)
+
+
+def release(course):
+    return nbformat.read(course.release_notebook(A), as_version=4)
+
+
+def submit(course, student, nb=None, name=f"{A}.ipynb"):
+    folder = course.submitted / student / A
+    folder.mkdir(parents=True)
+    if nb is not None:
+        nbformat.write(nb, folder / name)
+    return folder
+
+
+def inspect(course, student):
+    anomalies = grade.Anomalies()
+    ok = grade.inspect_submission(course, student, A, anomalies)
+    return ok, [(a.kind, a.detail) for a in anomalies.items]
+
+
+def test_clean_submission_has_no_anomaly(course):
+    submit(course, "alice", release(course))
+    assert inspect(course, "alice") == (True, [])
+
+
+def test_renamed_notebook_is_graded_under_its_name(course):
+    folder = submit(course, "bob", release(course), name="Copy of 01_one_hot.ipynb")
+    ok, found = inspect(course, "bob")
+    assert ok and found[0][0] == "renamed-notebook" and (folder / f"{A}.ipynb").exists()
+
+
+def test_missing_invalid_and_foreign_notebooks_are_refused(course):
+    submit(course, "carol")
+    (submit(course, "dave") / f"{A}.ipynb").write_text('{"cells": [')
+    other = next(a for a in grade.Course(nbgrader_run.ROOT).assignments() if a != A)
+    submit(course, "erin", nbformat.read(course.release_notebook(other), as_version=4))
+    assert inspect(course, "carol") == (
+        False,
+        [("missing-notebook", f"{A}.ipynb not found (no notebook at all); scored 0")],
+    )
+    ok, found = inspect(course, "dave")
+    assert not ok and found[0][0] == "invalid-notebook"
+    ok, found = inspect(course, "erin")
+    assert not ok and found == [("wrong-assignment", f"{A}.ipynb is the notebook of {other}; scored 0")]
+
+
+def test_deleted_duplicated_and_moved_cells_are_repaired(course):
+    nb = release(course)
+    ids = grade.grade_ids(nb)
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+    nb.cells.remove(by_id["test_one_hot_values"])
+    nb.cells.append(nbformat.from_dict(dict(by_id["test_one_hot_shape"]) | {"id": "copy"}))
+    nb.cells.remove(by_id["intro"])
+    nb.cells.append(by_id["intro"])
+    folder = submit(course, "frank", nb)
+    ok, found = inspect(course, "frank")
+    assert ok and [kind for kind, _ in found] == ["duplicated-cells", "deleted-cells", "reordered-cells"]
+    assert "test_one_hot_values" in found[1][1]
+    repaired = nbformat.read(folder / f"{A}.ipynb", as_version=4)
+    assert grade.grade_ids(repaired) == ids
+
+
+def test_student_cells_stay_after_the_cell_they_followed(course):
+    nb = release(course)
+    mine = nbformat.v4.new_code_cell("print('my scratch work')")
+    position = next(i for i, c in enumerate(nb.cells) if c.id == "one_hot") + 1
+    nb.cells.insert(position, mine)
+    nb.cells.append(nb.cells.pop(0))  # the title cell moved to the end
+    folder = submit(course, "grace", nb)
+    ok, found = inspect(course, "grace")
+    assert ok and [kind for kind, _ in found] == ["reordered-cells"]
+    cells = nbformat.read(folder / f"{A}.ipynb", as_version=4).cells
+    index = next(
+        i for i, c in enumerate(cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "one_hot"
+    )
+    assert cells[index + 1].source == "print('my scratch work')"
+
+
+def test_edited_course_files_are_reported(course):
+    folder = submit(course, "heidi", release(course))
+    shutil.copy(course.root / "helpers.py", folder / "helpers.py")
+    assert inspect(course, "heidi") == (True, [])
+    (folder / "helpers.py").write_text("# mine\n")
+    assert inspect(course, "heidi")[1][0][0] == "edited-files"
+
+
+def test_collect_from_lms_zip_and_from_folders(course, tmp_path):
+    archive = tmp_path / "download.zip"
+    text = nbformat.writes(release(course))
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("ivan_01_one_hot.ipynb", text)
+        z.writestr("judy_assignment1.ipynb", text)
+        z.writestr("__MACOSX/._judy_assignment1.ipynb", "junk")
+        z.writestr("readme.txt", "not a notebook")
+    assert grade.collect(course, archive, A) == ["ivan", "judy"]
+    assert (course.submitted / "judy" / A / f"{A}.ipynb").exists()
+    layout = tmp_path / "exchange" / "mallory" / A
+    layout.mkdir(parents=True)
+    (layout / f"{A}.ipynb").write_text(text)
+    assert grade.collect(course, tmp_path / "exchange", A) == ["mallory"]
+
+
+def test_memory_sizes():
+    assert grade._bytes("6G") == 6 * 2**30 and grade._bytes("512M") == 512 * 2**20 and grade._bytes("100") == 100
+    with pytest.raises(ValueError):
+        grade._bytes("lots")
+
+
+def test_feedback_hides_hidden_tests_and_tracebacks():
+    source = "check(f(1))\n### BEGIN HIDDEN TESTS\nsecret = f(42)\n### END HIDDEN TESTS\nprint('ok')"
+    assert feedback.hide_hidden_tests(source) == f"check(f(1))\n{feedback.HIDDEN_NOTE}\nprint('ok')"
+    cell = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": True, "solution": False}})
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "error", ename="AssertionError", evalue="\x1b[31mexpected 3\x1b[0m", traceback=["line secret = f(42)"]
+        )
+    ]
+    answer = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": False, "solution": True}})
+    filtered, _ = feedback.HideHiddenTests().preprocess_cell(cell, {}, 0)
+    assert "secret" not in filtered.source and filtered.outputs[0].traceback == ["AssertionError: expected 3"]
+    untouched, _ = feedback.HideHiddenTests().preprocess_cell(answer, {}, 1)
+    assert untouched.source == source

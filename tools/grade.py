@@ -1,0 +1,744 @@
+"""Grade a whole class with nbgrader: safely, in parallel, and with a report.
+
+    python -m tools.grade collect PATH -a ASSIGNMENT   # a folder or an LMS .zip -> autograder/submitted/
+    python -m tools.grade autograde [-a A ...] [-s S ...] [--workers N]
+    python -m tools.grade feedback  [-a A ...] [-s S ...]
+    python -m tools.grade report                       # autograder/report/: grades.csv, summary.md, PNGs
+    python -m tools.grade all       [-a A ...] [-s S ...] [--workers N]   # autograde + feedback + report
+
+(`make grade`, `make feedback`, `make report`, `make collect FROM=... ASSIGNMENT=...` run these.)
+
+nbgrader is the engine; this module only adds what a class-sized run needs:
+
+* **Checks before grading** (`inspect_submission`): a missing, renamed or
+  unreadable notebook, a notebook of another assignment, deleted, duplicated or
+  reordered nbgrader cells. Each becomes a line of the report. A renamed
+  notebook is graded under its expected name; deleted test cells are put back
+  from the release (nbgrader does not restore them: a silent zero otherwise);
+  duplicates are dropped; cells are put back in the source order.
+* **Resource limits for student code**: notebooks run in a dedicated kernel
+  (`rnn-grading`, written to autograder/jupyter/) started under `prlimit`:
+  address space (`--memory`, default 6 GiB), CPU time (`--cpu-seconds`, 600),
+  and one BLAS thread. Each cell has nbgrader's timeout (nbgrader_config.py:
+  60 s), each nbgrader process a wall-clock limit. Processes a submission
+  leaves behind (forks) are found by a tag in their environment and killed.
+  Network isolation is not attempted (the kernel talks to nbgrader over local
+  sockets); run grading on a machine without credentials.
+* **Parallel autograde**: the submissions of each assignment are split into
+  `--workers` shards, each graded by its own `nbgrader autograde` process
+  (nbgrader's own autograde is sequential); the gradebook is SQLite and
+  nbgrader's short transactions share it safely. A shard that exceeds its wall
+  clock is killed and its ungraded submissions are graded one by one.
+* **The report**: grades.csv for the LMS (one row per student), summary.md
+  (per-assignment scores, per-function pass rates, anomalies) and a score
+  histogram per assignment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+COURSE_ID = "rnn-from-scratch"
+KERNEL_NAME = "rnn-grading"
+TAG = "RNN_COURSE_GRADING_JOB"
+
+
+# ---------------------------------------------------------------------------
+# Course layout
+# ---------------------------------------------------------------------------
+@dataclass
+class Course:
+    root: Path = ROOT
+
+    @property
+    def submitted(self) -> Path:
+        return self.root / "autograder" / "submitted"
+
+    @property
+    def autograded(self) -> Path:
+        return self.root / "autograder" / "autograded"
+
+    @property
+    def feedback(self) -> Path:
+        return self.root / "autograder" / "feedback"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.root / "autograder" / "report"
+
+    @property
+    def anomalies_file(self) -> Path:
+        return self.root / "autograder" / "anomalies.json"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.root / 'autograder' / 'gradebook.db'}"
+
+    def assignments(self) -> list[str]:
+        return sorted(p.name for p in (self.root / "solutions").iterdir() if re.match(r"\d\d_", p.name))
+
+    def students(self) -> list[str]:
+        if not self.submitted.is_dir():
+            return []
+        return sorted(p.name for p in self.submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+    def source_notebook(self, assignment: str) -> Path:
+        return self.root / "solutions" / assignment / f"{assignment}.ipynb"
+
+    def release_notebook(self, assignment: str) -> Path:
+        return self.root / "course" / assignment / f"{assignment}.ipynb"
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            filter(None, [str(self.root / "autograder" / "jupyter"), env.get("JUPYTER_PATH")])
+        )
+        env.pop("MPLBACKEND", None)
+        return env
+
+
+def grade_ids(nb) -> list[str]:
+    """The grade ids of a notebook's nbgrader cells, in order."""
+    return [
+        cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if "grade_id" in cell.metadata.get("nbgrader", {})
+    ]
+
+
+def graded_ids(nb) -> set[str]:
+    """The ids of answer and test cells: function names, unique across the course."""
+    return {
+        cell.metadata["nbgrader"]["grade_id"]
+        for cell in nb.cells
+        if cell.metadata.get("nbgrader", {}).get("solution") or cell.metadata.get("nbgrader", {}).get("grade")
+    }
+
+
+def is_test_cell(cell) -> bool:
+    meta = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+# ---------------------------------------------------------------------------
+# Anomalies
+# ---------------------------------------------------------------------------
+@dataclass
+class Anomaly:
+    student: str
+    assignment: str
+    kind: str  # missing-notebook, renamed-notebook, invalid-notebook, wrong-assignment, deleted-cells, ...
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.student} / {self.assignment}: {self.kind}: {self.detail}"
+
+
+@dataclass
+class Anomalies:
+    items: list[Anomaly] = field(default_factory=list)
+
+    def add(self, *args) -> None:
+        self.items.append(Anomaly(*args))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existing = [Anomaly(**a) for a in json.loads(path.read_text())] if path.exists() else []
+        keys = {(a.student, a.assignment) for a in self.items}
+        kept = [a for a in existing if (a.student, a.assignment) not in keys]  # re-grading replaces
+        path.write_text(json.dumps([a.__dict__ for a in kept + self.items], indent=1))
+
+    @staticmethod
+    def load(path: Path) -> list[Anomaly]:
+        return [Anomaly(**a) for a in json.loads(path.read_text())] if path.exists() else []
+
+
+# ---------------------------------------------------------------------------
+# Checks before grading
+# ---------------------------------------------------------------------------
+def _read(path: Path):
+    try:
+        return nbformat.read(path, as_version=4), None
+    except Exception as error:  # invalid JSON, not a notebook, wrong encoding...
+        return None, f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+
+
+def inspect_submission(course: Course, student: str, assignment: str, anomalies: Anomalies) -> bool:
+    """Check (and where it is safe, repair) one submission before autograde.
+    Returns False when there is nothing nbgrader can grade (it then scores 0)."""
+    folder = course.submitted / student / assignment
+    expected = folder / f"{assignment}.ipynb"
+    report = lambda kind, detail: anomalies.add(student, assignment, kind, detail)  # noqa: E731
+    if not folder.is_dir():
+        report("missing-submission", "no folder submitted")
+        return False
+    source = nbformat.read(course.source_notebook(assignment), as_version=4)
+    source_ids = grade_ids(source)
+    edited = [
+        str(path.relative_to(folder))
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+        and path.suffix != ".ipynb"
+        and _differs(path, course.root / "solutions" / assignment / path.relative_to(folder))
+    ]
+    if edited:
+        report("edited-files", f"{', '.join(edited)} differ from the course's copies; the course's copies were used")
+    if not expected.exists():
+        candidates = sorted(folder.glob("*.ipynb"))
+        matching = [p for p in candidates if _belongs_to(course, p, assignment)]
+        if len(matching) == 1:
+            shutil.move(matching[0], expected)
+            report("renamed-notebook", f"'{matching[0].name}' graded as '{expected.name}'")
+        else:
+            names = ", ".join(p.name for p in candidates) or "no notebook at all"
+            report("missing-notebook", f"{expected.name} not found ({names}); scored 0")
+            return False
+    nb, error = _read(expected)
+    if nb is None:
+        expected.rename(expected.with_suffix(".ipynb.invalid"))
+        report("invalid-notebook", f"{expected.name} cannot be read ({error}); scored 0")
+        return False
+    ids = grade_ids(nb)
+    other = _which_assignment(course, graded_ids(nb))
+    if other != assignment:
+        expected.rename(expected.with_suffix(".ipynb.wrong-assignment"))
+        what = f"the notebook of {other}" if other else "not a notebook of this course"
+        report("wrong-assignment", f"{expected.name} is {what}; scored 0")
+        return False
+    changed = False
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        seen: set[str] = set()
+        cells = []
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in seen:
+                continue
+            seen.add(gid) if gid else None
+            cells.append(cell)
+        nb.cells = cells
+        report("duplicated-cells", f"{', '.join(duplicates)}: extra copies removed before grading")
+        changed = True
+    release = nbformat.read(course.release_notebook(assignment), as_version=4)
+    present = set(grade_ids(nb))
+    missing = [gid for gid in source_ids if gid not in present]
+    if missing:
+        nb.cells = _restore(nb.cells, release.cells, missing)
+        tests = [gid for gid in missing if gid.startswith("test_")]
+        others = [gid for gid in missing if not gid.startswith("test_")]
+        detail = []
+        if tests:
+            detail.append(f"test cells {', '.join(tests)} were deleted: restored and graded")
+        if others:
+            detail.append(f"cells {', '.join(others)} were deleted: restored from the release")
+        report("deleted-cells", "; ".join(detail))
+        changed = True
+    order = [gid for gid in grade_ids(nb) if gid in set(source_ids)]
+    if order != [gid for gid in source_ids if gid in set(order)]:
+        nb.cells = _reorder(nb.cells, source_ids)
+        report("reordered-cells", "nbgrader cells were moved; graded in the original order")
+        changed = True
+    if changed:
+        nbformat.write(nb, expected)
+    return True
+
+
+def _differs(submitted: Path, original: Path) -> bool:
+    """A submitted file that the course also ships, with other contents."""
+    return original.is_file() and submitted.read_bytes() != original.read_bytes()
+
+
+def _belongs_to(course: Course, path: Path, assignment: str) -> bool:
+    nb, _ = _read(path)
+    return nb is not None and _which_assignment(course, graded_ids(nb)) == assignment
+
+
+def _which_assignment(course: Course, ids: set[str]) -> str | None:
+    """The assignment whose answer and test cells the notebook shares most."""
+    best, overlap = None, 0
+    for assignment in course.assignments():
+        common = len(ids & graded_ids(nbformat.read(course.source_notebook(assignment), as_version=4)))
+        if common > overlap:
+            best, overlap = assignment, common
+    return best
+
+
+def _restore(cells, release_cells, missing: list[str]):
+    """Insert the release's copies of the missing cells after the cell that
+    precedes them in the release."""
+    cells = list(cells)
+    for gid in missing:
+        index = next(i for i, c in enumerate(release_cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+        previous = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells[:index]} - {None}
+        position = 0
+        for i, cell in enumerate(cells):
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in previous:
+                position = i + 1
+        cells.insert(position, release_cells[index])
+    return cells
+
+
+def _reorder(cells, source_ids: list[str]):
+    """Put nbgrader cells back in source order; a student's own cells stay
+    after the nbgrader cell they followed."""
+    groups: dict[str | None, list] = defaultdict(list)
+    extra_head, current = [], None
+    for cell in cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in source_ids:
+            current = gid
+            groups[gid].insert(0, cell)
+        elif current is None:
+            extra_head.append(cell)
+        else:
+            groups[current].append(cell)
+    ordered = list(extra_head)
+    for gid in source_ids:
+        ordered.extend(groups.get(gid, []))
+    ordered.extend(c for gid, group in groups.items() if gid not in source_ids for c in group)
+    return ordered
+
+
+# ---------------------------------------------------------------------------
+# The grading kernel and leftover processes
+# ---------------------------------------------------------------------------
+def install_grading_kernel(course: Course, memory: str, cpu_seconds: int) -> None:
+    """Write the `rnn-grading` kernelspec (prlimit + one BLAS thread)."""
+    spec_dir = course.root / "autograder" / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    prlimit = shutil.which("prlimit")
+    if prlimit:
+        argv = [prlimit, f"--as={_bytes(memory)}", f"--cpu={cpu_seconds}", *argv]
+    spec = {
+        "argv": argv,
+        "display_name": "Python 3 (grading, limited)",
+        "language": "python",
+        "env": {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONNOUSERSITE": "1"},
+        "metadata": {"limits": {"memory": memory, "cpu_seconds": cpu_seconds, "prlimit": bool(prlimit)}},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+
+
+def _bytes(size: str) -> int:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?", size.strip(), re.I)
+    if not match:
+        raise ValueError(f"bad memory size {size!r} (e.g. 6G, 512M)")
+    return int(float(match[1]) * 1024 ** "_KMGT".index(match[2].upper() or "_"))
+
+
+def kill_tagged(tag: str) -> list[str]:
+    """Kill every process whose environment carries this grading job's tag
+    (kernels and whatever they forked). Returns the working directory of each
+    killed process: a kernel runs in the autograded folder of its submission."""
+    killed = []
+    needle = f"{TAG}={tag}".encode()
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if needle in (proc / "environ").read_bytes().split(b"\0") and int(proc.name) != os.getpid():
+                cwd = os.readlink(proc / "cwd")
+                os.kill(int(proc.name), signal.SIGKILL)
+                killed.append(cwd)
+        except (OSError, ValueError):
+            continue
+    return killed
+
+
+# ---------------------------------------------------------------------------
+# Autograde
+# ---------------------------------------------------------------------------
+@dataclass
+class Job:
+    assignment: str
+    students: list[str]
+    seconds: float = 0.0
+    timed_out: bool = False
+    failed: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)  # working directories of killed processes
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex)  # marks the job's processes
+
+
+def _run_job(
+    course: Course, job: Job, all_students: list[str], wall_seconds: float, cell_timeout: int | None, on_graded
+) -> Job:
+    excluded = [s for s in all_students if s not in job.students]
+    args = [
+        str(BIN / "nbgrader"),
+        "autograde",
+        job.assignment,
+        "--create",
+        "--force",
+        f"--Execute.kernel_name={KERNEL_NAME}",
+        f"--CourseDirectory.student_id_exclude={','.join(excluded)}",
+    ]
+    if cell_timeout:
+        args.append(f"--Execute.timeout={cell_timeout}")
+    tag = job.tag
+    env = course.env() | {TAG: tag}
+    start = time.perf_counter()
+    log = course.root / "autograder" / "logs" / f"{job.assignment}-{tag[:8]}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            args, cwd=course.root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        seen: set[str] = set()
+        while proc.poll() is None:
+            time.sleep(0.5)
+            seen |= _report_progress(log, job.assignment, seen, on_graded)
+            if time.perf_counter() - start > wall_seconds:
+                os.killpg(proc.pid, signal.SIGKILL)
+                job.timed_out = True
+                proc.wait()
+    job.leftovers = kill_tagged(tag)
+    _report_progress(log, job.assignment, seen, on_graded)
+    text = log.read_text(errors="replace")
+    job.failed = sorted(set(re.findall(rf"error processing assignment '{job.assignment}' for student '([^']+)'", text)))
+    job.seconds = time.perf_counter() - start
+    return job
+
+
+def _report_progress(log: Path, assignment: str, seen: set[str], on_graded) -> set[str]:
+    new = set(re.findall(rf"Autograding \S*/autograded/([^/\s]+)/{assignment}/", log.read_text(errors="replace")))
+    for student in sorted(new - seen):
+        on_graded(assignment, student)
+    return new
+
+
+def autograde(
+    course: Course,
+    assignments: list[str],
+    students: list[str],
+    workers: int = 2,
+    memory: str = "6G",
+    cpu_seconds: int = 600,
+    wall_seconds: float = 1800,
+    cell_timeout: int | None = None,
+    quiet: bool = False,
+) -> list[Job]:
+    """Check, then autograde every (assignment, student) submission in parallel."""
+    from helpers import progress
+
+    install_grading_kernel(course, memory, cpu_seconds)
+    anomalies = Anomalies()
+    todo: dict[str, list[str]] = {}
+    for assignment in assignments:
+        gradable = [s for s in students if inspect_submission(course, s, assignment, anomalies)]
+        todo[assignment] = gradable
+        for student in students:  # a submission that cannot be graded scores 0, not "not graded"
+            if student not in gradable:
+                _zero(course, assignment, student)
+    jobs = []
+    for assignment, gradable in todo.items():
+        shards = max(1, min(workers, len(gradable)))
+        jobs += [Job(assignment, gradable[k::shards]) for k in range(shards) if gradable[k::shards]]
+    total = sum(len(j.students) for j in jobs)
+    bar = progress(range(total), desc="autograde", total=total, disable=quiet or total == 0)
+    graded = lambda assignment, student: bar.update(1)  # noqa: E731
+    done: list[Job] = []
+    all_students = course.students()
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(_run_job, course, j, all_students, wall_seconds, cell_timeout, graded) for j in jobs]
+        for future in as_completed(futures):
+            job = future.result()
+            done.append(job)
+            if job.timed_out:  # grade what the killed shard left, one submission at a time
+                for student in job.students:
+                    if not (course.autograded / student / job.assignment / f"{job.assignment}.ipynb").exists():
+                        single = _run_job(
+                            course, Job(job.assignment, [student]), all_students, wall_seconds / 3, cell_timeout, graded
+                        )
+                        done.append(single)
+                        if single.timed_out:
+                            anomalies.add(
+                                student,
+                                job.assignment,
+                                "grading-timeout",
+                                f"grading took longer than {wall_seconds / 3:.0f} s and was stopped; scored 0",
+                            )
+                            _zero(course, job.assignment, student)
+    retried = []
+    for job in [j for j in done if j.failed and len(j.students) > 1]:  # a transient failure gets a second try
+        for student in job.failed:
+            single = _run_job(
+                course, Job(job.assignment, [student]), all_students, wall_seconds / 3, cell_timeout, graded
+            )
+            retried.append(single)
+        job.failed = []
+    done += retried
+    bar.close()
+    for job in done:
+        for student in job.failed:
+            anomalies.add(
+                student,
+                job.assignment,
+                "grading-failed",
+                "nbgrader could not run the notebook (the kernel died: os._exit, a crash, or the CPU "
+                "limit); scored 0 — see autograder/logs/",
+            )
+            _zero(course, job.assignment, student)
+        for student in job.students:
+            left = [cwd for cwd in job.leftovers if Path(cwd).parts[-2:] == (student, job.assignment)]
+            if left:
+                anomalies.add(
+                    student,
+                    job.assignment,
+                    "leftover-processes",
+                    f"{len(left)} process(es) left running by the notebook were killed",
+                )
+    anomalies.items += _execution_anomalies(course, assignments, students)
+    anomalies.save(course.anomalies_file)
+    return done
+
+
+def _zero(course: Course, assignment: str, student: str) -> None:
+    """Record an all-zero submission in the gradebook for one that cannot be graded."""
+    import warnings
+
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own, on creating a submission
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        try:
+            gb.find_student(student)
+        except MissingEntry:
+            gb.add_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _execution_anomalies(course: Course, assignments: list[str], students: list[str]) -> list[Anomaly]:
+    """Timeouts, memory errors, kernel deaths and cut outputs found in the
+    autograded notebooks."""
+    found = []
+    for assignment in assignments:
+        for student in students:
+            path = course.autograded / student / assignment / f"{assignment}.ipynb"
+            if not path.exists():
+                continue
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                gid = cell.metadata.get("nbgrader", {}).get("grade_id", cell.get("id", "?"))
+                for output in cell.get("outputs", []):
+                    name = output.get("ename", "")
+                    if name == "CellTimeoutError":
+                        found.append(Anomaly(student, assignment, "timeout", f"cell {gid} exceeded the time limit"))
+                    elif name == "MemoryError" or "can't allocate memory" in output.get("evalue", ""):
+                        found.append(Anomaly(student, assignment, "memory", f"cell {gid} exceeded the memory limit"))
+                    elif name in ("DeadKernelError", "SystemExit"):
+                        found.append(Anomaly(student, assignment, "exit", f"cell {gid} tried to end the kernel"))
+                    text = output.get("text", "")
+                    if isinstance(text, str) and "... Output truncated ..." in text:
+                        found.append(Anomaly(student, assignment, "output-flood", f"cell {gid} output was cut"))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Feedback, report
+# ---------------------------------------------------------------------------
+def feedback(course: Course, assignments: list[str], students: list[str]) -> None:
+    for assignment in assignments:
+        args = [str(BIN / "nbgrader"), "generate_feedback", assignment, "--force"]
+        if students != course.students():
+            for student in students:
+                subprocess.run(
+                    [*args, "--student", student], cwd=course.root, env=course.env(), check=True, capture_output=True
+                )
+            continue
+        subprocess.run(args, cwd=course.root, env=course.env(), check=True, capture_output=True)
+
+
+def owner(test_cell: str, functions: list[str]) -> str:
+    matches = [f for f in functions if test_cell == f"test_{f}" or test_cell.startswith(f"test_{f}_")]
+    return max(matches, key=len) if matches else test_cell
+
+
+def collect_scores(course: Course) -> dict[str, dict[str, dict[str, tuple[float, float]]]]:
+    """assignment -> student -> test cell -> (score, max_score), from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    scores: dict = defaultdict(dict)
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        for assignment in course.assignments():
+            for student in course.students():
+                try:
+                    notebook = gb.find_submission_notebook(assignment, assignment, student)
+                except MissingEntry:
+                    continue
+                scores[assignment][student] = {g.name: (g.score or 0.0, g.max_score) for g in notebook.grades}
+    return scores
+
+
+def report(course: Course) -> Path:
+    """Write grades.csv, summary.md and score histograms to autograder/report/."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    out = course.report_dir
+    out.mkdir(parents=True, exist_ok=True)
+    scores = collect_scores(course)
+    anomalies = Anomalies.load(course.anomalies_file)
+    assignments = [a for a in course.assignments() if a in scores]
+    students = course.students()
+    maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in assignments if scores[a]}
+    with open(out / "grades.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student_id", *assignments, "total", "max_total", "anomalies"])
+        for student in students:
+            row = [sum(s for s, _ in scores[a][student].values()) if student in scores[a] else "" for a in assignments]
+            total = sum(x for x in row if x != "")
+            flagged = sum(1 for a in anomalies if a.student == student)
+            writer.writerow([student, *row, total, sum(maxima.values()), flagged])
+    lines = [f"# Grading report — {COURSE_ID}", "", f"{len(students)} students, {len(assignments)} assignments.", ""]
+    for assignment in assignments:
+        totals = {s: sum(x for x, _ in cells.values()) for s, cells in scores[assignment].items()}
+        values = sorted(totals.values())
+        median = values[len(values) // 2] if values else 0
+        lines += [
+            f"## {assignment}",
+            "",
+            f"{len(values)} graded, max {maxima.get(assignment, 0):g} points, "
+            f"mean {sum(values) / max(1, len(values)):.2f}, median {median:g}.",
+            "",
+            f"![score histogram](hist_{assignment}.png)",
+            "",
+            "| function | test cell | pass rate |",
+            "|---|---|---|",
+        ]
+        source = nbformat.read(course.source_notebook(assignment), as_version=4)
+        functions = [
+            c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")
+        ]
+        cells = list(next(iter(scores[assignment].values())).keys())
+        for cell in sorted(
+            cells, key=lambda c: (functions.index(owner(c, functions)) if owner(c, functions) in functions else 99, c)
+        ):
+            passed = sum(1 for s in scores[assignment].values() if cell in s and s[cell][0] >= s[cell][1])
+            lines.append(
+                f"| `{owner(cell, functions)}` | `{cell}` | {passed}/{len(scores[assignment])} "
+                f"({100 * passed / len(scores[assignment]):.0f}%) |"
+            )
+        lines.append("")
+        fig, ax = plt.subplots(figsize=(5, 2.5))
+        ax.hist(values, bins=range(0, int(maxima.get(assignment, 0)) + 2), align="left", rwidth=0.8)
+        ax.set(xlabel="score", ylabel="students", title=f"{assignment} ({len(values)} students)")
+        fig.tight_layout()
+        fig.savefig(out / f"hist_{assignment}.png", dpi=80)
+        plt.close(fig)
+    lines += ["## Anomalies", ""]
+    lines += [f"- {a.line()}" for a in anomalies] or ["None."]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Collect
+# ---------------------------------------------------------------------------
+LMS_NAME = re.compile(r"^(?P<student>[A-Za-z0-9.\-]+)_(?P<file>.+\.ipynb)$")
+
+
+def collect(course: Course, source: Path, assignment: str) -> list[str]:
+    """Copy submissions into autograder/submitted/<student>/<assignment>/.
+
+    `source` is a folder or a .zip (an LMS download) holding either
+    `<student>/<assignment>/...` folders (nbgrader's layout) or flat files named
+    `<student>_<anything>.ipynb` (one notebook per student, the LMS convention;
+    it is saved as `<assignment>.ipynb`)."""
+    tmp = None
+    if source.suffix == ".zip":
+        tmp = course.root / "autograder" / "downloaded" / assignment / "extracted"
+        shutil.rmtree(tmp, ignore_errors=True)
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(tmp)
+        source = tmp
+    collected = []
+    for path in sorted(source.rglob("*.ipynb")):
+        relative = path.relative_to(source).parts
+        if ".ipynb_checkpoints" in relative or "__MACOSX" in relative:
+            continue
+        if len(relative) >= 3 and relative[-2] == assignment:  # <student>/<assignment>/<file>
+            student, dest_name = relative[-3], relative[-1]
+        else:
+            match = LMS_NAME.match(path.name)
+            if not match:
+                print(f"collect: skipped {path.relative_to(source)} (not <student>_<name>.ipynb)")
+                continue
+            student, dest_name = match["student"], f"{assignment}.ipynb"
+        dest = course.submitted / student / assignment
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest / dest_name)
+        collected.append(student)
+    return sorted(set(collected))
+
+
+# ---------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.grade", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["collect", "autograde", "feedback", "report", "all"])
+    parser.add_argument("path", nargs="?", help="collect: a folder or a .zip of submissions")
+    parser.add_argument("-a", "--assignment", action="append", help="assignment(s) (default: all)")
+    parser.add_argument("-s", "--student", action="append", help="student(s) (default: all submitted)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="parallel nbgrader processes")
+    parser.add_argument("--memory", default="6G", help="address-space limit of a grading kernel")
+    parser.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit of a grading kernel")
+    parser.add_argument("--cell-timeout", type=int, help="override nbgrader_config.py's Execute.timeout")
+    parser.add_argument("--root", type=Path, default=ROOT, help="course root (default: this repository)")
+    args = parser.parse_args(argv)
+    course = Course(args.root.resolve())
+    assignments = args.assignment or course.assignments()
+    if args.command == "collect":
+        if not args.path or not args.assignment or len(args.assignment) != 1:
+            parser.error("collect needs PATH and exactly one --assignment")
+        print("collected:", ", ".join(collect(course, Path(args.path), assignments[0])) or "nothing")
+        return 0
+    students = args.student or course.students()
+    if args.command in ("autograde", "all"):
+        start = time.perf_counter()
+        jobs = autograde(
+            course, assignments, students, args.workers, args.memory, args.cpu_seconds, cell_timeout=args.cell_timeout
+        )
+        print(
+            f"autograded {sum(len(j.students) for j in jobs)} submissions in {time.perf_counter() - start:.1f} s "
+            f"with {args.workers} workers"
+        )
+    if args.command in ("feedback", "all"):
+        feedback(course, assignments, students)
+        print(f"feedback in {course.feedback}")
+    if args.command in ("report", "all"):
+        out = report(course)
+        print(f"report in {out}: grades.csv, summary.md")
+        anomalies = Anomalies.load(course.anomalies_file)
+        for anomaly in anomalies:
+            print("  !", anomaly.line())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
