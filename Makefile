@@ -38,8 +38,9 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+# As root (containers, CI) JupyterLab refuses to start without --allow-root.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)"
+	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
