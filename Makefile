@@ -16,7 +16,7 @@ export PYTHONNOUSERSITE := 1
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report
+.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -26,6 +26,7 @@ help:
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
 	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel) + feedback + report"
 	@echo "  make autograde / feedback / report        one step of make grade"
+	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times"
 	@echo "  make clean          remove .venv and grading outputs"
 
 setup: $(STAMP)
@@ -76,3 +77,7 @@ grade: $(STAMP)
 
 autograde feedback report: $(STAMP)
 	$(BIN)/python -m tools.grade $@ $(GRADE_ARGS)
+
+# Performance measurements (not part of make test): see README, "Budgets and measurements".
+bench: $(STAMP)
+	$(BIN)/python -m tools.bench

@@ -1,0 +1,325 @@
+"""Benchmarks of the course: training-step speeds, notebook wall times, grading time.
+
+    python -m tools.bench                 # everything (a few minutes)
+    python -m tools.bench --only steps    # steps | notebooks | grading (repeatable)
+    python -m tools.bench --threads 2     # torch threads for the step benchmark (default 1, like the notebooks)
+
+1. **Training steps** at D2L's settings (batch 32, 35 steps, 28 tokens; 512 hidden units for the
+   scratch models, 256 for the concise one), in tokens per second (median of repeats), each next to
+   the raw `nn.RNN` forward + backward kernel at the same shapes (ratio = step / kernel):
+   D2L's autograd scratch step (one-hot inputs, output layer inside the time loop), the course's
+   scratch steps (06's row lookup with autograd; 05's hand-written backpropagation through time,
+   executed from the read-only cells of the 05 solution notebook when they are there), and the
+   concise `nn.RNN` step of 07.
+2. **Notebook wall times**: every solution notebook executed start to finish by nbconvert, hidden tests
+   included, as CI's nbval run does (not grading: the demos train at their default length).
+3. **Grading time**: one student who submits the reference solution of every assignment, autograded
+   by `nbgrader autograde` on a throw-away copy of the course, assignment by assignment.
+
+Numbers depend on the machine and on its load: run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+BATCH, STEPS, VOCAB = 32, 35, 28
+SCRATCH_HIDDENS, CONCISE_HIDDENS = 512, 256
+
+
+# --------------------------------------------------------------------------
+# 1. Training steps
+# --------------------------------------------------------------------------
+
+
+def _tokens_per_second(step, repeats: int, inner: int) -> float:
+    """Median over `repeats` of (tokens / seconds) for `inner` calls of step(), after a warm-up."""
+    for _ in range(3):
+        step()
+    speeds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            step()
+        speeds.append(BATCH * STEPS * inner / (time.perf_counter() - start))
+    return statistics.median(speeds)
+
+
+def _batch(torch, generator):
+    X = torch.randint(0, VOCAB, (BATCH, STEPS), generator=generator)
+    Y = torch.randint(0, VOCAB, (BATCH, STEPS), generator=generator)
+    return X, Y
+
+
+def _scratch_params(torch, num_hiddens):
+    def normal(*shape):
+        return (torch.randn(*shape) * 0.01).requires_grad_(True)
+
+    return [
+        normal(VOCAB, num_hiddens),
+        normal(num_hiddens, num_hiddens),
+        torch.zeros(num_hiddens, requires_grad=True),
+        normal(num_hiddens, VOCAB),
+        torch.zeros(VOCAB, requires_grad=True),
+    ]
+
+
+def _sgd(torch, params, lr=1.0):
+    with torch.no_grad():
+        for param in params:
+            param -= lr * param.grad
+
+
+def step_d2l_scratch(torch, F, X, Y, num_hiddens):
+    """D2L's scratch training step: one-hot inputs, the output layer inside the time loop, autograd."""
+    params = _scratch_params(torch, num_hiddens)
+
+    def step():
+        W_xh, W_hh, b_h, W_hq, b_q = params
+        H = torch.zeros(BATCH, num_hiddens)
+        outputs = []
+        for X_t in F.one_hot(X.T, VOCAB).float():
+            H = torch.tanh(X_t @ W_xh + H @ W_hh + b_h)
+            outputs.append(H @ W_hq + b_q)
+        loss = F.cross_entropy(torch.cat(outputs), Y.T.reshape(-1))
+        for param in params:
+            param.grad = None
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        _sgd(torch, params)
+
+    return step
+
+
+def step_lookup_scratch(torch, F, X, Y, num_hiddens):
+    """06's scratch step: input projection as a row lookup, output layer once for all steps, autograd."""
+    params = _scratch_params(torch, num_hiddens)
+
+    def step():
+        W_xh, W_hh, b_h, W_hq, b_q = params
+        H = torch.zeros(BATCH, num_hiddens)
+        hiddens = []
+        for XW_t in W_xh[X.T] + b_h:
+            H = torch.tanh(XW_t + H @ W_hh)
+            hiddens.append(H)
+        loss = F.cross_entropy(torch.cat(hiddens) @ W_hq + b_q, Y.T.reshape(-1))
+        for param in params:
+            param.grad = None
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        _sgd(torch, params)
+
+    return step
+
+
+def step_bptt_from_05(torch, F, X, Y, num_hiddens):
+    """05's hand-written BPTT step (`step_your_bptt`), executed from the solution notebook's cells."""
+    import nbformat
+
+    path = ROOT / "solutions" / "05_clipping" / "05_clipping.ipynb"
+    if not path.is_file():
+        return None
+    cells = {cell.id: cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"}
+    namespace = {}
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        for cell_id in ("setup", "model", "rnn-states", "rnn_backward", "grad_clipping", "train-tools", "timing"):
+            if cell_id not in cells:
+                return None
+            source = cells[cell_id].source
+            if cell_id != "setup":  # only the definitions, not the demos and measurements
+                source = "\n\n".join(_definitions(source))
+            with contextlib.redirect_stdout(io.StringIO()):  # the setup cell prints the corpus size
+                exec(compile(source, f"05:{cell_id}", "exec"), namespace)
+    except Exception as error:  # the 05 notebook changed: report, do not fail the whole bench
+        print(f"  (05's BPTT step unavailable: {type(error).__name__}: {error})")
+        return None
+    finally:
+        os.chdir(cwd)
+    step_your_bptt = namespace.get("step_your_bptt")
+    if step_your_bptt is None:
+        return None
+    torch.set_num_threads(_THREADS)  # 05's setup cell may have changed it
+    params = [param.detach() for param in _scratch_params(torch, num_hiddens)]  # no autograd: plain tensors
+    namespace["vocab_size"] = VOCAB
+    return lambda: step_your_bptt(params, X, Y)
+
+
+def _definitions(source: str) -> list[str]:
+    """The top-level imports, functions and classes of a cell's source (not its statements)."""
+    import ast
+
+    keep = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    return [ast.get_source_segment(source, node) for node in ast.parse(source).body if isinstance(node, keep)]
+
+
+def step_concise(torch, F, X, Y, num_hiddens):
+    """07's concise step: one-hot inputs, nn.RNN, nn.Linear on the outputs, autograd, SGD."""
+    nn = torch.nn
+    rnn, linear = nn.RNN(VOCAB, num_hiddens), nn.Linear(num_hiddens, VOCAB)
+    params = [*rnn.parameters(), *linear.parameters()]
+    optimizer = torch.optim.SGD(params, lr=1.0)
+
+    def step():
+        outputs, _ = rnn(F.one_hot(X.T, VOCAB).float(), torch.zeros(1, BATCH, num_hiddens))
+        loss = F.cross_entropy(linear(outputs.reshape(-1, num_hiddens)), Y.T.reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimizer.step()
+
+    return step
+
+
+def kernel_nn_rnn(torch, F, X, Y, num_hiddens):
+    """The raw nn.RNN forward + backward (sum of the outputs as the loss): no output layer, no update."""
+    rnn = torch.nn.RNN(VOCAB, num_hiddens)
+    inputs = F.one_hot(X.T, VOCAB).float()
+
+    def step():
+        for param in rnn.parameters():
+            param.grad = None
+        outputs, _ = rnn(inputs, torch.zeros(1, BATCH, num_hiddens))
+        outputs.sum().backward()
+
+    return step
+
+
+_THREADS = 1
+
+
+def bench_steps(repeats: int = 7, inner: int = 10) -> None:
+    import torch
+    import torch.nn.functional as F
+
+    torch.set_num_threads(_THREADS)
+    torch.manual_seed(0)
+    X, Y = _batch(torch, torch.Generator().manual_seed(0))
+    kernels = {
+        hiddens: _tokens_per_second(kernel_nn_rnn(torch, F, X, Y, hiddens), repeats, inner)
+        for hiddens in (SCRATCH_HIDDENS, CONCISE_HIDDENS)
+    }
+    rows = [
+        ("D2L scratch step (one-hot, autograd)", SCRATCH_HIDDENS, step_d2l_scratch),
+        ("06 scratch step (row lookup, autograd)", SCRATCH_HIDDENS, step_lookup_scratch),
+        ("05 scratch step (hand-written BPTT)", SCRATCH_HIDDENS, step_bptt_from_05),
+        ("07 concise step (nn.RNN, autograd)", CONCISE_HIDDENS, step_concise),
+    ]
+    print(f"\n## Training steps: batch {BATCH}, {STEPS} steps, {VOCAB} tokens, torch {torch.__version__}, "
+          f"{_THREADS} thread(s)")  # fmt: skip
+    print(f"{'':42s} {'hidden':>6s} {'tokens/s':>10s} {'raw nn.RNN fwd+bwd':>19s} {'ratio':>6s}")
+    measured = {}
+    for name, hiddens, make in rows:
+        step = make(torch, F, X, Y, hiddens)
+        if step is None:
+            print(f"{name:42s} {hiddens:6d} {'n/a':>10s}")
+            continue
+        speed = _tokens_per_second(step, repeats, inner)
+        measured[name] = speed
+        print(f"{name:42s} {hiddens:6d} {speed:10,.0f} {kernels[hiddens]:19,.0f} {speed / kernels[hiddens]:6.2f}")
+    scratch = {name: speed for name, speed in measured.items() if "scratch" in name and not name.startswith("D2L")}
+    if scratch and "D2L scratch step (one-hot, autograd)" in measured:
+        fastest = max(scratch, key=scratch.get)
+        d2l = measured["D2L scratch step (one-hot, autograd)"]
+        print(
+            f"fastest course scratch step: {fastest}, {scratch[fastest] / d2l:.2f}x D2L's, "
+            f"{scratch[fastest] / kernels[SCRATCH_HIDDENS]:.2f}x the raw nn.RNN kernel at {SCRATCH_HIDDENS} hidden"
+        )
+
+
+# --------------------------------------------------------------------------
+# 2. Notebook wall times
+# --------------------------------------------------------------------------
+
+
+def _assignments() -> list[str]:
+    return sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+def bench_notebooks() -> None:
+    print("\n## Solution notebooks (nbconvert --execute, hidden tests included, not grading)")
+    total = 0.0
+    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "RNN_COURSE_LONG")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    with tempfile.TemporaryDirectory() as tmp:
+        for assignment in _assignments():
+            notebook = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+            start = time.perf_counter()
+            proc = subprocess.run(
+                [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--output",
+                 str(Path(tmp) / notebook.name), str(notebook)],
+                cwd=notebook.parent, env=env, capture_output=True, text=True,
+            )  # fmt: skip
+            seconds = time.perf_counter() - start
+            total += seconds
+            status = "ok" if proc.returncode == 0 else f"FAILED ({proc.stderr.strip().splitlines()[-1][:80]})"
+            print(f"{assignment:24s} {seconds:6.1f} s  {status}")
+    print(f"{'all notebooks':24s} {total:6.1f} s")
+
+
+# --------------------------------------------------------------------------
+# 3. Grading one full submission
+# --------------------------------------------------------------------------
+
+
+def bench_grading() -> None:
+    from tests.grading import nbgrader_run
+
+    print("\n## Autograding one student's whole course (nbgrader autograde, reference answers)")
+    with tempfile.TemporaryDirectory() as tmp:
+        course = nbgrader_run.copy_course(Path(tmp) / "course")
+        if (ROOT / "tools").is_dir() and not (course / "tools").exists():
+            import shutil
+
+            shutil.copytree(ROOT / "tools", course / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+        assignments = _assignments()
+        nbgrader_run.generate_release(course, assignments)
+        for assignment in assignments:
+            answers = nbgrader_run.reference_answers(course, assignment)
+            nbgrader_run.submit(course, "bench_student", assignment, answers)
+        total = 0.0
+        for assignment in assignments:
+            start = time.perf_counter()
+            nbgrader_run.nbgrader("autograde", assignment, "--student", "bench_student", "--create", cwd=course)
+            seconds = time.perf_counter() - start
+            total += seconds
+            print(f"{assignment:24s} {seconds:6.1f} s")
+        print(f"{'whole course':24s} {total:6.1f} s  (budget: 300 s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    global _THREADS
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading"])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args(argv)
+    _THREADS = args.threads
+    parts = args.only or ["steps", "notebooks", "grading"]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
+    print(f"# Course benchmark ({os.cpu_count()} CPUs, load average {load:.2f} at start)")
+    if "steps" in parts:
+        bench_steps(repeats=args.repeats)
+    if "notebooks" in parts:
+        bench_notebooks()
+    if "grading" in parts:
+        bench_grading()
+
+
+if __name__ == "__main__":
+    main()
