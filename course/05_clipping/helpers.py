@@ -1,0 +1,737 @@
+"""Shared infrastructure of the RNN course: data, vocabulary, seeding, timing,
+plots, progress bars and the friendly checks used by the visible tests.
+
+This file is read-only course infrastructure and never holds the answer to an
+exercise: you may read all of it on day one. Every assignment folder carries an
+identical copy (the canonical one lives at the repository root), and the
+autograder restores the instructor's copy before grading, so edits made here
+have no effect on your grade.
+
+Shapes in docstrings use the course's letters:
+    T = num_steps, B = batch_size, V = vocab_size, H = num_hiddens.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import contextlib
+import hashlib
+import inspect
+import math
+import os
+import random
+import re
+import textwrap
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import torch
+
+__all__ = [
+    "CorpusError",
+    "DATA_DIR",
+    "TIME_MACHINE",
+    "TIME_MACHINE_SHA1",
+    "LivePlot",
+    "Timer",
+    "Vocab",
+    "check_close",
+    "check_dtype",
+    "check_equal",
+    "check_no_builtin",
+    "check_shape",
+    "check_true",
+    "choose_device",
+    "describe",
+    "is_grading",
+    "load_corpus",
+    "progress",
+    "read_text",
+    "set_seed",
+    "tokenize",
+    "train_test_split",
+]
+
+# --------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: The Time Machine by H. G. Wells (public domain), the course's corpus.
+TIME_MACHINE = DATA_DIR / "timemachine.txt"
+TIME_MACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
+
+
+class CorpusError(RuntimeError):
+    """The corpus file is missing, corrupt or not UTF-8 text."""
+
+
+def read_text(path: str | os.PathLike | None = None, sha1: str | None = None) -> str:
+    """Return the text of a corpus file.
+
+    Without ``path``, reads the shipped Time Machine and verifies its SHA-1
+    checksum. With ``path``, reads any UTF-8 text file (checked against
+    ``sha1`` when one is given). Nothing is ever downloaded.
+    """
+    if path is None:
+        path, sha1 = TIME_MACHINE, sha1 or TIME_MACHINE_SHA1
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(
+            f"Corpus file not found: {path}. The course ships The Time Machine as "
+            f"data/timemachine.txt next to helpers.py; make sure the assignment "
+            f"folder is complete (download it again or ask your instructor)."
+        )
+    data = path.read_bytes()
+    if sha1 is not None:
+        digest = hashlib.sha1(data).hexdigest()
+        if digest != sha1:
+            raise CorpusError(
+                f"Corpus file {path} is corrupt or was edited: its SHA-1 is "
+                f"{digest}, expected {sha1}. Restore the original file."
+            )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"Corpus file {path} is not UTF-8 text: {error}") from None
+
+
+def tokenize(text: str, mode: str = "letters") -> list[str]:
+    """Split text into character tokens.
+
+    ``mode="letters"`` (the course's default, D2L's convention): lower-case,
+    every run of non-letters becomes one space, so the tokens are the 26
+    letters and the space. ``mode="chars"``: every character is kept (for any
+    language, e.g. a Chinese novel); only runs of white space become one space.
+    """
+    if mode == "letters":
+        return list(re.sub("[^a-z]+", " ", text.lower()).strip())
+    if mode == "chars":
+        return list(re.sub(r"\s+", " ", text).strip())
+    raise ValueError(f"mode must be 'letters' or 'chars', got {mode!r}")
+
+
+class Vocab:
+    """Map tokens to indices and back (D2L's interface).
+
+    Index 0 is ``<unk>``, used for every token not in the vocabulary; then the
+    reserved tokens; then the tokens seen at least ``min_freq`` times, most
+    frequent first (ties broken alphabetically, so the order is deterministic).
+
+    >>> vocab = Vocab(list("hello"))
+    >>> len(vocab), vocab["l"], vocab[["h", "?"]], vocab.to_tokens([1, 0])
+    (5, 1, [2, 0], ['l', '<unk>'])
+    """
+
+    def __init__(
+        self,
+        tokens: Iterable = (),
+        min_freq: int = 0,
+        reserved_tokens: Sequence[str] = (),
+    ):
+        tokens = list(tokens)
+        if tokens and isinstance(tokens[0], (list, tuple)):  # a list of lines
+            tokens = [token for line in tokens for token in line]
+        counter = collections.Counter(tokens)
+        #: (token, count) pairs, most frequent first.
+        self.token_freqs = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        specials = ["<unk>"] + [t for t in reserved_tokens if t != "<unk>"]
+        self.idx_to_token = specials + [
+            token for token, freq in self.token_freqs if freq >= min_freq and token not in specials
+        ]
+        self.token_to_idx = {token: idx for idx, token in enumerate(self.idx_to_token)}
+
+    def __len__(self) -> int:
+        return len(self.idx_to_token)
+
+    def __getitem__(self, tokens):
+        if isinstance(tokens, (list, tuple)):
+            return [self[token] for token in tokens]
+        return self.token_to_idx.get(tokens, self.unk)
+
+    def to_tokens(self, indices):
+        """Index (int or 0-d tensor) -> token; sequence or tensor -> list of tokens."""
+        if isinstance(indices, torch.Tensor):
+            indices = indices.tolist()
+        if isinstance(indices, (list, tuple)):
+            return [self.to_tokens(index) for index in indices]
+        return self.idx_to_token[int(indices)]
+
+    @property
+    def unk(self) -> int:
+        """Index of the unknown token."""
+        return 0
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(t) for t in self.idx_to_token[:8])
+        more = ", ..." if len(self) > 8 else ""
+        return f"Vocab(size={len(self)}: [{head}{more}])"
+
+
+def load_corpus(
+    path: str | os.PathLike | None = None,
+    max_tokens: int | None = None,
+    mode: str | None = None,
+    vocab: Vocab | None = None,
+) -> tuple[list[int], Vocab]:
+    """Load a corpus as a list of token indices and its vocabulary.
+
+    Without ``path``: The Time Machine (checksum verified), ``mode="letters"``,
+    28 tokens (26 letters, space, ``<unk>``). With ``path``: any UTF-8 text
+    file, ``mode="chars"`` by default so every character is kept.
+    ``max_tokens`` keeps only the first tokens (D2L's first 10,000, say);
+    pass ``vocab`` to index with an existing vocabulary.
+    """
+    mode = mode or ("letters" if path is None else "chars")
+    tokens = tokenize(read_text(path), mode)
+    if max_tokens is not None and max_tokens > 0:
+        tokens = tokens[:max_tokens]
+    vocab = vocab if vocab is not None else Vocab(tokens)
+    return [vocab[token] for token in tokens], vocab
+
+
+def train_test_split(corpus: Sequence, test_fraction: float = 0.1) -> tuple[list, list]:
+    """Split a token stream in two: everything but the last ``test_fraction``
+    (training) and the last ``test_fraction`` (held out). The course always
+    holds out the last 10% of The Time Machine."""
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
+    cut = len(corpus) - math.ceil(len(corpus) * test_fraction)
+    return list(corpus[:cut]), list(corpus[cut:])
+
+
+# --------------------------------------------------------------------------
+# Reproducibility, devices, timing, progress
+# --------------------------------------------------------------------------
+
+
+def set_seed(seed: int = 0) -> None:
+    """Seed Python's ``random``, NumPy and PyTorch's global generator."""
+    random.seed(seed)
+    try:
+        import numpy as np
+
+        np.random.seed(seed)
+    except ImportError:  # pragma: no cover - numpy ships with the course
+        pass
+    torch.manual_seed(seed)
+
+
+def choose_device(prefer_gpu: bool = True) -> torch.device:
+    """The first CUDA GPU if there is one (and ``prefer_gpu``), else the CPU.
+    The course is designed to run well on a laptop CPU."""
+    if prefer_gpu and torch.cuda.is_available():
+        return torch.device("cuda:0")
+    return torch.device("cpu")
+
+
+def is_grading() -> bool:
+    """True while nbgrader executes the notebook (autograde or Validate);
+    notebooks use it to keep optional long runs short while grading."""
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
+
+
+class Timer:
+    """Record durations: ``with timer: ...`` or ``start()``/``stop()``.
+
+    >>> timer = Timer()
+    >>> with timer:
+    ...     _ = sum(range(1000))
+    >>> len(timer.times)
+    1
+    """
+
+    def __init__(self):
+        self.times: list[float] = []
+        self._start: float | None = None
+
+    def start(self) -> None:
+        self._start = time.perf_counter()
+
+    def stop(self) -> float:
+        """Stop the clock, record and return the elapsed seconds."""
+        if self._start is None:
+            raise RuntimeError("Timer.stop() called before start()")
+        self.times.append(time.perf_counter() - self._start)
+        self._start = None
+        return self.times[-1]
+
+    def __enter__(self) -> Timer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def sum(self) -> float:
+        return sum(self.times)
+
+    def avg(self) -> float:
+        return self.sum() / len(self.times) if self.times else 0.0
+
+
+def progress(iterable: Iterable, desc: str | None = None, total: int | None = None, **kwargs):
+    """A progress bar (tqdm): a widget in JupyterLab, text elsewhere."""
+    from tqdm.auto import tqdm
+
+    kwargs.setdefault("leave", True)
+    kwargs.setdefault("mininterval", 0.2)
+    return tqdm(iterable, desc=desc, total=total, **kwargs)
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and hasattr(shell, "kernel")
+
+
+class LivePlot:
+    """A line plot that redraws in place while a model trains.
+
+    >>> plot = LivePlot(xlabel="epoch", ylabel="perplexity", legend=["train", "held-out"])
+    >>> plot.add(1, [12.0, 13.5])       # one value per line; None skips a line
+    >>> plot.add(2, [9.0, None])
+    >>> plot.data["train"]
+    [(1, 12.0), (2, 9.0)]
+
+    In a notebook the figure appears once and is updated in place (at most
+    every ``min_interval`` seconds, and always on ``show()``); elsewhere it
+    only records the data (``savefig`` still works).
+    """
+
+    def __init__(
+        self,
+        xlabel: str = "epoch",
+        ylabel: str = "",
+        legend: Sequence[str] = ("value",),
+        xlim: tuple | None = None,
+        ylim: tuple | None = None,
+        yscale: str = "linear",
+        title: str | None = None,
+        figsize: tuple = (5.5, 3.2),
+        hlines: dict[str, float] | None = None,
+        min_interval: float = 0.5,
+    ):
+        from matplotlib.figure import Figure
+
+        self.legend = list(legend)
+        self.data: dict[str, list[tuple[float, float]]] = {name: [] for name in self.legend}
+        self.fig = Figure(figsize=figsize, layout="constrained")
+        self.ax = self.fig.add_subplot()
+        self.ax.set(xlabel=xlabel, ylabel=ylabel, yscale=yscale, title=title)
+        if xlim:
+            self.ax.set_xlim(*xlim)
+        if ylim:
+            self.ax.set_ylim(*ylim)
+        self.ax.grid(True, alpha=0.3)
+        self.lines = {name: self.ax.plot([], [], label=name)[0] for name in self.legend}
+        for label, y in (hlines or {}).items():
+            self.ax.axhline(y, linestyle="--", linewidth=1, color="gray")
+            self.ax.annotate(label, (0, y), xycoords=("axes fraction", "data"), fontsize=8, color="gray", va="bottom")
+        self.ax.legend(loc="upper right")
+        self.min_interval = min_interval
+        self._last_draw = 0.0
+        self._handle = None
+
+    def add(self, x: float, ys) -> None:
+        """Append one point per line (``ys`` is a number or a sequence)."""
+        if not isinstance(ys, (list, tuple)):
+            ys = [ys]
+        if len(ys) != len(self.legend):
+            raise ValueError(f"expected {len(self.legend)} values ({self.legend}), got {len(ys)}")
+        for name, y in zip(self.legend, ys):
+            if y is not None:
+                self.data[name].append((float(x), float(y)))
+        if time.perf_counter() - self._last_draw >= self.min_interval:
+            self.show()
+
+    def show(self) -> None:
+        """Redraw now (the first call displays the figure in a notebook)."""
+        for name, line in self.lines.items():
+            if self.data[name]:
+                xs, ys = zip(*self.data[name])
+                line.set_data(xs, ys)
+        self.ax.relim()
+        self.ax.autoscale_view()
+        self._last_draw = time.perf_counter()
+        if not _in_notebook():
+            return
+        from IPython.display import display
+
+        if self._handle is None:
+            self._handle = display(self.fig, display_id=True)
+        else:
+            self._handle.update(self.fig)
+
+    def savefig(self, path: str | os.PathLike, **kwargs) -> None:
+        self.fig.savefig(path, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Friendly checks for visible tests: they say what was expected and what came
+# back, and (with ``hint``) what the usual cause is.
+# --------------------------------------------------------------------------
+
+
+def describe(value) -> str:
+    """A short description of a value: tensors by shape and dtype."""
+    if isinstance(value, torch.Tensor):
+        return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+    if isinstance(value, (list, tuple)) and len(value) > 6:
+        return f"{type(value).__name__} of length {len(value)}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _fail(message: str, hint: str | None) -> None:
+    raise AssertionError(message + (f"\nHint: {hint}" if hint else ""))
+
+
+def check_true(condition: bool, message: str, hint: str | None = None) -> None:
+    """Fail with ``message`` (and ``hint``) unless ``condition`` holds."""
+    if not condition:
+        _fail(message, hint)
+
+
+def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str | None = None) -> None:
+    """``actual`` must be a tensor of shape ``expected``."""
+    if not isinstance(actual, torch.Tensor):
+        _fail(f"{name}: expected a tensor of shape {tuple(expected)}, got {describe(actual)}.", hint)
+    if tuple(actual.shape) != tuple(expected):
+        _fail(f"{name}: expected shape {tuple(expected)}, got {tuple(actual.shape)}.", hint)
+
+
+def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str | None = None) -> None:
+    """``actual`` must be a tensor of dtype ``expected``."""
+    if not isinstance(actual, torch.Tensor):
+        _fail(f"{name}: expected a tensor of dtype {expected}, got {describe(actual)}.", hint)
+    if actual.dtype != expected:
+        _fail(f"{name}: expected dtype {expected}, got {actual.dtype}.", hint)
+
+
+def check_equal(actual, expected, name: str = "result", hint: str | None = None) -> None:
+    """Exact equality; for tensors, same shape and every element equal."""
+    if isinstance(expected, torch.Tensor):
+        check_shape(actual, expected.shape, name, hint)
+        if not torch.equal(actual.to(expected.dtype), expected):
+            where = (actual.to(expected.dtype) != expected).nonzero()[0].tolist()
+            _fail(
+                f"{name}: wrong values; first difference at index {tuple(where)}: "
+                f"expected {expected[tuple(where)].item()}, got {actual[tuple(where)].item()}.",
+                hint,
+            )
+    elif actual != expected:
+        _fail(f"{name}: expected {expected!r}, got {describe(actual)}.", hint)
+
+
+def check_close(
+    actual,
+    expected,
+    name: str = "result",
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+    hint: str | None = None,
+) -> None:
+    """Numbers or tensors equal up to ``atol + rtol * |expected|``."""
+    if isinstance(expected, torch.Tensor):
+        check_shape(actual, expected.shape, name, hint)
+        actual_f = actual.detach().to(torch.float64)
+        expected_f = expected.detach().to(torch.float64)
+        if not torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol, equal_nan=False):
+            error = (actual_f - expected_f).abs()
+            error = torch.where(torch.isnan(error), torch.full_like(error, math.inf), error)
+            where = tuple(torch.unravel_index(error.argmax(), error.shape)) if error.dim() else ()
+            where = tuple(int(i) for i in where)
+            _fail(
+                f"{name}: values differ from the reference; largest difference "
+                f"{error.max().item():.3g} at index {where}: expected "
+                f"{expected_f[where].item():.6g}, got {actual_f[where].item():.6g}.",
+                hint,
+            )
+        return
+    try:
+        actual_value = float(actual)
+    except (TypeError, ValueError):
+        _fail(f"{name}: expected a number close to {expected!r}, got {describe(actual)}.", hint)
+    if not math.isclose(actual_value, float(expected), rel_tol=rtol, abs_tol=atol):
+        _fail(f"{name}: expected {float(expected):.6g}, got {actual_value:.6g}.", hint)
+
+
+def _source_attributes(function) -> set[str]:
+    """Names of the attributes that the source of ``function`` refers to."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return set()
+    names = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    names |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
+    return names
+
+
+@contextlib.contextmanager
+def _tripwires(forbidden: Sequence[tuple[object, str]], message: str):
+    saved = [(owner, attribute, getattr(owner, attribute)) for owner, attribute in forbidden]
+
+    def tripwire(*args, **kwargs):
+        raise AssertionError(message)
+
+    try:
+        for owner, attribute, _ in saved:
+            setattr(owner, attribute, tripwire)
+        yield
+    finally:
+        for owner, attribute, original in saved:
+            setattr(owner, attribute, original)
+
+
+def check_no_builtin(
+    function,
+    call,
+    forbidden: Sequence[tuple[object, str]],
+    name: str | None = None,
+    hint: str | None = None,
+) -> None:
+    """Check that ``function`` is written without the built-ins in ``forbidden``.
+
+    ``forbidden`` lists ``(owner, attribute)`` pairs such as
+    ``(torch.nn.functional, "one_hot")``. Two checks: ``call()`` (which should
+    call ``function``) runs with every forbidden attribute replaced by a
+    tripwire, and the source of ``function`` must not name those attributes
+    (which also catches ``from torch.nn.functional import one_hot as oh``).
+    """
+    name = name or getattr(function, "__name__", "your function")
+    builtins = sorted({attribute for _, attribute in forbidden})
+    message = f"{name} must be written without {', '.join(builtins)}, but it calls it."
+    with _tripwires(forbidden, message):
+        try:
+            call()
+        except AssertionError as error:
+            if str(error) == message:
+                _fail(message, hint)
+            raise
+    named = _source_attributes(function) & set(builtins)
+    originals = [getattr(owner, attribute) for owner, attribute in forbidden]
+    named |= {
+        f"{global_name} (an alias of {attribute})"
+        for global_name in _global_names(function.__code__)
+        for attribute, original in zip([a for _, a in forbidden], originals)
+        if function.__globals__.get(global_name) is original
+    }
+    check_true(not named, f"{name} refers to the built-in {', '.join(sorted(named))}.", hint)
+
+
+def _global_names(code) -> set[str]:
+    """Global names used by a code object and the functions nested in it."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _global_names(const)
+    return names
+
+
+# --------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------
+
+#: Set this environment variable to 1 to opt in to the notebooks' long runs.
+LONG_RUN_ENV = "RNN_COURSE_LONG"
+
+
+def long_runs() -> bool:
+    """True when the learner opted in to long training runs
+    (environment variable ``RNN_COURSE_LONG=1``); never while grading."""
+    return os.environ.get(LONG_RUN_ENV, "").strip().lower() in {"1", "true", "yes"} and not is_grading()
+
+
+def choose_epochs(default: int, grading: int | None = None, long: int | None = None) -> int:
+    """How many epochs a demo trains: ``grading`` while nbgrader runs the
+    notebook (autograding stays fast; the graded tests do not depend on it),
+    ``long`` when ``RNN_COURSE_LONG=1`` is set, ``default`` otherwise.
+
+    >>> choose_epochs(8, grading=2, long=40)  # neither grading nor long here
+    8
+    """
+    if is_grading() and grading is not None:
+        return grading
+    if long_runs() and long is not None:
+        return long
+    return default
+
+
+class History:
+    """What :func:`fit` measured, one entry per epoch (``heldout`` and
+    ``samples`` only for the epochs where they were computed)."""
+
+    def __init__(self):
+        self.epochs: list[int] = []
+        self.train_perplexity: list[float] = []
+        self.tokens_per_second: list[float] = []
+        #: (epoch, held-out perplexity) pairs.
+        self.heldout: list[tuple[int, float]] = []
+        #: (epoch, generated text) pairs.
+        self.samples: list[tuple[int, str]] = []
+        #: Wall time of the whole run in seconds (evaluation and sampling included).
+        self.seconds: float = 0.0
+
+    @property
+    def final_train_perplexity(self) -> float | None:
+        return self.train_perplexity[-1] if self.train_perplexity else None
+
+    @property
+    def final_heldout_perplexity(self) -> float | None:
+        return self.heldout[-1][1] if self.heldout else None
+
+    @property
+    def mean_tokens_per_second(self) -> float | None:
+        """Mean training speed over the epochs (evaluation excluded)."""
+        return sum(self.tokens_per_second) / len(self.tokens_per_second) if self.tokens_per_second else None
+
+    def __repr__(self) -> str:
+        parts = [f"epochs={len(self.epochs)}"]
+        if self.train_perplexity:
+            parts.append(f"train perplexity={self.final_train_perplexity:.2f}")
+        if self.heldout:
+            parts.append(f"held-out perplexity={self.final_heldout_perplexity:.2f}")
+        if self.tokens_per_second:
+            parts.append(f"{self.mean_tokens_per_second:,.0f} tokens/s")
+        parts.append(f"{self.seconds:.1f} s")
+        return f"History({', '.join(parts)})"
+
+
+def _batches_factory(data):
+    """``data`` as a function returning a fresh iterable of batches per epoch."""
+    if callable(data):
+        return data
+    if iter(data) is data:
+        raise TypeError(
+            "fit(data=...) got an iterator (a generator?) that would be exhausted after one epoch. "
+            "Pass a function returning a fresh one, e.g. "
+            "data=lambda: seq_data_iter_sequential(corpus, batch_size, num_steps)."
+        )
+    return lambda: data
+
+
+def fit(
+    train_epoch,
+    net,
+    data,
+    optimizer,
+    num_epochs: int,
+    loss_fn=None,
+    use_random_iter: bool = False,
+    theta: float = 1.0,
+    device=None,
+    evaluate=None,
+    eval_every: int = 1,
+    sample=None,
+    sample_every: int | None = None,
+    plot=True,
+    lines: tuple[str, str] = ("train", "held-out"),
+    baselines: dict[str, float] | None = None,
+    title: str | None = None,
+    desc: str = "training",
+    verbose: bool = True,
+) -> History:
+    """Train ``net`` for ``num_epochs`` epochs with your ``train_epoch``.
+
+    The driver only loops, measures and reports; the learning happens in
+    ``train_epoch(net, batches, loss_fn, optimizer, use_random_iter,
+    theta=theta, device=device)``, which must return ``(perplexity,
+    tokens_per_second)`` for the epoch.
+
+    Args:
+        train_epoch: your function that trains for one epoch (see above).
+        net: the model; any model with the course's calling convention
+            ``net(X, state) -> (outputs, state)`` and ``net.begin_state(batch_size, device)``.
+        data: a function returning a fresh iterable of ``(X, Y)`` batches,
+            each ``(batch_size, num_steps)``, called once per epoch (for example
+            ``lambda: seq_data_iter_random(corpus, batch_size, num_steps)``);
+            a list of batches is reused as is.
+        optimizer: a ``torch.optim`` optimizer over the parameters of ``net``.
+        num_epochs: number of passes over ``data``.
+        loss_fn: default ``torch.nn.CrossEntropyLoss()`` (mean over tokens).
+        use_random_iter, theta, device: passed on to ``train_epoch``.
+        evaluate: optional function ``net -> held-out perplexity``, called
+            every ``eval_every`` epochs and after the last one.
+        sample: optional function ``net -> str`` (generated text), printed
+            every ``sample_every`` epochs (default: four times per run) and
+            after the last one.
+        plot: ``True`` for a new live plot of the perplexities, ``False`` for
+            none, or an existing :class:`LivePlot` to draw into (its legend must
+            contain the two names of ``lines``: train line, held-out line).
+        baselines: ``{name: perplexity}`` drawn as dashed horizontal lines on a
+            new plot (e.g. the count-based models of assignment 4).
+        title, desc: titles of the plot and of the progress bar.
+        verbose: print the samples and a one-line summary at the end.
+
+    Returns:
+        a :class:`History` of the run (perplexities, speeds, samples, seconds).
+    """
+    if num_epochs < 1:
+        raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
+    batches = _batches_factory(data)
+    loss_fn = loss_fn if loss_fn is not None else torch.nn.CrossEntropyLoss()
+    sample_every = sample_every or max(1, num_epochs // 4)
+    train_line, heldout_line = lines
+    if plot is True:
+        live = LivePlot(
+            xlabel="epoch",
+            ylabel="perplexity",
+            legend=[train_line, heldout_line] if evaluate is not None else [train_line],
+            title=title,
+            hlines=baselines,
+        )
+    elif plot:
+        live = plot
+        missing = [name for name in lines if name not in live.legend]
+        if missing:
+            raise ValueError(f"the LivePlot passed to fit has no line named {missing} (its legend: {live.legend})")
+    else:
+        live = None
+    if live is not None:
+        from matplotlib.ticker import MaxNLocator
+
+        live.ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    history = History()
+    start = time.perf_counter()
+    bar = progress(range(1, num_epochs + 1), desc=desc)
+    for epoch in bar:
+        perplexity, speed = train_epoch(net, batches(), loss_fn, optimizer, use_random_iter, theta=theta, device=device)
+        perplexity, speed = float(perplexity), float(speed)
+        history.epochs.append(epoch)
+        history.train_perplexity.append(perplexity)
+        history.tokens_per_second.append(speed)
+        heldout = None
+        if evaluate is not None and (epoch % eval_every == 0 or epoch == num_epochs):
+            heldout = float(evaluate(net))
+            history.heldout.append((epoch, heldout))
+        if live is not None:
+            values = {train_line: perplexity, heldout_line: heldout}
+            live.add(epoch, [values.get(name) for name in live.legend])
+        postfix = {"train ppl": f"{perplexity:.2f}", "tokens/s": f"{speed:,.0f}"}
+        if history.heldout:
+            postfix["held-out ppl"] = f"{history.heldout[-1][1]:.2f}"
+        bar.set_postfix(postfix, refresh=False)
+        if sample is not None and (epoch % sample_every == 0 or epoch == num_epochs):
+            text = sample(net)
+            history.samples.append((epoch, text))
+            if verbose:
+                print(f"epoch {epoch:3d}: {text!r}")
+    bar.close()
+    history.seconds = time.perf_counter() - start
+    if live is not None:
+        live.show()
+    if verbose:
+        line = f"train perplexity {history.final_train_perplexity:.2f}"
+        if history.heldout:
+            line += f", held-out perplexity {history.final_heldout_perplexity:.2f}"
+        line += f", {history.mean_tokens_per_second:,.0f} tokens/s, {history.seconds:.1f} s"
+        print(line)
+    return history
+
+
+__all__ += ["LONG_RUN_ENV", "History", "choose_epochs", "fit", "long_runs"]
