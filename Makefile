@@ -16,7 +16,7 @@ export PYTHONNOUSERSITE := 1
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench
+.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -26,6 +26,7 @@ help:
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
 	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel) + feedback + report"
 	@echo "  make autograde / feedback / report        one step of make grade"
+	@echo "  make browser        install Chromium for the browser tests (tests/browser)"
 	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times"
 	@echo "  make clean          remove .venv and grading outputs"
 
@@ -43,8 +44,14 @@ $(STAMP): requirements.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
+# Under CI (CI=true) the browser tests must run: install Chromium first.
 test: $(STAMP) lint
+	@if [ "$${CI:-}" = "true" ]; then bash tools/install_browser.sh; fi
 	$(BIN)/python -m pytest
+
+# Debian's Chromium for the browser tests (tests/browser); needs root and apt-get.
+browser:
+	bash tools/install_browser.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

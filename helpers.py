@@ -361,12 +361,19 @@ class LivePlot:
         self._last_draw = time.perf_counter()
         if not _in_notebook():
             return
-        from IPython.display import display
+        import io
 
+        from IPython.display import Image, display
+
+        # PNG bytes, not the Figure object: a Figure displays as text until
+        # pyplot's inline backend has registered its formatter in the kernel.
+        buffer = io.BytesIO()
+        self.fig.savefig(buffer, format="png", dpi=90)
+        image = Image(data=buffer.getvalue(), format="png")
         if self._handle is None:
-            self._handle = display(self.fig, display_id=True)
+            self._handle = display(image, display_id=True)
         else:
-            self._handle.update(self.fig)
+            self._handle.update(image)
 
     def savefig(self, path: str | os.PathLike, **kwargs) -> None:
         self.fig.savefig(path, **kwargs)

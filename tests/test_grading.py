@@ -48,6 +48,7 @@ def graded(generated_course):
     for assignment in GRADED:
         nbgrader_run.nbgrader("generate_feedback", assignment, cwd=course)
     nbgrader_run.nbgrader("export", "--to", str(course / "grades.csv"), cwd=course)
+    grade.report(grade.Course(course))
     return course
 
 
@@ -155,3 +156,22 @@ def test_feedback_shows_messages_but_not_hidden_tests(graded, assignment):
         assert not leaked, f"feedback of {student_id} shows hidden test code: {leaked[:2]}"
         if student_id == BLANK:
             assert "NotImplementedError" in text
+
+
+def test_report_pass_rates_match_the_expected_verdicts(graded):
+    """The instructor's summary: for every test cell, how many students of the
+    synthetic class passed it, exactly as the expected verdicts say."""
+    summary = (graded / "autograder" / "report" / "summary.md").read_text()
+    with open(graded / "autograder" / "report" / "grades.csv", newline="") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    for assignment in GRADED:
+        students = all_students(assignment)
+        lost = {s: expected_lost(graded, assignment, s) for s in students}
+        cells = expected_scores(graded, assignment, frozenset())
+        for cell in cells:
+            passed = sum(cell not in lost[s] for s in students)
+            assert f"| `{cell}` | {passed}/{len(students)} (" in summary, f"{assignment}/{cell}: {passed} passes"
+        for student in students:
+            total = sum(score for score, _ in expected_scores(graded, assignment, lost[student]).values())
+            assert float(rows[student][assignment]) == pytest.approx(total)
+        assert (graded / "autograder" / "report" / f"hist_{assignment}.png").exists()

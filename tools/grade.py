@@ -327,7 +327,10 @@ def install_grading_kernel(course: Course, memory: str, cpu_seconds: int) -> Non
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     prlimit = shutil.which("prlimit")
     if prlimit:
-        argv = [prlimit, f"--as={_bytes(memory)}", f"--cpu={cpu_seconds}", *argv]
+        limits = [f"--as={_bytes(memory)}", f"--cpu={cpu_seconds}"]
+        if os.geteuid() != 0:  # RLIMIT_NPROC counts all of the user's processes and does not bind root
+            limits.append(f"--nproc={_user_processes() + 256}")
+        argv = [prlimit, *limits, *argv]
     spec = {
         "argv": argv,
         "display_name": "Python 3 (grading, limited)",
@@ -336,6 +339,19 @@ def install_grading_kernel(course: Course, memory: str, cpu_seconds: int) -> Non
         "metadata": {"limits": {"memory": memory, "cpu_seconds": cpu_seconds, "prlimit": bool(prlimit)}},
     }
     (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+
+
+def _user_processes() -> int:
+    """How many processes (threads included) this user runs now."""
+    uid, count = os.getuid(), 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if f"\nUid:\t{uid}\t" in text:
+            count += int(text.split("Threads:")[1].split()[0])
+    return count
 
 
 def _bytes(size: str) -> int:
