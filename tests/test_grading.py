@@ -119,14 +119,8 @@ def test_cases_cover_every_function_with_alternatives_and_mistakes(assignment):
         unworn = [name for name in impls if (cell, name) not in worn]
         assert not unworn, f"{cell}: implementations no student carries: {unworn}"
         for name, impl in impls.items():
-            owners = {owner(c, answer_ids) for c in impl.loses}
+            owners = {grade.owner(c, list(answer_ids)) for c in impl.loses}
             assert owners <= {cell}, f"{cell}/{name} is expected to lose cells of {owners - {cell}}"
-
-
-def owner(test_cell, answer_ids):
-    """The graded function a test cell belongs to: test_<function>_<aspect>."""
-    matches = [a for a in answer_ids if test_cell == f"test_{a}" or test_cell.startswith(f"test_{a}_")]
-    return max(matches, key=len) if matches else None
 
 
 def test_no_anomaly_for_well_formed_submissions(graded):
