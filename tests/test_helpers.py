@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import time
 
 import pytest
 import torch
@@ -164,6 +165,35 @@ def test_live_plot_records_and_saves(tmp_path):
     assert (tmp_path / "curve.png").stat().st_size > 1000
     with pytest.raises(ValueError, match="expected 2 values"):
         plot.add(3, [1.0])
+
+
+def test_live_plot_in_a_notebook_draws_in_place_and_throttles_slow_redraws(monkeypatch):
+    import IPython.display
+
+    class Handle:
+        updates = 0
+
+        def update(self, image):
+            Handle.updates += 1
+
+    shown = []
+    monkeypatch.setattr(helpers, "_in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", lambda image, display_id: shown.append(image) or Handle())
+    plot = helpers.LivePlot(legend=["train"], min_interval=0.0)
+    slow_savefig = plot.fig.savefig
+
+    def savefig(*args, **kwargs):  # a redraw that takes at least 50 ms
+        time.sleep(0.05)
+        slow_savefig(*args, **kwargs)
+
+    plot.fig.savefig = savefig
+    plot.add(1, 10.0)  # the first point is drawn at once, as a PNG
+    assert len(shown) == 1 and shown[0].data.startswith(b"\x89PNG")
+    for epoch in range(2, 12):  # ten fast epochs: the 50 ms redraw allows one redraw per 0.5 s at most
+        plot.add(epoch, 10.0 / epoch)
+    assert Handle.updates == 0 and plot._interval >= 0.5
+    plot.show()  # show() always redraws, in place
+    assert len(shown) == 1 and Handle.updates == 1
 
 
 # --- friendly checks ----------------------------------------------------------------

@@ -143,7 +143,15 @@ def test_fit_own_plot_has_baselines_and_rejects_unknown_lines():
     )  # fmt: skip
     plot = helpers.LivePlot(legend=["train"])
     with pytest.raises(ValueError, match="no line named"):
-        helpers.fit(FakeTrainer(), None, make_data, None, num_epochs=1, plot=plot, verbose=False)
+        helpers.fit(FakeTrainer(), None, make_data, None, num_epochs=1, evaluate=lambda net: 8.0, plot=plot)
+    with pytest.raises(ValueError, match="no line named"):
+        helpers.fit(FakeTrainer(), None, make_data, None, num_epochs=1, plot=helpers.LivePlot(legend=["other"]))
+
+
+def test_fit_without_evaluate_needs_only_the_train_line():
+    plot = helpers.LivePlot(legend=["mine"], yscale="log")
+    helpers.fit(FakeTrainer(), None, make_data, None, num_epochs=2, plot=plot, lines=("mine",), verbose=False)
+    assert plot.data["mine"] == [(1.0, 9.0), (2.0, 7.0)]
 
 
 def test_history_repr_summarises_the_run():

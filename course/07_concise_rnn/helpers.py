@@ -299,8 +299,9 @@ class LivePlot:
     >>> plot.data["train"]
     [(1, 12.0), (2, 9.0)]
 
-    In a notebook the figure appears once and is updated in place (at most
-    every ``min_interval`` seconds, and always on ``show()``); elsewhere it
+    In a notebook the figure appears once and is updated in place: at most
+    every ``min_interval`` seconds, less often when a redraw is slow (drawing
+    takes at most 10% of the time), and always on ``show()``. Elsewhere it
     only records the data (``savefig`` still works).
     """
 
@@ -335,6 +336,7 @@ class LivePlot:
             self.ax.annotate(label, (0, y), xycoords=("axes fraction", "data"), fontsize=8, color="gray", va="bottom")
         self.ax.legend(loc="upper right")
         self.min_interval = min_interval
+        self._interval = min_interval  # grows with the cost of a redraw, so drawing takes <= 10% of the time
         self._last_draw = 0.0
         self._handle = None
 
@@ -347,7 +349,7 @@ class LivePlot:
         for name, y in zip(self.legend, ys):
             if y is not None:
                 self.data[name].append((float(x), float(y)))
-        if time.perf_counter() - self._last_draw >= self.min_interval:
+        if time.perf_counter() - self._last_draw >= self._interval:
             self.show()
 
     def show(self) -> None:
@@ -358,7 +360,7 @@ class LivePlot:
                 line.set_data(xs, ys)
         self.ax.relim()
         self.ax.autoscale_view()
-        self._last_draw = time.perf_counter()
+        start = self._last_draw = time.perf_counter()
         if not _in_notebook():
             return
         import io
@@ -374,6 +376,7 @@ class LivePlot:
             self._handle = display(image, display_id=True)
         else:
             self._handle.update(image)
+        self._interval = max(self.min_interval, 10 * (time.perf_counter() - start))
 
     def savefig(self, path: str | os.PathLike, **kwargs) -> None:
         self.fig.savefig(path, **kwargs)
@@ -637,7 +640,7 @@ def fit(
     sample=None,
     sample_every: int | None = None,
     plot=True,
-    lines: tuple[str, str] = ("train", "held-out"),
+    lines: tuple[str, ...] = ("train", "held-out"),
     baselines: dict[str, float] | None = None,
     title: str | None = None,
     desc: str = "training",
@@ -669,7 +672,8 @@ def fit(
             after the last one.
         plot: ``True`` for a new live plot of the perplexities, ``False`` for
             none, or an existing :class:`LivePlot` to draw into (its legend must
-            contain the two names of ``lines``: train line, held-out line).
+            contain the names of ``lines``: the train line, and the held-out line if
+            ``evaluate`` is given).
         baselines: ``{name: perplexity}`` drawn as dashed horizontal lines on a
             new plot (e.g. the count-based models of assignment 4).
         title, desc: titles of the plot and of the progress bar.
@@ -683,7 +687,9 @@ def fit(
     batches = _batches_factory(data)
     loss_fn = loss_fn if loss_fn is not None else torch.nn.CrossEntropyLoss()
     sample_every = sample_every or max(1, num_epochs // 4)
-    train_line, heldout_line = lines
+    train_line, heldout_line = (*lines, None)[:2]  # lines=(name,) is enough without evaluate
+    if evaluate is not None and heldout_line is None:
+        raise ValueError(f"fit(evaluate=...) needs two names in lines (train, held-out), got {lines}")
     if plot is True:
         live = LivePlot(
             xlabel="epoch",
@@ -694,7 +700,8 @@ def fit(
         )
     elif plot:
         live = plot
-        missing = [name for name in lines if name not in live.legend]
+        needed = lines[:2] if evaluate is not None else lines[:1]  # no held-out line without evaluate
+        missing = [name for name in needed if name not in live.legend]
         if missing:
             raise ValueError(f"the LivePlot passed to fit has no line named {missing} (its legend: {live.legend})")
     else:
