@@ -22,8 +22,6 @@ Numbers depend on the machine and on its load: run it on an idle machine.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import math
 import os
 import statistics
@@ -127,40 +125,15 @@ def step_lookup_scratch(torch, F, X, Y, num_hiddens):
 
 
 def _notebook_definitions(assignment: str, cell_ids: tuple[str, ...]) -> dict | None:
-    """The namespace left by a solution notebook's read-only cells: its setup cell, then only the imports,
-    functions and classes of the other cells (not their demos). None when the notebook or a cell is missing."""
-    import nbformat
+    """The definitions of a solution notebook's cells (see nbgrader_run.notebook_definitions), or None
+    with a message when the notebook changed: the bench reports, it does not fail."""
+    from tests.grading.nbgrader_run import notebook_definitions
 
-    path = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
-    if not path.is_file():
-        return None
-    cells = {cell.id: cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"}
-    namespace: dict = {}
-    cwd = os.getcwd()
-    os.chdir(path.parent)
     try:
-        for cell_id in cell_ids:
-            if cell_id not in cells:
-                return None
-            source = cells[cell_id].source
-            if cell_id != "setup":
-                source = "\n\n".join(_definitions(source))
-            with contextlib.redirect_stdout(io.StringIO()):  # the setup cells print the corpus size
-                exec(compile(source, f"{assignment}:{cell_id}", "exec"), namespace)
-    except Exception as error:  # the notebook changed: report, do not fail the whole bench
+        return notebook_definitions(assignment, cell_ids)
+    except Exception as error:  # whatever changed in the notebook
         print(f"  ({assignment}'s cells unavailable: {type(error).__name__}: {error})")
         return None
-    finally:
-        os.chdir(cwd)
-    return namespace
-
-
-def _definitions(source: str) -> list[str]:
-    """The top-level imports, functions and classes of a cell's source (not its statements)."""
-    import ast
-
-    keep = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
-    return [ast.get_source_segment(source, node) for node in ast.parse(source).body if isinstance(node, keep)]
 
 
 def step_bptt_from_05(torch, F, X, Y, num_hiddens):

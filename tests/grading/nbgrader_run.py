@@ -129,3 +129,36 @@ def cell_scores(course: Path, assignment: str, student_id: str) -> dict[str, tup
     with Gradebook(db_url, COURSE_ID) as gb:
         notebook = gb.find_submission_notebook(assignment, assignment, student_id)
         return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
+
+
+def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Path = ROOT / "solutions") -> dict:
+    """Execute a notebook's code cells in-process and return the namespace: the cell "setup" in full,
+    of the other cells (named by id, in the given order) only the imports, functions and classes, not
+    their demos. Runs in the assignment's folder (for helpers.py and data/).
+
+    Raises FileNotFoundError for a missing notebook, KeyError for a missing cell.
+    """
+    import ast
+    import contextlib
+    import io
+
+    path = notebook_path(folder, assignment)
+    cells = {cell.id: cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"}
+    missing = [cell_id for cell_id in cell_ids if cell_id not in cells]
+    if missing:
+        raise KeyError(f"{path.name} has no code cell {missing}")
+    keep = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+    namespace: dict = {}
+    cwd = os.getcwd()
+    os.chdir(path.parent)
+    try:
+        for cell_id in cell_ids:
+            source = cells[cell_id].source
+            if cell_id != "setup":
+                nodes = [node for node in ast.parse(source).body if isinstance(node, keep)]
+                source = "\n\n".join(ast.get_source_segment(source, node) for node in nodes)
+            with contextlib.redirect_stdout(io.StringIO()):  # setup cells print the corpus size
+                exec(compile(source, f"{assignment}:{cell_id}", "exec"), namespace)
+    finally:
+        os.chdir(cwd)
+    return namespace
