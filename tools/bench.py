@@ -5,12 +5,13 @@
     python -m tools.bench --threads 1     # torch threads of the step benchmark (default: 1 and 2)
 
 1. **Training steps** at D2L's settings (batch 32, 35 steps, 28 tokens; 512 hidden units for the
-   scratch models, 256 for the concise one), in tokens per second (median of repeats), each next to
-   the raw `nn.RNN` forward + backward kernel at the same shapes (ratio = step / kernel):
-   D2L's autograd scratch step (one-hot inputs, output layer inside the time loop), the course's
-   scratch steps (06's row lookup with autograd; 05's hand-written backpropagation through time,
-   executed from the read-only cells of the 05 solution notebook when they are there), and the
-   concise `nn.RNN` step of 07.
+   scratch models, 256 for the concise one), in tokens per second (median of interleaved rounds, with
+   one and with two threads), each next to the raw `nn.RNN` forward + backward kernel at the same
+   shapes (ratio = step / kernel): D2L's autograd scratch step (one-hot inputs, output layer inside the
+   time loop), the course's scratch steps (06's row lookup with autograd; 05's step on the student's
+   `rnn_backward` and 06's `train_epoch_bptt`, both executed from the solution notebooks' read-only
+   cells), and 07's concise `nn.RNN` step at 512 and 256 hidden units. The last line compares the
+   fastest course scratch step with the goals of GOALS.
 2. **Notebook wall times**: every solution notebook executed start to finish by nbconvert, hidden tests
    included, as CI's nbval run does (not grading: the demos train at their default length).
 3. **Grading time**: one student who submits the reference solution of every assignment, autograded
@@ -42,19 +43,6 @@ SCRATCH_HIDDENS, CONCISE_HIDDENS = 512, 256
 # --------------------------------------------------------------------------
 # 1. Training steps
 # --------------------------------------------------------------------------
-
-
-def _tokens_per_second(step, repeats: int, inner: int) -> float:
-    """Median over `repeats` of (tokens / seconds) for `inner` calls of step(), after a warm-up."""
-    for _ in range(3):
-        step()
-    speeds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            step()
-        speeds.append(BATCH * STEPS * inner / (time.perf_counter() - start))
-    return statistics.median(speeds)
 
 
 def _batch(torch, generator):
@@ -219,8 +207,8 @@ def _interleaved(steps: dict, repeats: int, inner: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in speeds.items()}
 
 
-def bench_steps(threads: int, repeats: int = 7, inner: int = 10) -> dict[str, float]:
-    """Print the table of training-step speeds for one thread count; return the fastest scratch step's
+def bench_steps(threads: int, repeats: int = 7, inner: int = 10) -> None:
+    """Print the table of training-step speeds for one thread count, and the fastest scratch step's
     speed ratios to the steps of GOALS."""
     import torch
     import torch.nn.functional as F
@@ -248,7 +236,7 @@ def bench_steps(threads: int, repeats: int = 7, inner: int = 10) -> dict[str, fl
         print(f"{name:42s} {hiddens:6d} {speed[key]:10,.0f} {versus_d2l} {kernel:19,.0f} {speed[key] / kernel:6.2f}")
     scratch = {f"{n} {h}": speed[f"{n} {h}"] for n, h, _, mine in STEP_ROWS if mine and f"{n} {h}" in speed}
     if not scratch or not d2l:
-        return {}
+        return
     fastest = max(scratch, key=scratch.get)
     ratios = {
         "D2L's scratch step": scratch[fastest] / d2l,
@@ -259,7 +247,6 @@ def bench_steps(threads: int, repeats: int = 7, inner: int = 10) -> dict[str, fl
         for what, ratio in ratios.items()
     )
     print(f"fastest course scratch step, {fastest.rsplit(' ', 1)[0]}, at {SCRATCH_HIDDENS} hidden: {verdicts}")
-    return ratios
 
 
 # --------------------------------------------------------------------------
