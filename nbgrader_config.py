@@ -40,6 +40,21 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.iopub_timeout = 15
 c.Execute.raise_on_iopub_timeout = False
 
+# Autograde executes every notebook with tools.sandbox.GradingExecute instead of nbgrader's Execute:
+# each kernel runs in a bubblewrap sandbox (no course files, no network, no other process), and
+# stderr output (warnings, progress bars) is shown but never scores a test cell zero. The rest of
+# nbgrader's list is unchanged. `tools.grade --unsafe` turns the sandbox off
+# (--SandboxKernelManager.sandbox=False), loudly.
+c.Autograde.autograde_preprocessors = [
+    "tools.sandbox.GradingExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
 # Feedback explains every lost point (the failing check's message) but never
 # shows hidden test code: see tools/feedback.py.
 c.GenerateFeedback.preprocessors = [

@@ -55,6 +55,8 @@ from pathlib import Path
 
 import nbformat
 
+from tools import integrity, sandbox
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 COURSE_ID = "rnn-from-scratch"
@@ -138,6 +140,10 @@ def is_test_cell(cell) -> bool:
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+class GradingError(RuntimeError):
+    """An instructor's mistake or a missing piece: reported as one line, exit status 1."""
+
+
 # ---------------------------------------------------------------------------
 # Anomalies
 # ---------------------------------------------------------------------------
@@ -159,10 +165,12 @@ class Anomalies:
     def add(self, *args) -> None:
         self.items.append(Anomaly(*args))
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, graded: set[tuple[str, str]] = frozenset()) -> None:
+        """Write the anomalies; those saved before for the submissions graded now ((student,
+        assignment) pairs in `graded` or in this list) are replaced."""
         path.parent.mkdir(parents=True, exist_ok=True)
         existing = [Anomaly(**a) for a in json.loads(path.read_text())] if path.exists() else []
-        keys = {(a.student, a.assignment) for a in self.items}
+        keys = {(a.student, a.assignment) for a in self.items} | set(graded)
         kept = [a for a in existing if (a.student, a.assignment) not in keys]  # re-grading replaces
         path.write_text(json.dumps([a.__dict__ for a in kept + self.items], indent=1))
 
@@ -256,9 +264,44 @@ def inspect_submission(course: Course, student: str, assignment: str, anomalies:
         nb.cells = _reorder(nb.cells, source_ids)
         report("reordered-cells", "nbgrader cells were moved; graded in the original order")
         changed = True
+    changed |= _restore_metadata(nb, release)
     if changed:
         nbformat.write(nb, expected)
+    _quarantine_extra_files(course, student, assignment, report)
     return True
+
+
+def _restore_metadata(nb, release) -> bool:
+    """Give every nbgrader cell, and the notebook, the release's metadata; drop the tags of the
+    student's own cells. Cell metadata steers execution (nbclient skips a cell tagged
+    `skip-execution`), and nothing in it is the student's to set. Returns whether anything changed."""
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in release.cells}
+    before = json.dumps([nb.metadata, [c.metadata for c in nb.cells]], sort_keys=True)
+    nb.metadata = nbformat.from_dict(json.loads(json.dumps(release.metadata)))
+    for cell in nb.cells:
+        original = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if original is not None:
+            cell.metadata = nbformat.from_dict(json.loads(json.dumps(original.metadata)))
+        else:
+            cell.metadata = nbformat.from_dict({})
+    return before != json.dumps([nb.metadata, [c.metadata for c in nb.cells]], sort_keys=True)
+
+
+def _quarantine_extra_files(course: Course, student: str, assignment: str, report) -> None:
+    """Only the release's files are graded: move anything else to autograder/quarantine/."""
+    folder = course.submitted / student / assignment
+    extra, suspicious = integrity.extra_files(folder, course.root / "course" / assignment, f"{assignment}.ipynb")
+    dest = course.root / "autograder" / "quarantine" / student / assignment
+    integrity.quarantine(folder, extra, dest)
+    if suspicious:
+        report(
+            "possible-tampering",
+            f"{', '.join(suspicious)} beside the notebook (an importable file or a link could replace course "
+            f"code in the grading kernel); not graded, moved to {dest.relative_to(course.root)}/",
+        )
+    ordinary = [path for path in extra if path not in suspicious]
+    if ordinary:
+        report("extra-files", f"{', '.join(ordinary)} not graded, moved to {dest.relative_to(course.root)}/")
 
 
 def _differs(submitted: Path, original: Path) -> bool:
@@ -393,9 +436,18 @@ class Job:
 
 
 def _run_job(
-    course: Course, job: Job, all_students: list[str], wall_seconds: float, cell_timeout: int | None, on_graded
+    course: Course,
+    job: Job,
+    all_students: list[str],
+    wall_seconds: float,
+    cell_timeout: int | None,
+    on_graded,
+    unsafe: bool = False,
 ) -> Job:
     excluded = [s for s in all_students if s not in job.students]
+    tag = job.tag
+    log = course.root / "autograder" / "logs" / f"{job.assignment}-{tag[:8]}.log"
+    events = log.with_suffix(".events.jsonl")
     args = [
         str(BIN / "nbgrader"),
         "autograde",
@@ -404,13 +456,13 @@ def _run_job(
         "--force",
         f"--Execute.kernel_name={KERNEL_NAME}",
         f"--CourseDirectory.student_id_exclude={','.join(excluded)}",
+        f"--SandboxKernelManager.sandbox={not unsafe}",
+        f"--SandboxKernelManager.events_file={events}",
     ]
     if cell_timeout:
         args.append(f"--Execute.timeout={cell_timeout}")
-    tag = job.tag
     env = course.env() | {TAG: tag}
     start = time.perf_counter()
-    log = course.root / "autograder" / "logs" / f"{job.assignment}-{tag[:8]}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -425,6 +477,10 @@ def _run_job(
                 job.timed_out = True
                 proc.wait()
     job.leftovers = kill_tagged(tag)
+    if events.exists():  # processes a sandboxed notebook left running (they died with its sandbox)
+        for line in events.read_text().splitlines():
+            event = json.loads(line)
+            job.leftovers += [event["cwd"]] * int(event.get("leftover_processes", 0))
     _report_progress(log, job.assignment, seen, on_graded)
     text = log.read_text(errors="replace")
     job.failed = sorted(set(re.findall(rf"error processing assignment '{job.assignment}' for student '([^']+)'", text)))
@@ -449,10 +505,16 @@ def autograde(
     wall_seconds: float = 1800,
     cell_timeout: int | None = None,
     quiet: bool = False,
+    unsafe: bool = False,
 ) -> list[Job]:
-    """Check, then autograde every (assignment, student) submission in parallel."""
+    """Check, then autograde every (assignment, student) submission in parallel, each notebook
+    in its own sandbox (tools/sandbox.py) unless `unsafe`."""
     from helpers import progress
 
+    if not unsafe:
+        reason = sandbox.problem()
+        if reason:
+            raise GradingError(f"cannot grade in the sandbox: {reason}")
     install_grading_kernel(course, memory, cpu_seconds)
     anomalies = Anomalies()
     todo: dict[str, list[str]] = {}
@@ -472,7 +534,9 @@ def autograde(
     done: list[Job] = []
     all_students = course.students()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = [pool.submit(_run_job, course, j, all_students, wall_seconds, cell_timeout, graded) for j in jobs]
+        futures = [
+            pool.submit(_run_job, course, j, all_students, wall_seconds, cell_timeout, graded, unsafe) for j in jobs
+        ]
         for future in as_completed(futures):
             job = future.result()
             done.append(job)
@@ -480,7 +544,13 @@ def autograde(
                 for student in job.students:
                     if not (course.autograded / student / job.assignment / f"{job.assignment}.ipynb").exists():
                         single = _run_job(
-                            course, Job(job.assignment, [student]), all_students, wall_seconds / 3, cell_timeout, graded
+                            course,
+                            Job(job.assignment, [student]),
+                            all_students,
+                            wall_seconds / 3,
+                            cell_timeout,
+                            graded,
+                            unsafe,
                         )
                         done.append(single)
                         if single.timed_out:
@@ -495,7 +565,7 @@ def autograde(
     for job in [j for j in done if j.failed and len(j.students) > 1]:  # a transient failure gets a second try
         for student in job.failed:
             single = _run_job(
-                course, Job(job.assignment, [student]), all_students, wall_seconds / 3, cell_timeout, graded
+                course, Job(job.assignment, [student]), all_students, wall_seconds / 3, cell_timeout, graded, unsafe
             )
             retried.append(single)
         job.failed = []
@@ -521,8 +591,138 @@ def autograde(
                     f"{len(left)} process(es) left running by the notebook were killed",
                 )
     anomalies.items += _execution_anomalies(course, assignments, students)
-    anomalies.save(course.anomalies_file)
+    verify(course, assignments, students, anomalies, workers, cell_timeout, unsafe, quiet)
+    if unsafe:
+        for assignment in assignments:
+            for student in students:
+                anomalies.add(student, assignment, "graded-without-sandbox", "graded with --unsafe (no sandbox)")
+    anomalies.save(course.anomalies_file, {(s, a) for a in assignments for s in students})
     return done
+
+
+# ---------------------------------------------------------------------------
+# Verify: grades that student code cannot forge (tools/integrity.py)
+# ---------------------------------------------------------------------------
+TAMPERING = "possible-tampering"
+
+
+def verify(
+    course: Course,
+    assignments: list[str],
+    students: list[str],
+    anomalies: Anomalies,
+    workers: int = 2,
+    cell_timeout: int | None = None,
+    unsafe: bool = False,
+    quiet: bool = True,
+) -> None:
+    """Scan every autograded submission's own code, and re-run those whose answer cells hold
+    top-level statements without them (tools/integrity.py). Findings become `possible-tampering`
+    anomalies (the submission is held for review); a test cell that passed only thanks to the
+    top-level statements gets the verification run's score."""
+    from helpers import progress
+
+    tasks = [
+        (assignment, student)
+        for assignment in assignments
+        for student in students
+        if (course.autograded / student / assignment / f"{assignment}.ipynb").exists()
+    ]
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(_verify_one, course, a, s, anomalies, cell_timeout, unsafe) for a, s in tasks]
+        for future in progress(as_completed(futures), desc="verify", total=len(futures), disable=quiet):
+            future.result()
+
+
+def _verify_one(
+    course: Course, assignment: str, student: str, anomalies: Anomalies, cell_timeout: int | None, unsafe: bool
+) -> None:
+    from nbgrader.utils import determine_grade
+
+    path = course.autograded / student / assignment / f"{assignment}.ipynb"
+    graded = nbformat.read(path, as_version=4)
+    release = nbformat.read(course.release_notebook(assignment), as_version=4)
+    for finding in integrity.scan(graded, release):
+        anomalies.add(student, assignment, TAMPERING, finding.text())
+    plan = integrity.verification_notebook(graded, release)
+    if plan is None:
+        return
+    check, dropped = plan
+    verified, error = _run_verification(course, path.parent, check, cell_timeout, unsafe)
+    if verified is None:
+        anomalies.add(student, assignment, TAMPERING, f"the verification run failed ({error}); scores not verified")
+        return
+    full = {c.metadata["nbgrader"]["grade_id"]: c for c in graded.cells if is_test_cell(c)}
+    lowered, inconclusive = {}, []
+    for cell in verified.cells:
+        if not is_test_cell(cell) or cell.metadata["nbgrader"]["grade_id"] not in full:
+            continue
+        gid = cell.metadata["nbgrader"]["grade_id"]
+        before, after = determine_grade(full[gid])[0] or 0.0, determine_grade(cell)[0] or 0.0
+        if after < before:
+            timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+            if timed_out:
+                inconclusive.append(gid)
+            else:
+                lowered[gid] = (before, after)
+                full[gid].outputs = cell.outputs
+    statements = "; ".join(f"{label} line {line}: `{text}`" for label, line, text in dropped[:3])
+    if lowered:
+        cells = ", ".join(f"{gid} ({before:g} -> {after:g})" for gid, (before, after) in lowered.items())
+        anomalies.add(
+            student,
+            assignment,
+            TAMPERING,
+            f"test cells pass only when the top-level statements of the student's cells run ({statements}); "
+            f"scored as in the run without them: {cells}",
+        )
+        _set_scores(course, assignment, student, {gid: after for gid, (_, after) in lowered.items()})
+        nbformat.write(graded, path)
+    if inconclusive:
+        anomalies.add(
+            student,
+            assignment,
+            TAMPERING,
+            f"{', '.join(inconclusive)} timed out in the verification run only; scores not verified",
+        )
+
+
+def _run_verification(course: Course, cwd: Path, nb, cell_timeout: int | None, unsafe: bool):
+    """Execute the verification notebook in a subprocess; (executed notebook, None) or (None, reason)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="verify-", dir=course.root / "autograder") as tmp:
+        source, output = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
+        nbformat.write(nb, source)
+        args = [
+            sys.executable,
+            "-m",
+            "tools.sandbox",
+            "run",
+            str(source),
+            str(output),
+            f"--cwd={cwd}",
+            f"--root={course.root}",
+            f"--kernel={KERNEL_NAME}",
+        ]
+        args += [f"--timeout={cell_timeout}"] if cell_timeout else []
+        args += ["--unsafe"] if unsafe else []
+        try:
+            proc = subprocess.run(args, cwd=ROOT, env=course.env(), capture_output=True, text=True, timeout=1800)
+        except subprocess.TimeoutExpired:
+            return None, "it took longer than 30 minutes"
+        if proc.returncode != 0 or not output.exists():
+            return None, (proc.stderr.strip().splitlines() or ["no message"])[-1][:200]
+        return nbformat.read(output, as_version=4), None
+
+
+def _set_scores(course: Course, assignment: str, student: str, scores: dict[str, float]) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        for gid, score in scores.items():
+            gb.find_grade(gid, assignment, assignment, student).auto_score = score
+        gb.db.commit()
 
 
 def _zero(course: Course, assignment: str, student: str) -> None:
@@ -624,13 +824,26 @@ def report(course: Course) -> Path:
     maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in assignments if scores[a]}
     with open(out / "grades.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", *assignments, "total", "max_total", "anomalies"])
+        writer.writerow(["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review"])
         for student in students:
             row = [sum(s for s, _ in scores[a][student].values()) if student in scores[a] else "" for a in assignments]
             total = sum(x for x in row if x != "")
             flagged = sum(1 for a in anomalies if a.student == student)
-            writer.writerow([student, *row, total, sum(maxima.values()), flagged])
+            held = sorted({a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING})
+            writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held)])
     lines = [f"# Grading report — {COURSE_ID}", "", f"{len(students)} students, {len(assignments)} assignments.", ""]
+    unsafe = sorted({f"{a.student}/{a.assignment}" for a in anomalies if a.kind == "graded-without-sandbox"})
+    if unsafe:
+        lines += [
+            f"**WARNING: {len(unsafe)} submissions were graded WITHOUT the sandbox (--unsafe)**: their code could",
+            "read solutions/, the gradebook and other students' work. Re-grade them with the sandbox.",
+            "",
+        ]
+    held = [a for a in anomalies if a.kind == TAMPERING]
+    if held:
+        lines += ["## Held for review (possible tampering)", ""]
+        lines += [f"- {a.line()}" for a in held]
+        lines += ["", "Their scores are not final: read the cells named above (autograder/autograded/).", ""]
     for assignment in assignments:
         totals = {s: sum(x for x, _ in cells.values()) for s, cells in scores[assignment].items()}
         values = sorted(totals.values())
@@ -725,6 +938,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", default="6G", help="address-space limit of a grading kernel")
     parser.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit of a grading kernel")
     parser.add_argument("--cell-timeout", type=int, help="override nbgrader_config.py's Execute.timeout")
+    parser.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="grade WITHOUT the sandbox (student code then reads every file the grader can, and the network)",
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="course root (default: this repository)")
     args = parser.parse_args(argv)
     course = Course(args.root.resolve())
@@ -737,9 +955,23 @@ def main(argv: list[str] | None = None) -> int:
     students = args.student or course.students()
     if args.command in ("autograde", "all"):
         start = time.perf_counter()
-        jobs = autograde(
-            course, assignments, students, args.workers, args.memory, args.cpu_seconds, cell_timeout=args.cell_timeout
-        )
+        if args.unsafe:
+            print("WARNING: --unsafe: grading WITHOUT the sandbox; student code can read solutions/, the gradebook")
+            print("WARNING: and other students' work, and reach the network. The report says so.")
+        try:
+            jobs = autograde(
+                course,
+                assignments,
+                students,
+                args.workers,
+                args.memory,
+                args.cpu_seconds,
+                cell_timeout=args.cell_timeout,
+                unsafe=args.unsafe,
+            )
+        except GradingError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         print(
             f"autograded {sum(len(j.students) for j in jobs)} submissions in {time.perf_counter() - start:.1f} s "
             f"with {args.workers} workers"

@@ -1,0 +1,349 @@
+"""The sandbox of grading kernels: every notebook nbgrader autogrades runs in a
+bubblewrap (`bwrap`) container.
+
+Inside it, student code sees
+
+* a private, writable copy of its own submission folder, at the folder's real
+  path (the kernel's working directory), and a private `/tmp`;
+* read-only: `/usr` (system programs and libraries), a few files of `/etc`
+  (the dynamic loader's cache, fonts, time zone), the Python installation and
+  the course's virtual environment;
+* nothing else: not the course root (`solutions/`, `autograder/`, `.git`,
+  other students), not the instructor's home, no network (its own network
+  namespace), no other process (its own PID namespace: whatever the notebook
+  starts dies with its kernel), no environment variable but the few a kernel
+  needs.
+
+The kernel talks to nbgrader over ZeroMQ `ipc` sockets (Unix sockets in a
+private per-kernel folder bound into the sandbox): TCP cannot cross a network
+namespace. The resource limits of the `rnn-grading` kernelspec (`prlimit`:
+memory, CPU time, processes; one BLAS thread) apply inside.
+
+nbgrader_config.py plugs `GradingExecute` into nbgrader's autograde, so
+`tools.grade`, `nbgrader autograde` and Formgrader all grade in the sandbox.
+`--SandboxKernelManager.sandbox=False` (what `tools.grade --unsafe` passes)
+grades without it.
+
+    python -m tools.sandbox check      # is the sandbox usable here? (exit 1 with the reason)
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from nbgrader.preprocessors import Execute
+from traitlets import Bool, Unicode
+
+#: What a grading kernel may read besides /usr, Python and the virtual environment.
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "alternatives")
+#: The only environment variables a sandboxed kernel receives (besides the kernelspec's own).
+PASSED_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL")
+
+
+class SandboxUnavailableError(RuntimeError):
+    """bubblewrap is missing or cannot create namespaces on this machine."""
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def problem() -> str | None:
+    """Why the sandbox cannot be used here, or None when it works."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        return (
+            "bubblewrap (bwrap) is not installed: run `make sandbox` (Debian package bubblewrap; "
+            "needs root) or grade with --unsafe"
+        )
+    probe = command([sys.executable, "-c", "import torch, ipykernel"], workdir=None, env={})
+    try:
+        proc = subprocess.run(probe, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap could not start a sandbox: {error}"
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        return f"bwrap could not start a sandbox ({detail}); grade with --unsafe only on a trusted machine"
+    return None
+
+
+def _system_binds() -> list[str]:
+    args = []
+    for top in ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/") / top
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for name in ETC_FILES:
+        path = Path("/etc") / name
+        if path.exists():
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def _python_binds() -> list[str]:
+    """The Python installation and the virtual environment, read-only."""
+    args = []
+    for prefix in sorted({sys.base_prefix, sys.prefix, sys.exec_prefix, sys.base_exec_prefix}):
+        if not prefix.startswith("/usr/"):
+            args += ["--ro-bind", prefix, prefix]
+    return args
+
+
+def command(
+    inner: list[str],
+    workdir: Path | None,
+    env: dict[str, str],
+    private: Path | None = None,
+    scratch: Path | None = None,
+) -> list[str]:
+    """The bwrap command line that runs `inner` in the sandbox.
+
+    `scratch` (a private copy of the submission folder) is mounted read-write at
+    `workdir`, the kernel's working directory; `private` (the kernel's
+    connection file and ipc sockets) read-write at its own path."""
+    bwrap = bwrap_path()
+    if bwrap is None:
+        raise SandboxUnavailableError(problem())
+    args = [
+        bwrap,
+        "--unshare-all",  # user, ipc, pid, net, uts, cgroup namespaces
+        "--die-with-parent",
+        "--cap-drop",
+        "ALL",
+        "--hostname",
+        "grading-sandbox",
+        *_system_binds(),
+        *_python_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+    ]
+    if private is not None:
+        args += ["--bind", str(private), str(private)]
+    if workdir is not None:
+        args += ["--bind", str(scratch or workdir), str(workdir), "--chdir", str(workdir)]
+    # the folders bwrap created to hold those mounts (e.g. the course root, holding only the way to the
+    # submission) become read-only; /tmp and the working copy stay writable
+    args += ["--remount-ro", "/", "--clearenv"]
+    base = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": "/tmp",
+        "USER": "student",
+        "LOGNAME": "student",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONNOUSERSITE": "1",
+        "MPLCONFIGDIR": "/tmp/matplotlib",
+    }
+    for key, value in (base | env).items():
+        args += ["--setenv", key, value]
+    return [*args, "--", *inner]
+
+
+def _private_root() -> Path:
+    root = Path(tempfile.gettempdir()) / f"rnn-grading-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(root, 0o700)
+    return root
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """A kernel manager that starts every kernel in its own bubblewrap sandbox,
+    over ipc sockets in a folder of its own, and records the processes a
+    notebook leaves running (they die with the sandbox)."""
+
+    sandbox = Bool(True, help="Run the kernel in a bubblewrap sandbox (False: only the kernelspec's limits)").tag(
+        config=True
+    )
+    events_file = Unicode(
+        "", help="Append one JSON line per kernel with leftover processes (tools.grade reads it)"
+    ).tag(config=True)
+
+    _private: Path | None = None
+    _scratch: Path | None = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        if self.sandbox:
+            if bwrap_path() is None:
+                raise SandboxUnavailableError(problem())
+            self._private = Path(tempfile.mkdtemp(prefix="kernel-", dir=_private_root()))
+            self.transport = "ipc"
+            self.connection_file = str(self._private / "kernel.json")
+            self.ip = str(self._private / "ipc")
+            cwd = kw.get("cwd")
+            if cwd:
+                self._scratch = Path(tempfile.mkdtemp(prefix="work-", dir=_private_root()))
+                # the notebook files stay out: the one being graded holds the hidden tests
+                ignore = shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints")
+                shutil.copytree(cwd, self._scratch, symlinks=True, dirs_exist_ok=True, ignore=ignore)
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox:
+            return cmd
+        env = {k: v for k, v in os.environ.items() if k in PASSED_ENV}
+        env |= dict(self.kernel_spec.env or {}) if self.kernel_spec else {}
+        cwd = self._launch_args.get("cwd")
+        sandboxed = command(cmd, Path(cwd) if cwd else None, env, private=self._private, scratch=self._scratch)
+        # jupyter_client interrupts a kernel with SIGINT to its process group: bwrap must survive it
+        # (an ignored signal stays ignored across exec; ipykernel handles SIGINT itself while it runs a cell).
+        # `env -i`: bwrap itself (and so the sandbox's process 1, whose /proc/1/environ student code can read)
+        # starts with an empty environment; the kernel's few variables are bwrap's --setenv arguments.
+        return ["/usr/bin/env", "-i", "/bin/sh", "-c", 'trap "" INT; exec "$@"', "sh", *sandboxed]
+
+    def _sandbox_processes(self) -> list[int]:
+        """Processes inside this kernel's sandbox other than its init and the kernel itself."""
+        outer = getattr(self.provisioner, "pid", None)
+        if not self.sandbox or outer is None:
+            return []
+        init = [p for p in _children(outer)]
+        if not init:
+            return []
+        try:
+            namespace = os.readlink(f"/proc/{init[0]}/ns/pid")
+        except OSError:
+            return []
+        kernel = set(_children(init[0])[:1])
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            pid = int(proc.name)
+            if pid in kernel or pid == init[0]:
+                continue
+            try:
+                if os.readlink(proc / "ns" / "pid") == namespace:
+                    found.append(pid)
+            except OSError:
+                continue
+        return found
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False):
+        left = self._sandbox_processes()
+        if left and self.events_file:
+            cwd = self._launch_args.get("cwd") if isinstance(self._launch_args, dict) else None
+            with open(self.events_file, "a") as out:
+                out.write(json.dumps({"cwd": str(cwd), "leftover_processes": len(left)}) + "\n")
+        return await super()._async_shutdown_kernel(now=now, restart=restart)
+
+    async def _async_cleanup_resources(self, restart: bool = False):
+        await super()._async_cleanup_resources(restart=restart)
+        for path in (self._private, self._scratch):
+            if path is not None:
+                shutil.rmtree(path, ignore_errors=True)
+        self._private = self._scratch = None
+
+    # AsyncKernelManager binds these public names to the base class's coroutines: rebind them to ours.
+    shutdown_kernel = _async_shutdown_kernel
+    cleanup_resources = _async_cleanup_resources
+
+
+def _children(pid: int) -> list[int]:
+    """Child processes of pid, oldest first."""
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append((int(fields[19]), int(stat.parent.name)))  # start time, pid
+    return [p for _, p in sorted(kids)]
+
+
+class GradingExecute(Execute):
+    """nbgrader's Execute preprocessor for grading: every kernel starts in the
+    sandbox (SandboxKernelManager), and what a cell writes to stderr (a
+    warning, a progress bar, `print(..., file=sys.stderr)`) is kept as a
+    visible "stderr" output instead of a stream named stderr, which nbgrader
+    would score as a failed test (`nbgrader.utils.determine_grade`). Errors
+    still fail: they are `error` outputs, and nbgrader also checks the status
+    of every execute reply."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def preprocess_cell(self, cell, resources, index):
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if cell.cell_type == "code":
+            cell.outputs = [stderr_as_display(output) for output in cell.outputs]
+        return cell, resources
+
+
+def stderr_as_display(output):
+    """A stderr stream output as display data (text and a styled HTML block); other outputs unchanged."""
+    if output.get("output_type") != "stream" or output.get("name") != "stderr":
+        return output
+    text = output.get("text", "")
+    block = (
+        '<pre style="background:#fff8e1;border-left:3px solid #f0ad4e;padding:4px 8px;margin:2px 0">'
+        f"<b>stderr</b> (shown for information: it costs no points)\n{html.escape(text)}</pre>"
+    )
+    return nbformat.from_dict(
+        {
+            "output_type": "display_data",
+            "data": {"text/plain": text, "text/html": block},
+            "metadata": {"rnn_course": {"stream": "stderr"}},
+        }
+    )
+
+
+def execute(nb, cwd: Path, root: Path, kernel_name: str, timeout: int | None = None, unsafe: bool = False):
+    """Run a notebook as nbgrader's autograde does (the course's nbgrader_config.py, GradingExecute,
+    NBGRADER_EXECUTION=autograde), in `cwd`; returns the executed notebook."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config.Execute.kernel_name = kernel_name
+    config.SandboxKernelManager.sandbox = not unsafe
+    if timeout:
+        config.Execute.timeout = timeout
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    executor = GradingExecute(config=config)
+    executor.log.setLevel("ERROR")
+    nb, _ = executor.preprocess(nb, {"metadata": {"path": str(cwd)}})
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tools.sandbox", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("check", help="is the sandbox usable here? (exit status 1 with the reason)")
+    run = sub.add_parser("run", help="execute a notebook as autograde does (used by tools.grade)")
+    run.add_argument("notebook", type=Path)
+    run.add_argument("output", type=Path)
+    run.add_argument("--cwd", type=Path, required=True)
+    run.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1])
+    run.add_argument("--kernel", default="python3")
+    run.add_argument("--timeout", type=int)
+    run.add_argument("--unsafe", action="store_true")
+    args = parser.parse_args(argv)
+    if args.command == "check":
+        reason = problem()
+        print(reason or "sandbox: bubblewrap works here")
+        return 1 if reason else 0
+    nb = nbformat.read(args.notebook, as_version=4)
+    nb = execute(nb, args.cwd, args.root, args.kernel, args.timeout, args.unsafe)
+    nbformat.write(nb, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    sys.exit(main())
