@@ -16,7 +16,8 @@ export PYTHONNOUSERSITE := 1
 
 ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
-.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser
+.PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
+	sandbox grade-selftest
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -24,7 +25,9 @@ help:
 	@echo "  make lint / format  ruff check / ruff format"
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
-	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel) + feedback + report"
+	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel, sandboxed) + feedback + report"
+	@echo "  make sandbox        install bubblewrap, the sandbox of grading kernels (root, apt-get)"
+	@echo "  make grade-selftest check on this machine that grading kernels are sandboxed"
 	@echo "  make autograde / feedback / report        one step of make grade"
 	@echo "  make browser        install Chromium for the browser tests (tests/browser)"
 	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times"
@@ -44,14 +47,22 @@ $(STAMP): requirements.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-# Under CI (CI=true) the browser tests must run: install Chromium first.
-test: $(STAMP) lint
-	@if [ "$${CI:-}" = "true" ]; then bash tools/install_browser.sh; fi
+# The grading tests need the sandbox (bubblewrap); under CI (CI=true) the browser tests must run too.
+test: $(STAMP) lint sandbox
+	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory browser; fi
 	$(BIN)/python -m pytest
 
 # Debian's Chromium for the browser tests (tests/browser); needs root and apt-get.
 browser:
-	bash tools/install_browser.sh
+	bash tools/install_debian.sh /usr/bin/chromium chromium chromium-driver
+
+# Debian's bubblewrap: every grading kernel runs in its sandbox (tools/sandbox.py); needs root and apt-get.
+sandbox:
+	bash tools/install_debian.sh /usr/bin/bwrap bubblewrap
+
+# Probe a sandboxed grading kernel from the inside: it must reach nothing (README, "For instructors").
+grade-selftest: $(STAMP)
+	$(BIN)/python -m tools.selftest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -73,7 +84,7 @@ clean:
 	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db
 
 # Grading a class (tools/grade.py; README, "For instructors").
-GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT))
+GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT)) $(if $(filter 1 yes true,$(UNSAFE)),--unsafe)
 
 collect: $(STAMP)
 	@test -n "$(FROM)" -a -n "$(ASSIGNMENT)" || { echo "usage: make collect FROM=<folder or .zip> ASSIGNMENT=<assignment>"; exit 2; }

@@ -8,9 +8,6 @@ student: 5 of 9 points).
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import shutil
 from pathlib import Path
 
@@ -19,7 +16,7 @@ import pytest
 
 from tests.grading import hostile_01_one_hot as hostile
 from tests.grading import nbgrader_run
-from tools import grade, sandbox
+from tools import grade, sandbox, selftest
 
 pytestmark = pytest.mark.grading
 
@@ -69,9 +66,7 @@ def hostile_class(tmp_path_factory):
     c = grade.Course(course)
     grade.autograde(c, [A], c.students(), workers=2, quiet=True)
     grade.report(c)
-    with open(course / "autograder" / "report" / "grades.csv", newline="") as f:
-        rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    return course, rows
+    return course, selftest.grades(course)
 
 
 def BATCH_WITH(code: str) -> str:  # noqa: N802 -- reads as a constant
@@ -114,41 +109,9 @@ def test_every_cheat_in_student_code_is_held_for_review(hostile_class):
 
 def test_probe_reaches_nothing_outside_its_sandbox(hostile_class):
     course, rows = hostile_class
-    nb = nbformat.read(course / "autograder" / "autograded" / "probe" / A / f"{A}.ipynb", as_version=4)
-    text = "".join(
-        output.get("text", "") for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
-    )
-    assert "PROBE" in text, "the probe did not run"
-    found = json.loads(text.split("PROBE", 1)[1].splitlines()[0])
-    environ, cwd, pids = found.pop("environ"), found.pop("cwd"), found.pop("pids")
-    init_environ = found.pop("init_environ")
-    found.pop("uid")
-    # what the sandbox shows on purpose: its private /tmp and working copy, and the folders leading to its
-    # mounts (the course root holds only the way to the submission; /root only the way to Python)
-    expected = {
-        "wrote /tmp/probe.txt": True,
-        "wrote probe.txt": True,
-        str(course): "listed: autograder",
-        "/root": "listed: .pyenv",
-    }
-    # the course lives under /tmp here: the folders leading to the submission are then made on the
-    # sandbox's private /tmp, where a write stays (checked below: nothing reached the real folder)
-    expected[f"wrote {course / 'autograder' / 'pwned.txt'}"] = True
-    reached = {path: what for path, what in found.items() if expected.get(path) != what}
+    reached = selftest.probe_reached(course)
     assert not reached, f"student code reached: {reached}"
-    assert cwd == str(course / "autograder" / "autograded" / "probe" / A)
-    allowed = {"PATH", "HOME", "USER", "LOGNAME", "LC_ALL", "LANG", "PYTHONNOUSERSITE", "MPLCONFIGDIR", "PWD"}
-    allowed |= {"NBGRADER_EXECUTION", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND", "TERM", "CLICOLOR"}
-    allowed |= {"CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "PYDEVD_USE_FRAME_EVAL", "JPY_SESSION_NAME"}
-    assert set(environ) <= allowed, f"unexpected environment variables: {set(environ) - allowed}"
-    assert grade.TAG not in environ
-    assert set(init_environ) <= {"PWD"}, f"bubblewrap's own environment leaks {init_environ}"
-    assert max(pids) < 20, f"the probe sees other processes: {pids}"
-    assert not (course / "autograder" / "pwned.txt").exists()
     assert float(rows["probe"][A]) == hostile.HONEST_SCORE
-    # and the sandbox's copy of the submission did not write into the graded folder
-    assert not (course / "autograder" / "autograded" / "probe" / A / "probe.txt").exists()
-    assert os.environ.get(grade.TAG) is None
 
 
 def test_correct_noisy_work_keeps_full_marks_and_is_not_flagged(hostile_class):

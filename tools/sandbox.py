@@ -46,8 +46,15 @@ from traitlets import Bool, Unicode
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "alternatives")
-#: The only environment variables a sandboxed kernel receives (besides the kernelspec's own).
+#: The only environment variables passed on to a sandboxed kernel (besides the kernelspec's own).
 PASSED_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL")
+#: Every variable a sandboxed grading kernel may see: ours (`command`), the kernelspec's, and those
+#: ipykernel and IPython set for themselves (checked by `make grade-selftest`).
+KERNEL_ENVIRONMENT = frozenset(
+    ["PATH", "HOME", "USER", "LOGNAME", "LC_ALL", "LANG", "PYTHONNOUSERSITE", "MPLCONFIGDIR", "PWD"]
+    + ["NBGRADER_EXECUTION", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND", "JPY_SESSION_NAME"]
+    + ["TERM", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "PYDEVD_USE_FRAME_EVAL"]
+)
 
 
 class SandboxUnavailableError(RuntimeError):

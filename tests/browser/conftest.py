@@ -8,7 +8,7 @@ notebooks, plus: no browser, 127.0.0.1 on a free port, a random token, and its
 workspace files kept in the copy (not in ~/.jupyter). It is stopped by its own
 PID, and every process it started (kernels) is ended by PID after it.
 
-Chromium is Debian's (/usr/bin/chromium, `bash tools/install_browser.sh`),
+Chromium is Debian's (/usr/bin/chromium, `make browser`),
 driven by Playwright's Python API; Playwright never downloads a browser. Where
 Chromium or Playwright is missing the browser tests skip, except under CI
 (CI=true), where they fail.
@@ -78,7 +78,7 @@ def pytest_terminal_summary(terminalreporter):
 
 def _unavailable(reason: str):
     """Skip the browser tests (fail them under CI, where they must run)."""
-    hint = "install Chromium with `bash tools/install_browser.sh` (Debian: apt-get install chromium chromium-driver)"
+    hint = "install Chromium with `make browser` (Debian: apt-get install chromium chromium-driver)"
     message = f"browser tests: {reason}; {hint}"
     if in_ci():
         pytest.fail(f"{message} [CI=true: the browser tests must run]", pytrace=False)

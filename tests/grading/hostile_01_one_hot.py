@@ -7,7 +7,7 @@ code can reach from inside the grading kernel. HONEST_NOISY students write corre
 plots, seeds, warns and writes to stderr: full marks, and never flagged.
 
 Kept as data (answer-cell sources, extra files, cell tags) so that tests/test_grading_hostile.py and
-`make grade-selftest` share it.
+`make grade-selftest` (tools/selftest.py, where the probe's code lives) share it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import textwrap
 
 from tests.grading.students_01_one_hot import IMPLEMENTATIONS
+from tools.selftest import PROBE  # noqa: F401 -- the probe student's code, shared with make grade-selftest
 
 ONE_HOT_WRONG = IMPLEMENTATIONS["one_hot"]["class_dim_first"].source  # loses shape (1) + values (2)
 BATCH_WRONG = IMPLEMENTATIONS["one_hot_batch"]["int64_result"].source  # loses dtype (1)
@@ -200,65 +201,6 @@ CHEATS: dict[str, dict] = {
         }
     },
 }
-
-# What a probe looks for from inside the grading kernel; each must be unreachable.
-PROBE = _d("""
-    import json as _json
-    import os as _os
-    import socket as _socket
-
-    def _probe(root):
-        found = {}
-        for _path in [
-            root,
-            _os.path.join(root, "solutions"),
-            _os.path.join(root, "solutions", "01_one_hot", "01_one_hot.ipynb"),
-            _os.path.join(root, "nbgrader_config.py"),
-            _os.path.join(root, ".git"),
-            _os.path.join(root, "autograder", "gradebook.db"),
-            _os.path.join(root, "autograder", "submitted"),
-            _os.path.join(root, "autograder", "submitted", "reference", "01_one_hot", "01_one_hot.ipynb"),
-            _os.path.join(root, "autograder", "autograded", "reference"),
-            _os.path.expanduser("~root"),
-            "/root",
-            "/home",
-            "/etc/shadow",
-            "/etc/ssh",
-            "/var",
-            "/run",
-        ]:
-            if _os.path.exists(_path):
-                try:
-                    if _os.path.isdir(_path):
-                        found[_path] = "listed: " + ", ".join(sorted(_os.listdir(_path))[:5])
-                    else:
-                        with open(_path, "rb") as _file:
-                            found[_path] = "read %d bytes" % len(_file.read(100))
-                except OSError as _error:
-                    found[_path] = "exists (" + type(_error).__name__ + ")"
-        for _path in [_os.path.join(root, "autograder", "pwned.txt"), "/tmp/probe.txt", "probe.txt"]:
-            try:
-                with open(_path, "w") as _file:
-                    _file.write("x")
-                found["wrote " + _path] = True
-            except OSError:
-                pass
-        for _host, _port in [("127.0.0.1", 22), ("127.0.0.1", 8888), ("pypi.org", 443), ("1.1.1.1", 53)]:
-            try:
-                _socket.create_connection((_host, _port), timeout=2).close()
-                found["connected %s:%d" % (_host, _port)] = True
-            except OSError:
-                pass
-        found["environ"] = sorted(_os.environ)
-        with open("/proc/1/environ") as _file:  # the sandbox's first process (bubblewrap's)
-            found["init_environ"] = sorted(v.split("=")[0] for v in _file.read().split("\\0") if v)
-        found["cwd"] = _os.getcwd()
-        found["uid"] = _os.getuid()
-        found["pids"] = sorted(int(p) for p in _os.listdir("/proc") if p.isdigit())
-        return found
-
-    print("PROBE" + _json.dumps(_probe(COURSE_ROOT)))
-    """)
 
 HONEST_NOISY: dict[str, dict[str, str]] = {
     # prints, plots, seeds, imports F again, a helper of its own, a progress bar, warnings, stderr
