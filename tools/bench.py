@@ -14,8 +14,9 @@
    fastest course scratch step with the goals of GOALS.
 2. **Notebook wall times**: every solution notebook executed start to finish by nbconvert, hidden tests
    included, as CI's nbval run does (not grading: the demos train at their default length).
-3. **Grading time**: one student who submits the reference solution of every assignment, autograded
-   by `nbgrader autograde` on a throw-away copy of the course, assignment by assignment.
+3. **Grading time**: one student who submits the reference solution of every assignment, graded by
+   `tools.grade` on a throw-away copy of the course, assignment by assignment, in the sandbox and with
+   `--unsafe` (alternating which goes first): the cost of the sandbox.
 
 Numbers depend on the machine and on its load: run it on an idle machine.
 """
@@ -285,28 +286,39 @@ def bench_notebooks() -> None:
 
 
 def bench_grading() -> None:
+    """One student's whole course graded by tools.grade (the checks, nbgrader autograde, the
+    integrity scan), sandboxed and with --unsafe, alternating the order per assignment so that both
+    modes see the same machine."""
     from tests.grading import nbgrader_run
+    from tools import grade
 
-    print("\n## Autograding one student's whole course (nbgrader autograde, reference answers)")
+    print("\n## Autograding one student's whole course (tools.grade, reference answers), sandboxed vs --unsafe")
     with tempfile.TemporaryDirectory() as tmp:
         course = nbgrader_run.copy_course(Path(tmp) / "course")
-        if (ROOT / "tools").is_dir() and not (course / "tools").exists():
-            import shutil
-
-            shutil.copytree(ROOT / "tools", course / "tools", ignore=shutil.ignore_patterns("__pycache__"))
         assignments = _assignments()
         nbgrader_run.generate_release(course, assignments)
+        students = {"sandboxed": "bench_sandboxed", "unsafe": "bench_unsafe"}
         for assignment in assignments:
             answers = nbgrader_run.reference_answers(course, assignment)
-            nbgrader_run.submit(course, "bench_student", assignment, answers)
-        total = 0.0
-        for assignment in assignments:
-            start = time.perf_counter()
-            nbgrader_run.nbgrader("autograde", assignment, "--student", "bench_student", "--create", cwd=course)
-            seconds = time.perf_counter() - start
-            total += seconds
-            print(f"{assignment:24s} {seconds:6.1f} s")
-        print(f"{'whole course':24s} {total:6.1f} s  (budget: 300 s)")
+            for student in students.values():
+                nbgrader_run.submit(course, student, assignment, answers)
+        c = grade.Course(course)
+        totals = dict.fromkeys(students, 0.0)
+        print(f"{'assignment':24s} {'sandboxed':>10s} {'--unsafe':>10s} {'ratio':>7s}")
+        for index, assignment in enumerate(assignments):
+            seconds = {}
+            for mode in sorted(students, reverse=index % 2 == 1):
+                start = time.perf_counter()
+                grade.autograde(c, [assignment], [students[mode]], workers=1, quiet=True, unsafe=mode == "unsafe")
+                seconds[mode] = time.perf_counter() - start
+                totals[mode] += seconds[mode]
+            ratio = seconds["sandboxed"] / seconds["unsafe"]
+            print(f"{assignment:24s} {seconds['sandboxed']:8.1f} s {seconds['unsafe']:8.1f} s {ratio:6.2f}x")
+        ratio = totals["sandboxed"] / totals["unsafe"]
+        print(
+            f"{'whole course':24s} {totals['sandboxed']:8.1f} s {totals['unsafe']:8.1f} s {ratio:6.2f}x"
+            f"  (budget: 300 s; sandbox goal: <= 1.25x)"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,6 +29,7 @@ grades without it.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -65,8 +66,9 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
+@functools.cache
 def problem() -> str | None:
-    """Why the sandbox cannot be used here, or None when it works."""
+    """Why the sandbox cannot be used here, or None when it works (probed once per process)."""
     bwrap = bwrap_path()
     if bwrap is None:
         return (
