@@ -5,6 +5,13 @@ Students (tests/grading/students_<assignment>.py): the reference solution, the
 untouched release (no free points: every test cell must score zero), correct
 alternative implementations (full marks) and classic mistakes (zero on exactly
 the cells they should lose). One autograde run per assignment grades them all.
+
+One more student per assignment, NOISY, submits the reference answers followed,
+in every answer cell, by top-level code an honest student writes while trying
+things: it prints to stdout and stderr, warns, and draws from torch's and
+Python's random generators. Full marks, no anomaly: warnings cost nothing, no
+test depends on the global random state an answer cell leaves behind, and the
+verification run (which drops those statements) agrees with the full run.
 """
 
 from __future__ import annotations
@@ -23,7 +30,17 @@ from tools import grade
 pytestmark = pytest.mark.grading
 
 GRADED = cases.assignments_with_students()
-SOLUTION, BLANK = "reference_solution", "untouched_release"
+SOLUTION, BLANK, NOISY = "reference_solution", "untouched_release", "noisy_reference"
+NOISE = """
+
+import random as _random
+import sys as _sys
+import warnings as _warnings
+
+print("trying it:", _random.random(), torch.rand(2), file=_sys.stderr)
+_warnings.warn("a warning at the top of an answer cell")
+print("done")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +53,7 @@ def graded(generated_course):
         reference = nbgrader_run.reference_answers(course, assignment)
         nbgrader_run.submit(course, SOLUTION, assignment, reference)
         nbgrader_run.submit(course, BLANK, assignment, None)
+        nbgrader_run.submit(course, NOISY, assignment, {cell: source + NOISE for cell, source in reference.items()})
         for student in cases.students(assignment):
             answers = reference | {cell: impl.source for cell, impl in student.answers.items()}
             nbgrader_run.submit(course, student.student_id, assignment, answers)
@@ -61,11 +79,11 @@ def expected_scores(course, assignment, lost):
 
 
 def all_students(assignment):
-    return [SOLUTION, BLANK] + [s.student_id for s in cases.students(assignment)]
+    return [SOLUTION, BLANK, NOISY] + [s.student_id for s in cases.students(assignment)]
 
 
 def expected_lost(course, assignment, student_id):
-    if student_id == SOLUTION:
+    if student_id in (SOLUTION, NOISY):
         return frozenset()
     nb = nbformat.read(notebook_path(course / "solutions", assignment), as_version=4)
     if student_id == BLANK:
