@@ -183,6 +183,17 @@ IMPLEMENTATIONS = {
             """,
             loses={S_GEN},
         ),
+        "seeded_default_generator": Impl(  # generator=None: a freshly seeded generator, the same draw every call
+            """
+            def sample_next(logits, temperature, generator=None):
+                if generator is None:
+                    generator = torch.Generator().manual_seed(0)
+                if temperature == 0:
+                    return int(logits.argmax())
+                return int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator))
+            """,
+            loses={S_GEN},
+        ),
     },
     "train_epoch": {
         # --- correct alternatives -------------------------------------------------
@@ -514,7 +525,7 @@ STUDENTS = {
         "sample_next": "ignores_generator",
         "train_epoch": "no_clipping",
     },
-    "wrong_no_zero_grad": {"train_epoch": "no_zero_grad"},
+    "wrong_seeded_generator_no_zero_grad": {"sample_next": "seeded_default_generator", "train_epoch": "no_zero_grad"},
     "wrong_mean_of_batch_perplexities": {"train_epoch": "mean_of_batch_perplexities"},
     # monotone transforms of the loss: each needs its own student (one train_epoch per student)
     "wrong_loss_times_three": {"train_epoch": "loss_times_three"},
