@@ -194,6 +194,15 @@ IMPLEMENTATIONS = {
             """,
             loses={S_GEN},
         ),
+        "tensor_when_sampling": Impl(  # an int for temperature 0, but a tensor of shape (1,) otherwise
+            """
+            def sample_next(logits, temperature, generator=None):
+                if temperature == 0:
+                    return int(logits.argmax())
+                return torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator)
+            """,
+            loses={S_ARGMAX},
+        ),
     },
     "train_epoch": {
         # --- correct alternatives -------------------------------------------------
@@ -526,7 +535,10 @@ STUDENTS = {
         "train_epoch": "no_clipping",
     },
     "wrong_seeded_generator_no_zero_grad": {"sample_next": "seeded_default_generator", "train_epoch": "no_zero_grad"},
-    "wrong_mean_of_batch_perplexities": {"train_epoch": "mean_of_batch_perplexities"},
+    "wrong_tensor_sample_mean_of_batch_perplexities": {
+        "sample_next": "tensor_when_sampling",
+        "train_epoch": "mean_of_batch_perplexities",
+    },
     # monotone transforms of the loss: each needs its own student (one train_epoch per student)
     "wrong_loss_times_three": {"train_epoch": "loss_times_three"},
     "wrong_squared_loss": {"train_epoch": "squared_loss"},
