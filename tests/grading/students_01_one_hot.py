@@ -3,7 +3,8 @@
 The tests of `one_hot_batch` compare with `torch.eye(V)[X.T]` and never call the
 student's `one_hot`, so a student can carry a mistake in both functions as long
 as its `one_hot_batch` does not call its own `one_hot` (those that do are paired
-with a correct `one_hot`).
+with a correct `one_hot`). `view_not_reshape` fails on a transposed `X.T`, which
+the reference `one_hot_batch` passes to `one_hot`: it is worn with `builtin_float`.
 """
 
 from tests.grading.cases import Impl
@@ -102,6 +103,16 @@ IMPLEMENTATIONS = {
             """,
             loses={SCRATCH},
         ),
+        "view_not_reshape": Impl(  # .view: fails on a transposed (non-contiguous) tensor such as X.T
+            """
+            def one_hot(indices, num_classes):
+                flat = indices.view(-1)
+                out = torch.zeros(flat.numel(), num_classes)
+                out[torch.arange(flat.numel()), flat] = 1.0
+                return out.view(*indices.shape, num_classes)
+            """,
+            loses={VALUES},
+        ),
     },
     "one_hot_batch": {
         # --- correct alternatives -------------------------------------------------
@@ -171,6 +182,7 @@ STUDENTS = {
     "wrong_1d_int64": {"one_hot": "only_1d", "one_hot_batch": "int64_result"},
     "wrong_columns_global_vocab": {"one_hot": "whole_columns", "one_hot_batch": "global_vocab"},
     "wrong_max_plus_one": {"one_hot": "max_plus_one", "one_hot_batch": "stack_steps"},
+    "wrong_view_not_reshape": {"one_hot": "view_not_reshape", "one_hot_batch": "builtin_float"},
     "wrong_calls_builtin": {"one_hot": "calls_builtin"},
     "wrong_imports_builtin": {"one_hot": "imports_builtin"},
 }

@@ -171,6 +171,18 @@ IMPLEMENTATIONS = {
             """,
             loses={P_GRAD},
         ),
+        "seeded_inside": Impl(  # torch.manual_seed in the function: every call returns the same weights
+            """
+            def init_rnn_params(vocab_size, num_hiddens, device=None):
+                torch.manual_seed(0)
+                W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01
+                W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01
+                W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01
+                b_h, b_q = torch.zeros(num_hiddens, device=device), torch.zeros(vocab_size, device=device)
+                return [param.requires_grad_() for param in [W_xh, W_hh, b_h, W_hq, b_q]]
+            """,
+            loses={P_VALUES},
+        ),
     },
     "init_rnn_state": {
         # --- correct alternatives -------------------------------------------------
@@ -622,7 +634,11 @@ STUDENTS = {
         "rnn_step": "W_hh_transposed",
         "rnn_forward": "no_bias_loop",
     },
-    "wrong_sigmoid_detach": {"rnn_step": "sigmoid", "rnn_forward": "detach_every_step"},
+    "wrong_seeded_sigmoid_detach": {
+        "init_rnn_params": "seeded_inside",
+        "rnn_step": "sigmoid",
+        "rnn_forward": "detach_every_step",
+    },
     # rnn_forward mistakes that call rnn_step: worn with the reference rnn_step
     "wrong_biasgrad_stacked": {"init_rnn_params": "biases_without_grad", "rnn_forward": "stacked"},
     "wrong_batch_major": {"rnn_forward": "batch_major"},

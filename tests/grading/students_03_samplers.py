@@ -5,7 +5,12 @@ mistake (or an alternative) in both functions at once. The correct
 alternatives draw their random numbers in other orders and with other calls
 than the reference (`random.randrange`, `random.sample`, the shuffle before
 the offset, D2L's inclusive `random.randint(0, num_steps)` for the sequential
-offset): the tests check properties, never one particular random stream.
+offset): the tests check properties, never one particular random stream. One of
+those properties is where the randomness comes from: Python's `random` module, as
+the exercises ask, so that `random.seed` makes an epoch reproducible (the hidden
+parts of the offset and shuffle tests run each seed twice), and a fresh order at
+every call (a fixed permutation such as `random.Random(0).shuffle` passes every
+"is it shuffled?" check of a single epoch).
 """
 
 from tests.grading.cases import Impl
@@ -197,6 +202,51 @@ IMPLEMENTATIONS = {
             """,
             loses={R_WINDOWS},
         ),
+        "fixed_permutation": Impl(  # random.Random(0): shuffled, but in the same order at every call
+            """
+            def seq_data_iter_random(corpus, batch_size, num_steps):
+                offset = random.randint(0, num_steps - 1)
+                num_subseqs = (len(corpus) - offset - 1) // num_steps
+                starts = [offset + k * num_steps for k in range(num_subseqs)]
+                random.Random(0).shuffle(starts)
+                for k in range(num_subseqs // batch_size):
+                    batch = starts[k * batch_size : (k + 1) * batch_size]
+                    X = [corpus[j : j + num_steps] for j in batch]
+                    Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch]
+                    yield torch.tensor(X), torch.tensor(Y)
+            """,
+            loses={R_SHUFFLE},
+        ),
+        "torch_shuffle": Impl(  # torch.randperm: random.seed does not make the order reproducible
+            """
+            def seq_data_iter_random(corpus, batch_size, num_steps):
+                offset = random.randint(0, num_steps - 1)
+                num_subseqs = (len(corpus) - offset - 1) // num_steps
+                starts = [offset + k * num_steps for k in range(num_subseqs)]
+                starts = [starts[i] for i in torch.randperm(num_subseqs).tolist()]
+                for k in range(num_subseqs // batch_size):
+                    batch = starts[k * batch_size : (k + 1) * batch_size]
+                    X = [corpus[j : j + num_steps] for j in batch]
+                    Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch]
+                    yield torch.tensor(X), torch.tensor(Y)
+            """,
+            loses={R_SHUFFLE},
+        ),
+        "torch_offset": Impl(  # torch.randint: random.seed does not make the offset reproducible
+            """
+            def seq_data_iter_random(corpus, batch_size, num_steps):
+                offset = int(torch.randint(0, num_steps, (1,)))
+                num_subseqs = (len(corpus) - offset - 1) // num_steps
+                starts = [offset + k * num_steps for k in range(num_subseqs)]
+                random.shuffle(starts)
+                for k in range(num_subseqs // batch_size):
+                    batch = starts[k * batch_size : (k + 1) * batch_size]
+                    X = [corpus[j : j + num_steps] for j in batch]
+                    Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch]
+                    yield torch.tensor(X), torch.tensor(Y)
+            """,
+            loses={R_OFFSET},
+        ),
     },
     "seq_data_iter_sequential": {
         # --- correct alternatives -----------------------------------------------------
@@ -358,6 +408,21 @@ IMPLEMENTATIONS = {
             """,
             loses={S_COVERAGE},
         ),
+        "numpy_offset": Impl(  # numpy's generator: random.seed does not make the offset reproducible
+            """
+            import numpy as np
+
+
+            def seq_data_iter_sequential(corpus, batch_size, num_steps):
+                offset = int(np.random.randint(0, num_steps))
+                num_tokens = (len(corpus) - offset - 1) // batch_size * batch_size
+                Xs = torch.tensor(corpus[offset : offset + num_tokens]).reshape(batch_size, -1)
+                Ys = torch.tensor(corpus[offset + 1 : offset + 1 + num_tokens]).reshape(batch_size, -1)
+                for k in range(Xs.shape[1] // num_steps):
+                    yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
+            """,
+            loses={S_OFFSET},
+        ),
     },
 }
 
@@ -394,5 +459,13 @@ STUDENTS = {
         "seq_data_iter_random": "one_batch_short",
         "seq_data_iter_sequential": "y_shifted_two",
     },
-    "wrong_streams_overlap": {"seq_data_iter_sequential": "streams_overlap"},
+    "wrong_torch_offset_streams_overlap": {
+        "seq_data_iter_random": "torch_offset",
+        "seq_data_iter_sequential": "streams_overlap",
+    },
+    "wrong_fixed_permutation_numpy_offset": {
+        "seq_data_iter_random": "fixed_permutation",
+        "seq_data_iter_sequential": "numpy_offset",
+    },
+    "wrong_torch_shuffle": {"seq_data_iter_random": "torch_shuffle"},
 }

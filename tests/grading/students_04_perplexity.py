@@ -9,7 +9,11 @@ bigram prefixes (train_tokens[:-1]). Counting u among all training tokens is the
 other reasonable choice: it changes only the row of the last training token,
 which the visible examples never use as a prefix and which moves the hidden
 results by < 1e-4 relative (Time Machine: 9.61560 vs 9.61567; tolerance 1e-3 on
-the random Markov chains, 1e-4 elsewhere), so `all_tokens_prefix` gets full marks.
+the random Markov chains, 1e-4 elsewhere), so `all_tokens_prefix` gets full marks. A pair wrapping around from the last
+training token to the first (`torch.roll`) moves the results as little, but it is
+a pair that is not in the text: the hidden part of the train-only test has tiny
+examples where that pair is the one predicted (reference 3, all_tokens_prefix 4,
+wrap-around 2).
 """
 
 from tests.grading.cases import Impl
@@ -314,6 +318,17 @@ IMPLEMENTATIONS = {
             """,
             loses={B_VALUES, B_SMOOTH, B_TRAIN, B_COND},
         ),
+        "wraparound_pair": Impl(  # torch.roll: a pair (last token, first token) that is not in the text
+            """
+            def bigram_perplexity(train_tokens, test_tokens, vocab_size):
+                train, test = torch.as_tensor(train_tokens), torch.as_tensor(test_tokens)
+                counts = torch.bincount(train * vocab_size + train.roll(-1), minlength=vocab_size**2)
+                counts = counts.reshape(vocab_size, vocab_size).double()
+                probs = (counts + 1) / (counts.sum(dim=1, keepdim=True) + vocab_size)
+                return torch.exp(-probs[test[:-1], test[1:]].log().mean()).item()
+            """,
+            loses={B_TRAIN},
+        ),
     },
 }
 
@@ -360,5 +375,5 @@ STUDENTS = {
         "bigram_perplexity": "normalised_by_next",
     },
     "wrong_log_softmax_joint": {"perplexity": "log_of_softmax", "bigram_perplexity": "joint_probability"},
-    "wrong_mean_of_exp": {"perplexity": "mean_of_exp"},
+    "wrong_mean_of_exp_wraparound": {"perplexity": "mean_of_exp", "bigram_perplexity": "wraparound_pair"},
 }

@@ -11,6 +11,15 @@ Perplexity bound of `test_train_epoch_bound` (128 hidden units, Adam lr 0.01,
 measured on those tokens), seeds 0-5: reference 7.04-7.28 (sequential) and
 7.25-7.59 (random) against the bound 8.5; targets not transposed 17.1-17.6 and
 no zero_grad 17.4-25.2 fail it (the hidden part of the test cell says the same).
+
+A monotone transform of the loss (`loss * 3`, `loss ** 2`, a sum over the tokens)
+trains about as well as the mean: gradient clipping (theta = 1) and Adam hide a
+positive rescaling of the gradient, so those students pass `test_train_epoch_bound`
+and `test_train_epoch_clipping`. The hidden part of `test_train_epoch_zero_grad`
+compares the gradient each step of plain SGD sees (theta = 1e9) with autograd's
+gradient of the mean cross-entropy, with both samplers. `torch.log(loss)` makes
+the gradient small enough to stay below theta in the clipping test as well, so it
+would lose that cell too (checked by hand; no student carries it).
 """
 
 from tests.grading.cases import Impl
@@ -173,6 +182,26 @@ IMPLEMENTATIONS = {
                 return int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1))
             """,
             loses={S_GEN},
+        ),
+        "seeded_default_generator": Impl(  # generator=None: a freshly seeded generator, the same draw every call
+            """
+            def sample_next(logits, temperature, generator=None):
+                if generator is None:
+                    generator = torch.Generator().manual_seed(0)
+                if temperature == 0:
+                    return int(logits.argmax())
+                return int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator))
+            """,
+            loses={S_GEN},
+        ),
+        "tensor_when_sampling": Impl(  # an int for temperature 0, but a tensor of shape (1,) otherwise
+            """
+            def sample_next(logits, temperature, generator=None):
+                if temperature == 0:
+                    return int(logits.argmax())
+                return torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator)
+            """,
+            loses={S_ARGMAX},
         ),
     },
     "train_epoch": {
@@ -389,6 +418,88 @@ IMPLEMENTATIONS = {
             """,
             loses={T_PPL},
         ),
+        "loss_times_three": Impl(  # a positive constant rescaling: clipping and Adam hide it
+            """
+            def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0, device=None):
+                state, timer = None, helpers.Timer()
+                total_loss, total_tokens = 0.0, 0
+                timer.start()
+                for X, Y in train_iter:
+                    if state is None or use_random_iter:
+                        state = net.begin_state(batch_size=X.shape[0], device=device)
+                    elif isinstance(state, tuple):
+                        state = tuple(s.detach() for s in state)
+                    else:
+                        state = state.detach()
+                    X, Y = X.to(device), Y.to(device)
+                    y = Y.T.reshape(-1)
+                    outputs, state = net(X, state)
+                    loss = loss_fn(outputs, y)
+                    optimizer.zero_grad()
+                    (loss * 3).backward()
+                    grad_clipping(net, theta)
+                    optimizer.step()
+                    total_loss += loss.item() * y.numel()
+                    total_tokens += y.numel()
+                return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
+            """,
+            loses={T_ZERO},
+        ),
+        "squared_loss": Impl(  # a monotone transform: the gradient is 2 * loss times that of the mean
+            """
+            def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0, device=None):
+                state, timer = None, helpers.Timer()
+                total_loss, total_tokens = 0.0, 0
+                timer.start()
+                for X, Y in train_iter:
+                    if state is None or use_random_iter:
+                        state = net.begin_state(batch_size=X.shape[0], device=device)
+                    elif isinstance(state, tuple):
+                        state = tuple(s.detach() for s in state)
+                    else:
+                        state = state.detach()
+                    X, Y = X.to(device), Y.to(device)
+                    y = Y.T.reshape(-1)
+                    outputs, state = net(X, state)
+                    loss = loss_fn(outputs, y)
+                    optimizer.zero_grad()
+                    (loss**2).backward()
+                    grad_clipping(net, theta)
+                    optimizer.step()
+                    total_loss += loss.item() * y.numel()
+                    total_tokens += y.numel()
+                return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
+            """,
+            loses={T_ZERO},
+        ),
+        "summed_losses": Impl(  # per-token losses (reduction='none') summed: num_steps * batch_size times the mean
+            """
+            def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0, device=None):
+                state, timer = None, helpers.Timer()
+                total_loss, total_tokens = 0.0, 0
+                timer.start()
+                for X, Y in train_iter:
+                    if state is None or use_random_iter:
+                        state = net.begin_state(batch_size=X.shape[0], device=device)
+                    elif isinstance(state, tuple):
+                        state = tuple(s.detach() for s in state)
+                    else:
+                        state = state.detach()
+                    X, Y = X.to(device), Y.to(device)
+                    y = Y.T.reshape(-1)
+                    outputs, state = net(X, state)
+                    losses = F.cross_entropy(outputs, y, reduction="none")
+                    loss = losses.mean()
+                    optimizer.zero_grad()
+                    losses.sum().backward()
+                    grad_clipping(net, theta)
+                    optimizer.step()
+                    total_loss += loss.item() * y.numel()
+                    total_tokens += y.numel()
+                return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
+            """,
+            loses={T_ZERO},
+        ),
     },
 }
 
@@ -423,6 +534,13 @@ STUDENTS = {
         "sample_next": "ignores_generator",
         "train_epoch": "no_clipping",
     },
-    "wrong_no_zero_grad": {"train_epoch": "no_zero_grad"},
-    "wrong_mean_of_batch_perplexities": {"train_epoch": "mean_of_batch_perplexities"},
+    "wrong_seeded_generator_no_zero_grad": {"sample_next": "seeded_default_generator", "train_epoch": "no_zero_grad"},
+    "wrong_tensor_sample_mean_of_batch_perplexities": {
+        "sample_next": "tensor_when_sampling",
+        "train_epoch": "mean_of_batch_perplexities",
+    },
+    # monotone transforms of the loss: each needs its own student (one train_epoch per student)
+    "wrong_loss_times_three": {"train_epoch": "loss_times_three"},
+    "wrong_squared_loss": {"train_epoch": "squared_loss"},
+    "wrong_summed_losses": {"train_epoch": "summed_losses"},
 }

@@ -194,6 +194,30 @@ IMPLEMENTATIONS = {
             """,
             loses={SHAPES, BIDIR},
         ),
+        "global_vocab_size": Impl(  # forward uses the notebook's vocab_size (28): right only for that corpus
+            """
+            class RNNModel(nn.Module):
+                def __init__(self, rnn_layer, vocab_size):
+                    super().__init__()
+                    self.rnn = rnn_layer
+                    self.vocab_size = vocab_size
+                    self.num_hiddens = rnn_layer.hidden_size
+                    self.num_directions = 2 if rnn_layer.bidirectional else 1
+                    self.linear = nn.Linear(self.num_directions * self.num_hiddens, vocab_size)
+
+                def forward(self, inputs, state):
+                    X = F.one_hot(inputs.T.long(), vocab_size).float()
+                    Y, state = self.rnn(X, state)
+                    return self.linear(Y.reshape(-1, Y.shape[-1])), state
+
+                def begin_state(self, batch_size=1, device=None):
+                    shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
+                    if isinstance(self.rnn, nn.LSTM):
+                        return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
+                    return torch.zeros(shape, device=device)
+            """,
+            loses={SHAPES},
+        ),
     },
 }
 
@@ -205,4 +229,5 @@ STUDENTS = {
     "wrong_begin_state_no_layer_dim": {"RNNModel": "begin_state_no_layer_dim"},
     "wrong_lstm_state_not_tuple": {"RNNModel": "lstm_state_not_tuple"},
     "wrong_bidirectional_width_ignored": {"RNNModel": "bidirectional_width_ignored"},
+    "wrong_global_vocab_size": {"RNNModel": "global_vocab_size"},
 }
