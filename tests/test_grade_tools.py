@@ -143,3 +143,49 @@ def test_feedback_hides_hidden_tests_and_tracebacks():
     assert "secret" not in filtered.source and filtered.outputs[0].traceback == ["AssertionError: expected 3"]
     untouched, _ = feedback.HideHiddenTests().preprocess_cell(answer, {}, 1)
     assert untouched.source == source
+
+
+def test_metadata_that_steers_execution_is_reset_to_the_release(course):
+    nb = release(course)
+    test_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_one_hot_shape")
+    test_cell.metadata["tags"] = ["skip-execution"]
+    test_cell.metadata["nbgrader"]["points"] = 100
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["raises-exception"]}))
+    nb.metadata["kernelspec"] = {"name": "bash", "display_name": "Bash", "language": "bash"}
+    folder = submit(course, "mallory", nb)
+    assert inspect(course, "mallory") == (True, [])
+    graded = nbformat.read(folder / f"{A}.ipynb", as_version=4)
+    restored = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_one_hot_shape")
+    original = next(c for c in release(course).cells if c.get("id") == restored.get("id"))
+    assert restored.metadata == original.metadata and "tags" not in restored.metadata
+    assert graded.cells[-1].metadata == {} and graded.metadata == release(course).metadata
+
+
+def test_extra_files_are_quarantined_and_importable_ones_flagged(course):
+    folder = submit(course, "oscar", release(course))
+    shutil.copy(course.root / "helpers.py", folder / "helpers.py")
+    (folder / "notes.txt").write_text("my notes")
+    (folder / "torch.py").write_text("raise SystemExit")
+    (folder / "__pycache__").mkdir()
+    (folder / "__pycache__" / "helpers.cpython-311.pyc").write_bytes(b"\0")
+    ok, found = inspect(course, "oscar")
+    assert ok
+    kinds = dict(found)
+    assert "torch.py" in kinds["possible-tampering"] and "notes.txt" in kinds["extra-files"]
+    assert sorted(p.name for p in folder.iterdir()) == [f"{A}.ipynb", "helpers.py"]
+    quarantine = course.root / "autograder" / "quarantine" / "oscar" / A
+    assert (quarantine / "torch.py").exists() and (quarantine / "notes.txt").exists()
+
+
+def test_grading_stops_with_one_line_when_the_sandbox_is_missing(course, monkeypatch, capsys):
+    from tools import sandbox
+
+    monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
+    sandbox.problem.cache_clear()
+    try:
+        status = grade.main(["autograde", "--root", str(course.root)])
+    finally:
+        sandbox.problem.cache_clear()
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and len(err) == 1
+    assert "bubblewrap (bwrap) is not installed" in err[0] and "make sandbox" in err[0] and "--unsafe" in err[0]

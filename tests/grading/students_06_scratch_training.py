@@ -261,6 +261,38 @@ IMPLEMENTATIONS = {
                 return torch.exp(total / tokens).item(), tokens / seconds
             """
         ),
+        "float_loss_progress_bar": Impl(  # correct, and noisy on stderr: float(loss) warns (requires_grad),
+            # a progress bar and a warning of its own. Warnings cost no points (tools/sandbox.py).
+            """
+            import sys
+            import warnings
+
+            from tqdm.auto import tqdm
+
+
+            def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0, device=None):
+                warnings.warn("train_epoch: starting an epoch")
+                timer = helpers.Timer()
+                timer.start()
+                total, tokens, state = 0.0, 0, None
+                for X, Y in tqdm(train_iter, desc="minibatches", leave=False, file=sys.stderr):
+                    if state is None or use_random_iter:
+                        state = net.begin_state(batch_size=X.shape[0], device=device)
+                    else:
+                        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+                    y = Y.T.reshape(-1)
+                    outputs, state = net(X, state)
+                    l = loss_fn(outputs, y)
+                    optimizer.zero_grad()
+                    l.backward()
+                    grad_clipping(net, theta)
+                    optimizer.step()
+                    total += float(l) * y.numel()
+                    tokens += y.numel()
+                print(f"epoch done: {tokens} tokens", file=sys.stderr)
+                return math.exp(total / tokens), tokens / timer.stop()
+            """
+        ),
         # --- classic mistakes -----------------------------------------------------
         "no_detach": Impl(  # the carried state keeps the previous minibatch's graph
             """
@@ -539,6 +571,7 @@ STUDENTS = {
         "sample_next": "tensor_when_sampling",
         "train_epoch": "mean_of_batch_perplexities",
     },
+    "alt_float_loss_progress_bar": {"train_epoch": "float_loss_progress_bar"},  # warns: full marks
     # monotone transforms of the loss: each needs its own student (one train_epoch per student)
     "wrong_loss_times_three": {"train_epoch": "loss_times_three"},
     "wrong_squared_loss": {"train_epoch": "squared_loss"},
