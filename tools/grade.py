@@ -5,6 +5,7 @@
     python -m tools.grade feedback  [-a A ...] [-s S ...]
     python -m tools.grade report                       # autograder/report/: grades.csv, summary.md, PNGs
     python -m tools.grade all       [-a A ...] [-s S ...] [--workers N]   # autograde + feedback + report
+    (autograde and all take --unsafe: grade without the sandbox, on a machine where bwrap cannot run)
 
 (`make grade`, `make feedback`, `make report`, `make collect FROM=... ASSIGNMENT=...` run these.)
 
@@ -16,14 +17,20 @@ nbgrader is the engine; this module only adds what a class-sized run needs:
   notebook is graded under its expected name; deleted test cells are put back
   from the release (nbgrader does not restore them: a silent zero otherwise);
   duplicates are dropped; cells are put back in the source order.
-* **Resource limits for student code**: notebooks run in a dedicated kernel
-  (`rnn-grading`, written to autograder/jupyter/) started under `prlimit`:
+* **A sandbox and resource limits for student code**: every kernel runs in a
+  bubblewrap sandbox (tools/sandbox.py: no course files, no network, no other
+  process; `--unsafe` turns it off, loudly), started from a dedicated
+  kernelspec (`rnn-grading`, written to autograder/jupyter/) under `prlimit`:
   address space (`--memory`, default 6 GiB), CPU time (`--cpu-seconds`, 600),
   and one BLAS thread. Each cell has nbgrader's timeout (nbgrader_config.py:
   60 s), each nbgrader process a wall-clock limit. Processes a submission
-  leaves behind (forks) are found by a tag in their environment and killed.
-  Network isolation is not attempted (the kernel talks to nbgrader over local
-  sockets); run grading on a machine without credentials.
+  leaves behind (forks) die with its sandbox and are reported (unsandboxed:
+  found by a tag in their environment and killed).
+* **Tamper detection** after grading (`verify`, tools/integrity.py): a static
+  scan of the student's own code and, where its answer cells hold top-level
+  statements, a verification run without them. A finding holds the
+  submission for review (`held_for_review` in grades.csv); a test that passed
+  only thanks to those statements gets the verification run's score.
 * **Parallel autograde**: the submissions of each assignment are split into
   `--workers` shards, each graded by its own `nbgrader autograde` process
   (nbgrader's own autograde is sequential); the gradebook is SQLite and

@@ -133,14 +133,15 @@ def command(
         "ALL",
         "--hostname",
         "grading-sandbox",
-        *_system_binds(),
-        *_python_binds(),
+        # /tmp first: the mounts below may lie under it (a course or a virtual environment in /tmp)
+        "--tmpfs",
+        "/tmp",
         "--proc",
         "/proc",
         "--dev",
         "/dev",
-        "--tmpfs",
-        "/tmp",
+        *_system_binds(),
+        *_python_binds(),
     ]
     if private is not None:
         args += ["--bind", str(private), str(private)]
