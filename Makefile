@@ -14,16 +14,16 @@ export PATH := $(BIN):$(PATH)
 # Notebook kernels and pytest see the same environment and no user site.
 export PYTHONNOUSERSITE := 1
 
-ASSIGNMENTS := $(notdir $(wildcard solutions/[0-9][0-9]_*))
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
-	sandbox grade-selftest
+	sandbox grade-selftest release-zip
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
 	@echo "  make setup          create .venv with the pinned dependencies"
 	@echo "  make lint / format  ruff check / ruff format"
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
+	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if course.toml allows it)"
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
 	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel, sandboxed) + feedback + report"
 	@echo "  make sandbox        install bubblewrap, the sandbox of grading kernels (root, apt-get)"
@@ -72,9 +72,16 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# Regenerate the student release from the instructors' source notebooks.
+# Regenerate the student release from the instructors' source notebooks (tools/release.py: files that
+# nbgrader would not write, or edited by hand, are backed up to autograder/backups/ first).
 course: $(STAMP)
-	for a in $(ASSIGNMENTS); do $(BIN)/nbgrader generate_assignment "$$a" --force || exit 1; done
+	$(BIN)/python -m tools.release course $(if $(ASSIGNMENT),-a $(ASSIGNMENT))
+
+# One assignment as a zip for an LMS (dist/<a>.zip: notebook, helpers.py, data/, requirements.txt, a
+# student README), refused while it would carry answers of an assignment course.toml says is open.
+release-zip: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-zip ASSIGNMENT=<assignment>"; exit 2; }
+	$(BIN)/python -m tools.release zip -a $(ASSIGNMENT)
 
 # Policy: notebooks are stored without outputs (tests/test_notebook_policy.py).
 strip-outputs: $(STAMP)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.grading import nbgrader_run
 from tools import feedback, grade
+from tools.release import grading_release
 
 A = "01_one_hot"
 
@@ -20,6 +21,8 @@ A = "01_one_hot"
 def course(tmp_path):
     root = nbgrader_run.copy_course(tmp_path / "course")
     shutil.copytree(nbgrader_run.ROOT / "course", root / "course")
+    for assignment in grade.Course(root).assignments():  # what release.sync makes before grading
+        shutil.copytree(root / "course" / assignment, grading_release(root) / assignment)
     return grade.Course(root)
 
 

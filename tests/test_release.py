@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -72,3 +73,81 @@ def test_release_stubs_keep_signature_and_docstring(assignment):
         assert '"""' in source and ("Returns" in source or "Shapes" in source), f"{grade_id}: docstring"
         assert "raise NotImplementedError()" in source, grade_id
         assert "BEGIN SOLUTION" not in source, grade_id
+
+
+# ---------------------------------------------------------------------------
+# What students may receive (tools/release.py, course.toml)
+# ---------------------------------------------------------------------------
+# The reference code each later release carries, found by tools.release.carried: 05 builds on 02's
+# model, 06 on 03's samplers, 02's model and 05's clipping, 07 on 03, 05 and 06.
+CARRIED = {"05_clipping": {"02_recurrence"}, "06_scratch_training": {"02_recurrence", "03_samplers", "05_clipping"}}
+CARRIED["07_concise_rnn"] = {"03_samplers", "05_clipping", "06_scratch_training"}
+
+
+def test_what_each_release_carries_is_found(generated_course):
+    from tools import release
+
+    for assignment in all_assignments():
+        found = release.carried(ROOT, assignment, generated_course / "course" / assignment)
+        assert set(found) == CARRIED.get(assignment, set()), (assignment, found)
+
+
+@pytest.mark.parametrize("closed", range(len(all_assignments()) + 1))
+def test_no_allowed_release_carries_an_open_assignment(generated_course, tmp_path, closed):
+    """With the first `closed` assignments closed and the rest open, a release is allowed exactly when
+    everything it carries is closed; and an allowed release holds no solution line, hidden-test line
+    or graded function of an open assignment."""
+    from tools import release
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOT / "solutions", root / "solutions", symlinks=True)
+    names = all_assignments()
+    states = {a: "closed" if i < closed else "open" for i, a in enumerate(names)}
+    (root / "course.toml").write_text("[assignments]\n" + "".join(f'{a} = "{s}"\n' for a, s in states.items()))
+    for assignment in names:
+        folder = generated_course / "course" / assignment
+        problems = release.release_problems(root, assignment, folder)
+        carries_open = {a for a in CARRIED.get(assignment, set()) if states[a] == "open"}
+        assert bool(problems) == bool(carries_open), (assignment, problems)
+        if problems:
+            continue
+        defined, lines = release._release_code(folder)
+        for other in (a for a in names if a != assignment and states[a] == "open"):
+            secret = release.secrets(root, other)
+            assert not defined & secret.functions, (assignment, other)
+            assert len(lines & secret.solution_lines) < 2 and not lines & secret.hidden_lines, (assignment, other)
+
+
+def test_release_zip_is_self_contained_and_refused_while_it_would_leak(tmp_path):
+    import zipfile
+
+    from tools import release
+
+    root = nbgrader_run_copy(tmp_path)
+    path = release.release_zip(root, "01_one_hot", tmp_path / "01.zip")
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        readme = archive.read("01_one_hot/README.md").decode()
+    assert {
+        "01_one_hot/01_one_hot.ipynb",
+        "01_one_hot/helpers.py",
+        "01_one_hot/data/timemachine.txt",
+        "01_one_hot/requirements.txt",
+        "01_one_hot/README.md",
+    } <= names
+    assert "jupyter lab 01_one_hot.ipynb" in readme and "pip install -r requirements.txt" in readme
+    requirements = zipfile.ZipFile(path).read("01_one_hot/requirements.txt").decode()
+    assert "torch==" in requirements and "jupyterlab==" in requirements and "nbgrader==" in requirements
+    assert "pytest" not in requirements and "ruff" not in requirements
+    with pytest.raises(release.ReleaseError, match="02_recurrence.*still open"):
+        release.release_zip(root, "05_clipping", tmp_path / "05.zip")
+
+
+def nbgrader_run_copy(tmp_path):
+    from tests.grading import nbgrader_run
+
+    root = nbgrader_run.copy_course(tmp_path / "course")
+    for assignment in ("01_one_hot", "05_clipping"):
+        shutil.copytree(ROOT / "course" / assignment, root / "course" / assignment)
+    shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
+    return root

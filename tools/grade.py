@@ -62,7 +62,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import integrity, sandbox
+from tools import integrity, release, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -113,8 +113,12 @@ class Course:
     def source_notebook(self, assignment: str) -> Path:
         return self.root / "solutions" / assignment / f"{assignment}.ipynb"
 
+    def release_folder(self, assignment: str) -> Path:
+        """The release generated from solutions/ now, by `release.sync` (autograde's first step)."""
+        return release.grading_release(self.root) / assignment
+
     def release_notebook(self, assignment: str) -> Path:
-        return self.root / "course" / assignment / f"{assignment}.ipynb"
+        return self.release_folder(assignment) / f"{assignment}.ipynb"
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -297,7 +301,7 @@ def _restore_metadata(nb, release) -> bool:
 def _quarantine_extra_files(course: Course, student: str, assignment: str, report) -> None:
     """Only the release's files are graded: move anything else to autograder/quarantine/."""
     folder = course.submitted / student / assignment
-    extra, suspicious = integrity.extra_files(folder, course.root / "course" / assignment, f"{assignment}.ipynb")
+    extra, suspicious = integrity.extra_files(folder, course.release_folder(assignment), f"{assignment}.ipynb")
     dest = course.root / "autograder" / "quarantine" / student / assignment
     integrity.quarantine(folder, extra, dest)
     if suspicious:
@@ -522,6 +526,15 @@ def autograde(
         reason = sandbox.problem()
         if reason:
             raise GradingError(f"cannot grade in the sandbox: {reason}")
+    unknown = sorted(set(assignments) - set(course.assignments()))
+    if unknown:
+        raise GradingError(
+            f"no assignment {', '.join(unknown)} in solutions/ (there are {', '.join(course.assignments())})"
+        )
+    try:  # the gradebook gets the cells of solutions/ now: the tests that autograde restores
+        release.sync(course.root, assignments, out=print if not quiet else lambda *_: None)
+    except release.ReleaseError as error:
+        raise GradingError(str(error)) from error
     install_grading_kernel(course, memory, cpu_seconds)
     anomalies = Anomalies()
     todo: dict[str, list[str]] = {}

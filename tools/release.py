@@ -1,0 +1,396 @@
+"""Releases and the gradebook, generated from solutions/ by nbgrader: never stale, never destructive.
+
+    python -m tools.release course [-a A ...]    # `make course`: regenerate course/ from solutions/
+    python -m tools.release sync [-a A ...]      # what `make grade` does first (below)
+    python -m tools.release check                # which releases course.toml allows, and why
+    python -m tools.release zip -a A             # `make release-zip`: dist/<A>.zip for an LMS
+
+nbgrader's `generate_assignment` does two things at once: it writes the student release of an
+assignment, deleting whatever else is in its folder, and it records the assignment's cells (the test
+cells with their hidden tests included) in the gradebook, from which `autograde` restores them. Two
+ways to lose, both closed here:
+
+* **course** regenerates `course/<a>/` without destroying work: a file of `course/<a>/` that nbgrader
+  would not write, or one that differs both from the new release and from the version committed in
+  git (an edit made by hand in a folder that is generated), is first copied to
+  `autograder/backups/course-<time>/` and named on the terminal.
+* **sync** makes grading use the tests in `solutions/` now, on any machine (the gradebook is not
+  committed): it generates every assignment into `autograder/release/` (a private copy the grading
+  tools read), which records the current cells in the gradebook. An assignment whose source files did
+  not change since its last sync, and that the gradebook knows, is skipped. When `course/<a>/` differs
+  from that fresh release, it says so: students may hold an older release.
+
+**What students may receive** (`check`, `zip`, and the hub's release): a release must not carry the
+answers or hidden tests of an assignment that is still open. Later notebooks build on the reference
+code of earlier assignments (05 on 02's `rnn_forward`, 06 on 03's samplers and 05's `grad_clipping`,
+07 on 06's `train_epoch`), so a release is allowed only when every assignment whose code it carries is
+*closed* in `course.toml`, the course's schedule. What a release carries is found, not declared
+(`carried`): the graded functions of another assignment that it defines, two or more lines of another
+assignment's solution regions, or any line of its hidden tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+class ReleaseError(RuntimeError):
+    """An nbgrader command failed; its message is the last line nbgrader printed."""
+
+
+def assignments(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic from its environment
+    env.pop("MPLBACKEND", None)
+    return env
+
+
+def generate(root: Path, assignment: str, release_directory: Path) -> Path:
+    """`nbgrader generate_assignment` into release_directory/<assignment>/ (which it replaces), recording
+    the assignment's cells in the gradebook. Returns the folder."""
+    args = [str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"]
+    args.append(f"--CourseDirectory.release_directory={release_directory}")
+    proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+        raise ReleaseError(f"nbgrader generate_assignment {assignment} failed: {(lines or ['?'])[-1].strip()}")
+    return release_directory / assignment
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """relative path -> contents of every file below folder (checkpoints left out)."""
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not {".ipynb_checkpoints", "__pycache__"} & set(p.parts)
+    }
+
+
+def _committed(root: Path, path: str) -> bytes | None:
+    """The version of root/path in git's HEAD, or None (no git, or not committed)."""
+    try:
+        proc = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=root, capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+# ---------------------------------------------------------------------------
+# make course
+# ---------------------------------------------------------------------------
+def course(root: Path, names: list[str], out=print) -> list[Path]:
+    """Regenerate course/<a>/ for each assignment; returns the files backed up first."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    backup = root / "autograder" / "backups" / f"course-{stamp}"
+    (root / "autograder").mkdir(exist_ok=True)
+    saved = []
+    with tempfile.TemporaryDirectory(prefix="release-", dir=root / "autograder") as tmp:
+        for assignment in names:
+            fresh = files(generate(root, assignment, Path(tmp)))
+            current_folder = root / "course" / assignment
+            for relative, data in files(current_folder).items():
+                if fresh.get(relative) == data:
+                    continue
+                if relative in fresh and _committed(root, f"course/{assignment}/{relative}") == data:
+                    continue  # the committed release, out of date: regenerating it loses nothing
+                target = backup / assignment / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(current_folder / relative, target)
+                saved.append(target)
+            shutil.rmtree(current_folder, ignore_errors=True)
+            shutil.copytree(Path(tmp) / assignment, current_folder)
+            out(f"course/{assignment}: generated from solutions/{assignment}")
+    if saved:
+        out(f"WARNING: course/ is generated from solutions/ and must not be edited; {len(saved)} file(s) that")
+        out(f"WARNING: nbgrader did not write were saved to {backup.relative_to(root)}/ before regenerating:")
+        for path in saved:
+            out(f"WARNING:   {path.relative_to(backup)}")
+    return saved
+
+
+# ---------------------------------------------------------------------------
+# Before grading
+# ---------------------------------------------------------------------------
+def grading_release(root: Path) -> Path:
+    """Where sync puts the releases the grading tools read."""
+    return root / "autograder" / "release"
+
+
+def _source_hash(root: Path, assignment: str) -> str:
+    digest = hashlib.sha256()
+    for relative, data in files(root / "solutions" / assignment).items():
+        digest.update(relative.encode() + b"\0" + data + b"\0")
+    digest.update((root / "nbgrader_config.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _gradebook_knows(root: Path, assignment: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    sys.path.insert(0, str(root))
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    try:
+        with Gradebook(config.CourseDirectory.db_url, config.CourseDirectory.course_id) as gb:
+            return len(gb.find_assignment(assignment).notebooks) > 0
+    except MissingEntry:
+        return False
+
+
+def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
+    """Make the gradebook hold the cells of solutions/ now, for each assignment; returns assignment ->
+    its fresh release folder (autograder/release/<a>/)."""
+    releases = grading_release(root)
+    releases.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for assignment in names:
+        stamp = releases / f".{assignment}.source-sha256"
+        source = _source_hash(root, assignment)
+        fresh = releases / assignment
+        current = stamp.exists() and stamp.read_text() == source and fresh.is_dir()
+        if not (current and _gradebook_knows(root, assignment)):
+            generate(root, assignment, releases)
+            stamp.write_text(source)
+        result[assignment] = fresh
+        if files(root / "course" / assignment) != files(fresh):
+            out(
+                f"note: course/{assignment} differs from what solutions/{assignment} generates now: grading uses "
+                "solutions/; run `make course` (and re-release) if students should get the new version"
+            )
+    return result
+
+
+# ---------------------------------------------------------------------------
+# What a release may carry
+# ---------------------------------------------------------------------------
+STATES = ("open", "closed")
+SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION", re.M | re.S)
+HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.M | re.S)
+MIN_LINE = 25  # shorter lines (`return H`, `state = None`) are too common to tell anything
+
+
+def schedule(root: Path) -> dict[str, str]:
+    """assignment -> "open" | "closed", from course.toml (an assignment it does not list is open)."""
+    path = root / "course.toml"
+    listed = tomllib.loads(path.read_text()).get("assignments", {}) if path.exists() else {}
+    known = assignments(root)
+    for name, state in listed.items():
+        if name not in known or state not in STATES:
+            raise ReleaseError(
+                f"course.toml: `{name} = {state!r}` (assignments: {', '.join(known)}; states: open, closed)"
+            )
+    return {name: listed.get(name, "open") for name in known}
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """What students of other assignments must not see while an assignment is open."""
+
+    functions: frozenset[str]  # graded names (answer cells' grade ids)
+    solution_lines: frozenset[str]
+    hidden_lines: frozenset[str]
+
+
+def _lines(blocks) -> frozenset[str]:
+    return frozenset(
+        line.strip()
+        for block in blocks
+        for line in block.splitlines()
+        if len(line.strip()) >= MIN_LINE and not line.strip().startswith("#")
+    )
+
+
+def secrets(root: Path, assignment: str) -> Secrets:
+    import nbformat
+
+    nb = nbformat.read(root / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    functions = {
+        cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")
+    }
+    return Secrets(
+        frozenset(functions),
+        _lines(m.group(1) for source in sources for m in SOLUTION.finditer(source)),
+        _lines(m.group(1) for source in sources for m in HIDDEN.finditer(source)),
+    )
+
+
+def _release_code(folder: Path) -> tuple[set[str], set[str]]:
+    """(names defined anywhere, stripped lines) of a release folder's notebooks and Python files."""
+    import nbformat
+
+    sources = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            sources += [c.source for c in nb.cells if c.cell_type == "code"]
+        elif path.suffix == ".py":
+            sources.append(path.read_text())
+    defined = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        defined |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    return defined, {line.strip() for source in sources for line in source.splitlines()}
+
+
+def carried(root: Path, assignment: str, folder: Path) -> dict[str, list[str]]:
+    """Other assignments whose answers or hidden tests the release folder of `assignment` carries:
+    other assignment -> evidence."""
+    defined, lines = _release_code(folder)
+    found = {}
+    for other in assignments(root):
+        if other == assignment:
+            continue
+        secret = secrets(root, other)
+        evidence = [f"defines {name}" for name in sorted(defined & secret.functions)]
+        solution = sorted(lines & secret.solution_lines)
+        if len(solution) >= 2:
+            evidence.append(f"{len(solution)} lines of its solutions (e.g. `{solution[0][:50]}`)")
+        hidden = sorted(lines & secret.hidden_lines)
+        if hidden:
+            evidence.append(f"{len(hidden)} lines of its hidden tests (e.g. `{hidden[0][:50]}`)")
+        if evidence:
+            found[other] = evidence
+    return found
+
+
+def release_problems(root: Path, assignment: str, folder: Path) -> list[str]:
+    """Why `folder`, the release of `assignment`, must not be handed out now (empty: it may)."""
+    states = schedule(root)
+    problems = [
+        f"it carries the reference code of {other} ({'; '.join(evidence)}), which course.toml says is still "
+        f'open: set `{other} = "closed"` after its deadline'
+        for other, evidence in carried(root, assignment, folder).items()
+        if states[other] != "closed"
+    ]
+    _, lines = _release_code(folder)
+    if any(line.startswith(("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")) for line in lines):
+        problems.append("it still holds solution regions or hidden tests of its own (nbgrader did not strip them)")
+    return problems
+
+
+def check(root: Path, out=print) -> int:
+    """Print, for every assignment, what its release carries and whether course.toml allows it."""
+    states = schedule(root)
+    fresh = sync(root, assignments(root), out=lambda *_: None)
+    refused = 0
+    out(f"{'assignment':22s} {'state':7s} {'carries the code of':48s} release")
+    for assignment in assignments(root):
+        needs = carried(root, assignment, fresh[assignment])
+        problems = release_problems(root, assignment, fresh[assignment])
+        refused += bool(problems)
+        verdict = (
+            "allowed" if not problems else "REFUSED: close " + ", ".join(o for o in needs if states[o] != "closed")
+        )
+        out(f"{assignment:22s} {states[assignment]:7s} {', '.join(needs) or '-':48s} {verdict}")
+    return refused
+
+
+STUDENT_README = """# {assignment}
+
+This folder is one assignment of the course *RNN language models from scratch*: the notebook
+`{assignment}.ipynb`, the course's `helpers.py` and the corpus in `data/`. Keep them together.
+
+Open it (Python 3.11; the first command installs the pinned packages into a folder of its own):
+
+    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
+    .venv/bin/jupyter lab {assignment}.ipynb
+
+(With conda, or a JupyterLab that already has these packages: just open `{assignment}.ipynb`.)
+
+Fill in every cell that says `# YOUR CODE HERE`, run the visible test under each exercise, click
+**Validate**, and hand in `{assignment}.ipynb` as your instructor asks. Editing `helpers.py` or `data/`
+changes nothing: the grader uses its own copies.
+"""
+
+
+#: Pinned packages of requirements.txt that only instructors and CI need.
+DEVELOPMENT_PACKAGES = frozenset({"pytest", "pytest-xdist", "nbval", "playwright", "ruff"})
+
+
+def student_requirements(root: Path) -> str:
+    """requirements.txt without the development packages (the pins of the course, nothing more)."""
+    kept = [
+        line
+        for line in (root / "requirements.txt").read_text().splitlines()
+        if line.split("==")[0].strip().lower() not in DEVELOPMENT_PACKAGES and not line.startswith("#")
+    ]
+    return "# The packages of the course (pinned), for a student's own environment.\n" + "\n".join(kept) + "\n"
+
+
+def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
+    """dist/<assignment>.zip: the release (checked fresh and allowed), requirements.txt and a README."""
+    fresh = sync(root, [assignment], out=lambda *_: None)[assignment]
+    if files(root / "course" / assignment) != files(fresh):
+        raise ReleaseError(f"course/{assignment} is older than solutions/{assignment}: run `make course` first")
+    problems = release_problems(root, assignment, fresh)
+    if problems:
+        raise ReleaseError(f"{assignment} cannot be handed out yet: {' '.join(problems)}")
+    dest = dest or root / "dist" / f"{assignment}.zip"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
+        for relative, data in files(root / "course" / assignment).items():
+            archive.writestr(f"{assignment}/{relative}", data)
+        archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
+        archive.writestr(f"{assignment}/README.md", STUDENT_README.format(assignment=assignment))
+    return dest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.release", description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["course", "sync", "check", "zip"])
+    parser.add_argument("-a", "--assignment", action="append", help="assignment(s) (default: all)")
+    parser.add_argument("--root", type=Path, default=ROOT)
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    known = assignments(root)
+    names = args.assignment or known
+    unknown = [a for a in names if a not in known]
+    if unknown:
+        print(
+            f"error: no assignment {', '.join(unknown)} in solutions/ (there are {', '.join(known)})", file=sys.stderr
+        )
+        return 2
+    try:
+        if args.command == "check":
+            return 1 if check(root) else 0
+        if args.command == "zip":
+            if len(names) != 1:
+                parser.error("zip needs exactly one --assignment")
+            print(f"wrote {release_zip(root, names[0])}")
+        else:
+            (course if args.command == "course" else sync)(root, names)
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
