@@ -8,6 +8,7 @@ Layout (see README.md):
     autograder/autograded/, autograder/feedback/, autograder/gradebook.db
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,14 @@ c.CourseDirectory.autograded_directory = "autograder/autograded"
 c.CourseDirectory.feedback_directory = "autograder/feedback"
 (ROOT / "autograder").mkdir(exist_ok=True)  # sqlite does not create folders
 c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / 'gradebook.db'}"
+
+# nbgrader's exchange (release_assignment, collect, and JupyterLab's Assignments panel). On a hub it is
+# a folder every user can reach (RNN_COURSE_EXCHANGE=/srv/nbgrader/exchange, see README); on one
+# machine, without a hub, a folder of the grading area, so that Formgrader's release/collect buttons work.
+EXCHANGE = Path(os.environ.get("RNN_COURSE_EXCHANGE", ROOT / "autograder" / "exchange"))
+if not EXCHANGE.exists() and os.access(EXCHANGE.parent, os.W_OK):
+    EXCHANGE.mkdir(parents=True)
+c.Exchange.root = str(EXCHANGE)
 
 # Released stubs: keep the `def` line and the docstring, then fail loudly.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -192,3 +192,25 @@ def test_grading_stops_with_one_line_when_the_sandbox_is_missing(course, monkeyp
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1 and len(err) == 1
     assert "bubblewrap (bwrap) is not installed" in err[0] and "make sandbox" in err[0] and "--unsafe" in err[0]
+
+
+def test_roster_names_reach_the_gradebook(course):
+    from nbgrader.api import Gradebook
+
+    (course.root / "autograder").mkdir(exist_ok=True)
+    (course.root / "autograder" / "roster.csv").write_text(
+        "id,first_name,last_name,email\nalice,Alice,Liddell,alice@example.org\nbob,Bob,,\n"
+    )
+    assert grade.import_roster(course) == 2
+    with Gradebook(course.db_url, grade.COURSE_ID) as gb:
+        alice, bob = gb.find_student("alice"), gb.find_student("bob")
+        assert (alice.first_name, alice.last_name, alice.email) == ("Alice", "Liddell", "alice@example.org")
+        assert (bob.first_name, bob.last_name) == ("Bob", None)
+
+
+def test_the_exchange_of_one_machine_lives_in_the_grading_area(course):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
+    assert config.Exchange.root == str(course.root / "autograder" / "exchange")
+    assert (course.root / "autograder" / "exchange").is_dir()

@@ -66,6 +66,8 @@ from tools import integrity, release, sandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):  # nbgrader's Gradebook runs `alembic`
+    os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 COURSE_ID = "rnn-from-scratch"
 KERNEL_NAME = "rnn-grading"
 TAG = "RNN_COURSE_GRADING_JOB"
@@ -536,6 +538,7 @@ def autograde(
     except release.ReleaseError as error:
         raise GradingError(str(error)) from error
     install_grading_kernel(course, memory, cpu_seconds)
+    import_roster(course)
     anomalies = Anomalies()
     todo: dict[str, list[str]] = {}
     for assignment in assignments:
@@ -790,6 +793,34 @@ def _execution_anomalies(course: Course, assignments: list[str], students: list[
                     if isinstance(text, str) and "... Output truncated ..." in text:
                         found.append(Anomaly(student, assignment, "output-flood", f"cell {gid} output was cut"))
     return found
+
+
+# ---------------------------------------------------------------------------
+# Roster
+# ---------------------------------------------------------------------------
+ROSTER_COLUMNS = ("id", "first_name", "last_name", "email")
+
+
+def import_roster(course: Course) -> int:
+    """Put the names of autograder/roster.csv (columns id, first_name, last_name, email; nbgrader's
+    `db student import` format) into the gradebook, so that Formgrader shows them. Returns how many."""
+    path = course.root / "autograder" / "roster.csv"
+    if not path.exists():
+        return 0
+    from nbgrader.api import Gradebook
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    missing = [c for c in ("id", "first_name", "last_name") if rows and c not in rows[0]]
+    if missing:
+        raise GradingError(
+            f"{path.relative_to(course.root)} has no column {', '.join(missing)} ({', '.join(ROSTER_COLUMNS)})"
+        )
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        for row in rows:
+            fields = {k: (row.get(k) or "").strip() or None for k in ROSTER_COLUMNS[1:]}
+            gb.update_or_create_student(row["id"].strip(), **fields)
+    return len(rows)
 
 
 # ---------------------------------------------------------------------------

@@ -639,6 +639,8 @@ def test_formgrader_lists_every_assignment(page, lab, screenshots):
     dismiss_notifications(page)
     page.screenshot(path=str(screenshots / "formgrader.png"))
     assert names == expected, f"Formgrader lists {names}, solutions/ has {expected}"
+    banner = frame.locator("body").inner_text()
+    assert "exchange directory" not in banner.lower(), "Formgrader warns that the exchange is missing"
 
 
 @pytest.mark.skipif(not SOLUTIONS, reason="no solution notebook yet")
