@@ -16,7 +16,7 @@ export PYTHONNOUSERSITE := 1
 
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
-	sandbox grade-selftest release-zip
+	sandbox grade-selftest release-zip hub-setup hub release-hub release-feedback
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -83,6 +83,22 @@ release-zip: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-zip ASSIGNMENT=<assignment>"; exit 2; }
 	$(BIN)/python -m tools.release zip -a $(ASSIGNMENT)
 
+# JupyterHub with nbgrader's exchange (hub/jupyterhub_config.py; README, "Running a class on JupyterHub").
+# hub-setup installs the hub's proxy (npm); hub runs it as root, on 127.0.0.1:8000 unless RNN_HUB_IP/PORT.
+EXCHANGE ?= $(or $(RNN_COURSE_EXCHANGE),/srv/nbgrader/exchange)
+hub-setup: $(STAMP)
+	cd hub && npm ci --no-audit --no-fund
+
+hub: hub-setup
+	@test "$$(id -u)" = 0 || { echo "make hub runs as root: each user's server runs as that user"; exit 2; }
+	mkdir -p "$(EXCHANGE)" && chmod 1777 "$(EXCHANGE)"
+	RNN_COURSE_EXCHANGE="$(EXCHANGE)" $(BIN)/jupyterhub -f hub/jupyterhub_config.py
+
+# One assignment to the hub's students (refused while it would carry answers of an open assignment).
+release-hub: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-hub ASSIGNMENT=<assignment>"; exit 2; }
+	RNN_COURSE_EXCHANGE="$(EXCHANGE)" $(BIN)/python -m tools.release hub -a $(ASSIGNMENT)
+
 # Policy: notebooks are stored without outputs (tests/test_notebook_policy.py).
 strip-outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb
@@ -93,9 +109,15 @@ clean:
 # Grading a class (tools/grade.py; README, "For instructors").
 GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT)) $(if $(filter 1 yes true,$(UNSAFE)),--unsafe)
 
+# FROM=<folder or .zip> (an LMS download); without FROM, from the hub's exchange (nbgrader collect).
 collect: $(STAMP)
-	@test -n "$(FROM)" -a -n "$(ASSIGNMENT)" || { echo "usage: make collect FROM=<folder or .zip> ASSIGNMENT=<assignment>"; exit 2; }
-	$(BIN)/python -m tools.grade collect "$(FROM)" -a $(ASSIGNMENT)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make collect ASSIGNMENT=<assignment> [FROM=<folder or .zip>]"; exit 2; }
+	$(BIN)/python -m tools.grade collect $(if $(FROM),"$(FROM)") -a $(ASSIGNMENT)
+
+# The hub: feedback of make grade -> the exchange, where students fetch it.
+release-feedback: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-feedback ASSIGNMENT=<assignment>"; exit 2; }
+	$(BIN)/python -m tools.grade release-feedback -a $(ASSIGNMENT)
 
 grade: $(STAMP)
 	$(BIN)/python -m tools.grade all $(GRADE_ARGS)

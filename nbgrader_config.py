@@ -27,10 +27,14 @@ c.CourseDirectory.feedback_directory = "autograder/feedback"
 (ROOT / "autograder").mkdir(exist_ok=True)  # sqlite does not create folders
 c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / 'gradebook.db'}"
 
-# nbgrader's exchange (release_assignment, collect, and JupyterLab's Assignments panel). On a hub it is
-# a folder every user can reach (RNN_COURSE_EXCHANGE=/srv/nbgrader/exchange, see README); on one
-# machine, without a hub, a folder of the grading area, so that Formgrader's release/collect buttons work.
-EXCHANGE = Path(os.environ.get("RNN_COURSE_EXCHANGE", ROOT / "autograder" / "exchange"))
+# nbgrader's exchange (release_assignment, collect, and JupyterLab's Assignments panel): on a hub, a
+# folder every user reaches (`make hub` makes /srv/nbgrader/exchange; RNN_COURSE_EXCHANGE names another);
+# on one machine without a hub, a folder of the grading area (Formgrader's release/collect then work).
+HUB_EXCHANGE = Path("/srv/nbgrader/exchange")
+EXCHANGE = Path(
+    os.environ.get("RNN_COURSE_EXCHANGE")
+    or (HUB_EXCHANGE if HUB_EXCHANGE.is_dir() else ROOT / "autograder" / "exchange")
+)
 if not EXCHANGE.exists() and os.access(EXCHANGE.parent, os.W_OK):
     EXCHANGE.mkdir(parents=True)
 c.Exchange.root = str(EXCHANGE)

@@ -7,6 +7,8 @@ tests to some assignments (a quick loop while writing one).
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.grading import nbgrader_run
@@ -18,6 +20,13 @@ def pytest_addoption(parser):
         default="",
         help="comma-separated assignments for the release and grading tests (default: all)",
     )
+
+
+def pytest_sessionstart(session):
+    """The browser tests' old screenshots (tests/browser/conftest.py) go once per run, in the
+    controller: the xdist workers share the folder."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(nbgrader_run.ROOT / ".test-artifacts" / "browser", ignore_errors=True)
 
 
 def pytest_configure(config):

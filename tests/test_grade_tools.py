@@ -208,8 +208,14 @@ def test_roster_names_reach_the_gradebook(course):
         assert (bob.first_name, bob.last_name) == ("Bob", None)
 
 
-def test_the_exchange_of_one_machine_lives_in_the_grading_area(course):
+def test_the_exchange_of_one_machine_lives_in_the_grading_area(course, monkeypatch):
+    from pathlib import Path
+
     from traitlets.config.loader import PyFileConfigLoader
+
+    if Path("/srv/nbgrader/exchange").is_dir():
+        pytest.skip("this machine has a hub's exchange (/srv/nbgrader/exchange)")
+    monkeypatch.delenv("RNN_COURSE_EXCHANGE", raising=False)
 
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
     assert config.Exchange.root == str(course.root / "autograder" / "exchange")

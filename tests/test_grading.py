@@ -43,30 +43,31 @@ print("done")
 """
 
 
-@pytest.fixture(scope="module")
-def graded(generated_course):
-    """Submit every synthetic student, then grade the class as an instructor
-    does: `tools.grade` (checks, then nbgrader autograde in parallel),
-    nbgrader generate_feedback and nbgrader export."""
-    course = generated_course
-    for assignment in GRADED:
-        reference = nbgrader_run.reference_answers(course, assignment)
-        nbgrader_run.submit(course, SOLUTION, assignment, reference)
-        nbgrader_run.submit(course, BLANK, assignment, None)
-        nbgrader_run.submit(course, NOISY, assignment, {cell: source + NOISE for cell, source in reference.items()})
-        for student in cases.students(assignment):
-            answers = reference | {cell: impl.source for cell, impl in student.answers.items()}
-            nbgrader_run.submit(course, student.student_id, assignment, answers)
+_graded: dict[str, object] = {}
+
+
+def grade_assignment(course, assignment):
+    """Submit every synthetic student of one assignment, then grade them as an instructor does:
+    `tools.grade` (checks, nbgrader autograde in parallel, tamper detection), nbgrader
+    generate_feedback and export, and the report. Once per assignment, when its first test asks."""
+    if assignment in _graded:
+        return course
+    reference = nbgrader_run.reference_answers(course, assignment)
+    nbgrader_run.submit(course, SOLUTION, assignment, reference)
+    nbgrader_run.submit(course, BLANK, assignment, None)
+    nbgrader_run.submit(course, NOISY, assignment, {cell: source + NOISE for cell, source in reference.items()})
+    for student in cases.students(assignment):
+        answers = reference | {cell: impl.source for cell, impl in student.answers.items()}
+        nbgrader_run.submit(course, student.student_id, assignment, answers)
     start = time.perf_counter()
-    for assignment in GRADED:  # each assignment has its own synthetic students
-        grade.autograde(grade.Course(course), [assignment], all_students(assignment), workers=2, quiet=True)
+    grade.autograde(grade.Course(course), [assignment], all_students(assignment), workers=2, quiet=True)
     seconds = time.perf_counter() - start
-    count = sum(len(all_students(a)) for a in GRADED)
-    print(f"\nautograded {count} submissions in {seconds:.1f} s ({seconds / count:.1f} s each, 2 workers)")
-    for assignment in GRADED:
-        nbgrader_run.nbgrader("generate_feedback", assignment, cwd=course)
-    nbgrader_run.nbgrader("export", "--to", str(course / "grades.csv"), cwd=course)
+    count = len(all_students(assignment))
+    print(f"\n{assignment}: autograded {count} submissions in {seconds:.1f} s ({seconds / count:.1f} s each)")
+    nbgrader_run.nbgrader("generate_feedback", assignment, cwd=course)
+    nbgrader_run.nbgrader("export", "--to", str(course / f"grades-{assignment}.csv"), cwd=course)
     grade.report(grade.Course(course))
+    _graded[assignment] = True
     return course
 
 
@@ -92,7 +93,8 @@ def expected_lost(course, assignment, student_id):
 
 
 @pytest.mark.parametrize("assignment,student_id", [(a, s) for a in GRADED for s in all_students(a)])
-def test_autograde_scores_every_cell_as_expected(graded, assignment, student_id):
+def test_autograde_scores_every_cell_as_expected(generated_course, assignment, student_id):
+    graded = grade_assignment(generated_course, assignment)
     expected = expected_scores(graded, assignment, expected_lost(graded, assignment, student_id))
     actual = nbgrader_run.cell_scores(graded, assignment, student_id)
     wrong = {
@@ -104,22 +106,24 @@ def test_autograde_scores_every_cell_as_expected(graded, assignment, student_id)
 
 
 @pytest.mark.parametrize("assignment", GRADED)
-def test_feedback_exists_for_every_student(graded, assignment):
+def test_feedback_exists_for_every_student(generated_course, assignment):
+    graded = grade_assignment(generated_course, assignment)
     for student_id in all_students(assignment):
         html = graded / "autograder" / "feedback" / student_id / assignment / f"{assignment}.html"
         assert html.is_file(), f"no feedback for {student_id}"
         assert assignment in html.read_text()
 
 
-def test_export_lists_every_student_with_total_score(graded):
-    with open(graded / "grades.csv", newline="") as f:
+@pytest.mark.parametrize("assignment", GRADED)
+def test_export_lists_every_student_with_total_score(generated_course, assignment):
+    graded = grade_assignment(generated_course, assignment)
+    with open(graded / f"grades-{assignment}.csv", newline="") as f:
         rows = {(row["assignment"], row["student_id"]): row for row in csv.DictReader(f)}
-    for assignment in GRADED:
-        for student_id in all_students(assignment):
-            expected = expected_scores(graded, assignment, expected_lost(graded, assignment, student_id))
-            row = rows[(assignment, student_id)]
-            assert float(row["max_score"]) == sum(pts for _, pts in expected.values())
-            assert float(row["score"]) == pytest.approx(sum(score for score, _ in expected.values()))
+    for student_id in all_students(assignment):
+        expected = expected_scores(graded, assignment, expected_lost(graded, assignment, student_id))
+        row = rows[(assignment, student_id)]
+        assert float(row["max_score"]) == sum(pts for _, pts in expected.values())
+        assert float(row["score"]) == pytest.approx(sum(score for score, _ in expected.values()))
 
 
 @pytest.mark.parametrize("assignment", GRADED)
@@ -141,12 +145,18 @@ def test_cases_cover_every_function_with_alternatives_and_mistakes(assignment):
             assert owners <= {cell}, f"{cell}/{name} is expected to lose cells of {owners - {cell}}"
 
 
-def test_no_anomaly_for_well_formed_submissions(graded):
-    assert grade.Anomalies.load(grade.Course(graded).anomalies_file) == []
+@pytest.mark.parametrize("assignment", GRADED)
+def test_no_anomaly_for_well_formed_submissions(generated_course, assignment):
+    graded = grade_assignment(generated_course, assignment)
+    anomalies = [
+        a.line() for a in grade.Anomalies.load(grade.Course(graded).anomalies_file) if a.assignment == assignment
+    ]
+    assert anomalies == []
 
 
 @pytest.mark.parametrize("assignment", GRADED)
-def test_feedback_shows_messages_but_not_hidden_tests(graded, assignment):
+def test_feedback_shows_messages_but_not_hidden_tests(generated_course, assignment):
+    graded = grade_assignment(generated_course, assignment)
     """Every lost point is explained by the check's message; hidden test code
     (and tracebacks that could quote it) never reaches the student."""
     solution = nbformat.read(notebook_path(graded / "solutions", assignment), as_version=4)
@@ -170,20 +180,21 @@ def test_feedback_shows_messages_but_not_hidden_tests(graded, assignment):
             assert "NotImplementedError" in text
 
 
-def test_report_pass_rates_match_the_expected_verdicts(graded):
+@pytest.mark.parametrize("assignment", GRADED)
+def test_report_pass_rates_match_the_expected_verdicts(generated_course, assignment):
     """The instructor's summary: for every test cell, how many students of the
     synthetic class passed it, exactly as the expected verdicts say."""
+    graded = grade_assignment(generated_course, assignment)
     summary = (graded / "autograder" / "report" / "summary.md").read_text()
     with open(graded / "autograder" / "report" / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    for assignment in GRADED:
-        students = all_students(assignment)
-        lost = {s: expected_lost(graded, assignment, s) for s in students}
-        cells = expected_scores(graded, assignment, frozenset())
-        for cell in cells:
-            passed = sum(cell not in lost[s] for s in students)
-            assert f"| `{cell}` | {passed}/{len(students)} (" in summary, f"{assignment}/{cell}: {passed} passes"
-        for student in students:
-            total = sum(score for score, _ in expected_scores(graded, assignment, lost[student]).values())
-            assert float(rows[student][assignment]) == pytest.approx(total)
-        assert (graded / "autograder" / "report" / f"hist_{assignment}.png").exists()
+    students = all_students(assignment)
+    lost = {s: expected_lost(graded, assignment, s) for s in students}
+    cells = expected_scores(graded, assignment, frozenset())
+    for cell in cells:
+        passed = sum(cell not in lost[s] for s in students)
+        assert f"| `{cell}` | {passed}/{len(students)} (" in summary, f"{assignment}/{cell}: {passed} passes"
+    for student in students:
+        total = sum(score for score, _ in expected_scores(graded, assignment, lost[student]).values())
+        assert float(rows[student][assignment]) == pytest.approx(total)
+    assert (graded / "autograder" / "report" / f"hist_{assignment}.png").exists()

@@ -226,7 +226,7 @@ def test_extra_files_are_found_without_following_links(tmp_path):
     (sub / "data").mkdir(parents=True)
     (sub / "__pycache__").mkdir()
     (sub / "__pycache__" / "helpers.cpython-311.pyc").write_bytes(b"")
-    for name in ("01_one_hot.ipynb", "helpers.py", "data/timemachine.txt", "notes.txt", "torch.py"):
+    for name in ("01_one_hot.ipynb", "helpers.py", "data/timemachine.txt", "notes.txt", "torch.py", "timestamp.txt"):
         (sub / name).write_text("z")
     os.symlink("/", sub / "root")
     os.symlink(rel / "helpers.py", sub / "data" / "link.py")
@@ -235,7 +235,7 @@ def test_extra_files_are_found_without_following_links(tmp_path):
     assert suspicious == ["data/link.py", "root", "torch.py"]
     integrity.quarantine(sub, extra, tmp_path / "quarantine")
     left = sorted(str(p.relative_to(sub)) for p in sub.rglob("*"))
-    assert left == ["01_one_hot.ipynb", "data", "data/timemachine.txt", "helpers.py"]
+    assert left == ["01_one_hot.ipynb", "data", "data/timemachine.txt", "helpers.py", "timestamp.txt"]
     assert (tmp_path / "quarantine" / "root").is_symlink() and (tmp_path / "quarantine" / "torch.py").is_file()
 
 

@@ -1,6 +1,8 @@
 """Grade a whole class with nbgrader: safely, in parallel, and with a report.
 
     python -m tools.grade collect PATH -a ASSIGNMENT   # a folder or an LMS .zip -> autograder/submitted/
+    python -m tools.grade collect -a ASSIGNMENT        # the hub: nbgrader's exchange -> autograder/submitted/
+    python -m tools.grade release-feedback -a A        # the hub: feedback -> exchange (students fetch it)
     python -m tools.grade autograde [-a A ...] [-s S ...] [--workers N]
     python -m tools.grade feedback  [-a A ...] [-s S ...]
     python -m tools.grade report                       # autograder/report/: grades.csv, summary.md, PNGs
@@ -843,6 +845,22 @@ def owner(test_cell: str, functions: list[str]) -> str:
     return max(matches, key=len) if matches else test_cell
 
 
+def _nbgrader_step(course: Course, command: str, assignment: str, *extra: str) -> int:
+    """One of nbgrader's exchange commands (collect, release_feedback), its output shown; 0 or 1."""
+    proc = subprocess.run(
+        [str(BIN / "nbgrader"), command, assignment, *extra],
+        cwd=course.root,
+        env=course.env(),
+        capture_output=True,
+        text=True,
+    )
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    print("\n".join(lines[-20:]))
+    if proc.returncode != 0:
+        print(f"error: nbgrader {command} {assignment} failed", file=sys.stderr)
+    return 0 if proc.returncode == 0 else 1
+
+
 def collect_scores(course: Course) -> dict[str, dict[str, dict[str, tuple[float, float]]]]:
     """assignment -> student -> test cell -> (score, max_score), from the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -981,7 +999,7 @@ def collect(course: Course, source: Path, assignment: str) -> list[str]:
 # ---------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.grade", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["collect", "autograde", "feedback", "report", "all"])
+    parser.add_argument("command", choices=["collect", "autograde", "feedback", "report", "all", "release-feedback"])
     parser.add_argument("path", nargs="?", help="collect: a folder or a .zip of submissions")
     parser.add_argument("-a", "--assignment", action="append", help="assignment(s) (default: all)")
     parser.add_argument("-s", "--student", action="append", help="student(s) (default: all submitted)")
@@ -999,10 +1017,14 @@ def main(argv: list[str] | None = None) -> int:
     course = Course(args.root.resolve())
     assignments = args.assignment or course.assignments()
     if args.command == "collect":
-        if not args.path or not args.assignment or len(args.assignment) != 1:
-            parser.error("collect needs PATH and exactly one --assignment")
-        print("collected:", ", ".join(collect(course, Path(args.path), assignments[0])) or "nothing")
-        return 0
+        if not args.assignment or len(args.assignment) != 1:
+            parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")
+        if args.path:
+            print("collected:", ", ".join(collect(course, Path(args.path), assignments[0])) or "nothing")
+            return 0
+        return _nbgrader_step(course, "collect", assignments[0], "--update")
+    if args.command == "release-feedback":
+        return max(_nbgrader_step(course, "release_feedback", a) for a in assignments)
     students = args.student or course.students()
     if args.command in ("autograde", "all"):
         start = time.perf_counter()

@@ -133,6 +133,9 @@ SAFE_DEFINED_DUNDERS = _words("__init__ __call__ __len__ __iter__ __next__ __rep
 SUSPICIOUS_BASES = _words("Tensor Parameter int float bool str bytes complex type object_ ModuleType")
 IMPORTABLE = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth", ".egg-link", ".zip", ".whl")
 CACHES = ("__pycache__", ".ipynb_checkpoints")
+#: Files nbgrader itself puts beside a submission (`nbgrader submit`): its time, and the secret that
+#: lets only its author fetch the feedback.
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
 def _helpers_names() -> frozenset[str]:
@@ -574,7 +577,7 @@ def extra_files(folder: Path, release: Path, notebook: str) -> tuple[list[str], 
         for name in files + [d for d in list(subdirs) if (here / d).is_symlink()]:
             path = here / name
             relative = path.relative_to(folder).as_posix()
-            expected = relative == notebook or (release / relative).is_file()
+            expected = relative in (notebook, *NBGRADER_FILES) or (release / relative).is_file()
             if expected and not path.is_symlink():
                 continue
             extra.append(relative)

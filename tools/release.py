@@ -4,6 +4,7 @@
     python -m tools.release sync [-a A ...]      # what `make grade` does first (below)
     python -m tools.release check                # which releases course.toml allows, and why
     python -m tools.release zip -a A             # `make release-zip`: dist/<A>.zip for an LMS
+    python -m tools.release hub -a A             # `make release-hub`: to the students of the hub
 
 nbgrader's `generate_assignment` does two things at once: it writes the student release of an
 assignment, deleting whatever else is in its folder, and it records the assignment's cells (the test
@@ -65,11 +66,13 @@ def _env() -> dict[str, str]:
     return env
 
 
-def generate(root: Path, assignment: str, release_directory: Path) -> Path:
+def generate(root: Path, assignment: str, release_directory: Path, db_url: str | None = None) -> Path:
     """`nbgrader generate_assignment` into release_directory/<assignment>/ (which it replaces), recording
-    the assignment's cells in the gradebook. Returns the folder."""
+    the assignment's cells in the gradebook (or in the one of `db_url`). Returns the folder."""
     args = [str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"]
     args.append(f"--CourseDirectory.release_directory={release_directory}")
+    if db_url:
+        args.append(f"--CourseDirectory.db_url={db_url}")
     proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
@@ -295,21 +298,39 @@ def release_problems(root: Path, assignment: str, folder: Path) -> list[str]:
     return problems
 
 
+def _scratch_releases(root: Path, names: list[str], tmp: Path) -> dict[str, Path]:
+    """Releases generated from solutions/ now into tmp, with a gradebook of their own: checking what may
+    be handed out leaves the course's gradebook alone."""
+    return {a: generate(root, a, tmp / "release", db_url=f"sqlite:///{tmp / 'check.db'}") for a in names}
+
+
 def check(root: Path, out=print) -> int:
     """Print, for every assignment, what its release carries and whether course.toml allows it."""
     states = schedule(root)
-    fresh = sync(root, assignments(root), out=lambda *_: None)
     refused = 0
-    out(f"{'assignment':22s} {'state':7s} {'carries the code of':48s} release")
-    for assignment in assignments(root):
-        needs = carried(root, assignment, fresh[assignment])
-        problems = release_problems(root, assignment, fresh[assignment])
-        refused += bool(problems)
-        verdict = (
-            "allowed" if not problems else "REFUSED: close " + ", ".join(o for o in needs if states[o] != "closed")
-        )
-        out(f"{assignment:22s} {states[assignment]:7s} {', '.join(needs) or '-':48s} {verdict}")
+    with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+        fresh = _scratch_releases(root, assignments(root), Path(tmp))
+        out(f"{'assignment':22s} {'state':7s} {'carries the code of':48s} release")
+        for assignment in assignments(root):
+            needs = carried(root, assignment, fresh[assignment])
+            problems = release_problems(root, assignment, fresh[assignment])
+            refused += bool(problems)
+            closing = ", ".join(o for o in needs if states[o] != "closed")
+            verdict = f"REFUSED: close {closing}" if problems else "allowed"
+            out(f"{assignment:22s} {states[assignment]:7s} {', '.join(needs) or '-':48s} {verdict}")
     return refused
+
+
+def _checked(root: Path, assignment: str) -> None:
+    """Raise ReleaseError unless course/<assignment> is what solutions/ generates now and course.toml
+    allows handing it out."""
+    with tempfile.TemporaryDirectory(prefix="check-") as tmp:
+        fresh = _scratch_releases(root, [assignment], Path(tmp))[assignment]
+        if files(root / "course" / assignment) != files(fresh):
+            raise ReleaseError(f"course/{assignment} is older than solutions/{assignment}: run `make course` first")
+        problems = release_problems(root, assignment, fresh)
+    if problems:
+        raise ReleaseError(f"{assignment} cannot be handed out yet: {' '.join(problems)}")
 
 
 STUDENT_README = """# {assignment}
@@ -330,8 +351,8 @@ changes nothing: the grader uses its own copies.
 """
 
 
-#: Pinned packages of requirements.txt that only instructors and CI need.
-DEVELOPMENT_PACKAGES = frozenset({"pytest", "pytest-xdist", "nbval", "playwright", "ruff"})
+#: Pinned packages of requirements.txt that only instructors, the hub and CI need.
+DEVELOPMENT_PACKAGES = frozenset({"pytest", "pytest-xdist", "nbval", "playwright", "ruff", "jupyterhub"})
 
 
 def student_requirements(root: Path) -> str:
@@ -346,12 +367,7 @@ def student_requirements(root: Path) -> str:
 
 def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
     """dist/<assignment>.zip: the release (checked fresh and allowed), requirements.txt and a README."""
-    fresh = sync(root, [assignment], out=lambda *_: None)[assignment]
-    if files(root / "course" / assignment) != files(fresh):
-        raise ReleaseError(f"course/{assignment} is older than solutions/{assignment}: run `make course` first")
-    problems = release_problems(root, assignment, fresh)
-    if problems:
-        raise ReleaseError(f"{assignment} cannot be handed out yet: {' '.join(problems)}")
+    _checked(root, assignment)
     dest = dest or root / "dist" / f"{assignment}.zip"
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -362,9 +378,20 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
     return dest
 
 
+def release_hub(root: Path, assignment: str) -> None:
+    """Put the release (checked fresh and allowed) into nbgrader's exchange, for the hub's students."""
+    _checked(root, assignment)
+    sync(root, [assignment], out=lambda *_: None)  # the gradebook knows what students receive
+    args = [str(BIN / "nbgrader"), "release_assignment", assignment, "--force"]
+    proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+        raise ReleaseError(f"nbgrader release_assignment {assignment} failed: {(lines or ['?'])[-1].strip()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.release", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["course", "sync", "check", "zip"])
+    parser.add_argument("command", choices=["course", "sync", "check", "zip", "hub"])
     parser.add_argument("-a", "--assignment", action="append", help="assignment(s) (default: all)")
     parser.add_argument("--root", type=Path, default=ROOT)
     args = parser.parse_args(argv)
@@ -380,10 +407,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return 1 if check(root) else 0
-        if args.command == "zip":
+        if args.command in ("zip", "hub"):
             if len(names) != 1:
-                parser.error("zip needs exactly one --assignment")
-            print(f"wrote {release_zip(root, names[0])}")
+                parser.error(f"{args.command} needs exactly one --assignment")
+            if args.command == "zip":
+                print(f"wrote {release_zip(root, names[0])}")
+            else:
+                release_hub(root, names[0])
+                print(f"released {names[0]} to the exchange: students fetch it in their Assignments tab")
         else:
             (course if args.command == "course" else sync)(root, names)
     except ReleaseError as error:

@@ -220,8 +220,7 @@ class LabServer:
 
 @pytest.fixture(scope="session")
 def screenshots() -> Path:
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
-    SCREENSHOTS.mkdir(parents=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     _session["screenshots"] = True
     print(f"\nbrowser screenshots: {SCREENSHOTS}")
     return SCREENSHOTS
