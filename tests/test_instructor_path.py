@@ -77,3 +77,17 @@ def test_make_course_backs_up_what_nbgrader_did_not_write(tmp_path):
     assert "my work" in (backup / A / f"{A}.ipynb").read_text()
     assert release.files(folder) == release.files(nbgrader_run.ROOT / "course" / A), "course/ must be regenerated"
     assert release.course(root, [A], out=lines.append) == [], "an up-to-date course/ is regenerated silently"
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["collect", "/nonexistent/lms.zip", "-a", A], "does not exist"),
+        (["feedback", "-a", A, "-s", "nobody"], "generate_feedback"),
+        (["report", "-a", "99_nothing"], "no assignment 99_nothing"),
+    ],
+)
+def test_ordinary_mistakes_are_one_line_and_a_failure(fresh_course, capsys, args, message):
+    assert grade.main([*args, "--root", str(fresh_course)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err

@@ -109,6 +109,13 @@ class Course:
     def assignments(self) -> list[str]:
         return sorted(p.name for p in (self.root / "solutions").iterdir() if re.match(r"\d\d_", p.name))
 
+    def check_assignments(self, names: list[str]) -> None:
+        """Raise GradingError naming any of `names` that solutions/ does not have."""
+        unknown = sorted(set(names) - set(self.assignments()))
+        if unknown:
+            known = ", ".join(self.assignments())
+            raise GradingError(f"no assignment {', '.join(unknown)} in solutions/ (there are {known})")
+
     def students(self) -> list[str]:
         if not self.submitted.is_dir():
             return []
@@ -530,11 +537,7 @@ def autograde(
         reason = sandbox.problem()
         if reason:
             raise GradingError(f"cannot grade in the sandbox: {reason}")
-    unknown = sorted(set(assignments) - set(course.assignments()))
-    if unknown:
-        raise GradingError(
-            f"no assignment {', '.join(unknown)} in solutions/ (there are {', '.join(course.assignments())})"
-        )
+    course.check_assignments(assignments)
     try:  # the gradebook gets the cells of solutions/ now: the tests that autograde restores
         release.sync(course.root, assignments, out=print if not quiet else lambda *_: None)
     except release.ReleaseError as error:
@@ -831,13 +834,12 @@ def import_roster(course: Course) -> int:
 def feedback(course: Course, assignments: list[str], students: list[str]) -> None:
     for assignment in assignments:
         args = [str(BIN / "nbgrader"), "generate_feedback", assignment, "--force"]
-        if students != course.students():
-            for student in students:
-                subprocess.run(
-                    [*args, "--student", student], cwd=course.root, env=course.env(), check=True, capture_output=True
-                )
-            continue
-        subprocess.run(args, cwd=course.root, env=course.env(), check=True, capture_output=True)
+        runs = [args] if students == course.students() else [[*args, "--student", s] for s in students]
+        for run in runs:
+            proc = subprocess.run(run, cwd=course.root, env=course.env(), capture_output=True, text=True)
+            if proc.returncode != 0:
+                last = ([line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()] or ["?"])[-1]
+                raise GradingError(f"nbgrader generate_feedback {assignment} failed (graded yet?): {last.strip()}")
 
 
 def owner(test_cell: str, functions: list[str]) -> str:
@@ -968,6 +970,10 @@ def collect(course: Course, source: Path, assignment: str) -> list[str]:
     `<student>_<anything>.ipynb` (one notebook per student, the LMS convention;
     it is saved as `<assignment>.ipynb`)."""
     tmp = None
+    if not source.exists():
+        raise GradingError(f"{source} does not exist (FROM= a folder or a .zip of submissions)")
+    if source.suffix == ".zip" and not zipfile.is_zipfile(source):
+        raise GradingError(f"{source} is not a zip file")
     if source.suffix == ".zip":
         tmp = course.root / "autograder" / "downloaded" / assignment / "extracted"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -1014,8 +1020,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--root", type=Path, default=ROOT, help="course root (default: this repository)")
     args = parser.parse_args(argv)
+    try:
+        return _run(args, parser)
+    except (GradingError, release.ReleaseError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args, parser) -> int:
+    """The command of `main`; an instructor's mistake raises GradingError (one line, exit status 1)."""
     course = Course(args.root.resolve())
     assignments = args.assignment or course.assignments()
+    course.check_assignments(assignments)
     if args.command == "collect":
         if not args.assignment or len(args.assignment) != 1:
             parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")
@@ -1031,20 +1047,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.unsafe:
             print("WARNING: --unsafe: grading WITHOUT the sandbox; student code can read solutions/, the gradebook")
             print("WARNING: and other students' work, and reach the network. The report says so.")
-        try:
-            jobs = autograde(
-                course,
-                assignments,
-                students,
-                args.workers,
-                args.memory,
-                args.cpu_seconds,
-                cell_timeout=args.cell_timeout,
-                unsafe=args.unsafe,
-            )
-        except GradingError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        jobs = autograde(
+            course,
+            assignments,
+            students,
+            args.workers,
+            args.memory,
+            args.cpu_seconds,
+            cell_timeout=args.cell_timeout,
+            unsafe=args.unsafe,
+        )
         print(
             f"autograded {sum(len(j.students) for j in jobs)} submissions in {time.perf_counter() - start:.1f} s "
             f"with {args.workers} workers"
