@@ -73,5 +73,5 @@ c.Autograde.autograde_preprocessors = [
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "tools.feedback.HideHiddenTests",
+    "tools.feedback.TeachingFeedback",
 ]

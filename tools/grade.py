@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import shutil
@@ -65,6 +66,7 @@ from pathlib import Path
 import nbformat
 
 from tools import integrity, release, sandbox
+from tools.feedback import is_test_cell, owner
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -155,11 +157,6 @@ def graded_ids(nb) -> set[str]:
         for cell in nb.cells
         if cell.metadata.get("nbgrader", {}).get("solution") or cell.metadata.get("nbgrader", {}).get("grade")
     }
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
 class GradingError(RuntimeError):
@@ -842,11 +839,6 @@ def feedback(course: Course, assignments: list[str], students: list[str]) -> Non
                 raise GradingError(f"nbgrader generate_feedback {assignment} failed (graded yet?): {last.strip()}")
 
 
-def owner(test_cell: str, functions: list[str]) -> str:
-    matches = [f for f in functions if test_cell == f"test_{f}" or test_cell.startswith(f"test_{f}_")]
-    return max(matches, key=len) if matches else test_cell
-
-
 def _nbgrader_step(course: Course, command: str, assignment: str, *extra: str) -> int:
     """One of nbgrader's exchange commands (collect, release_feedback), its output shown; 0 or 1."""
     proc = subprocess.run(
@@ -881,11 +873,6 @@ def collect_scores(course: Course) -> dict[str, dict[str, dict[str, tuple[float,
 
 def report(course: Course) -> Path:
     """Write grades.csv, summary.md and score histograms to autograder/report/."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
     out = course.report_dir
     out.mkdir(parents=True, exist_ok=True)
     scores = collect_scores(course)
@@ -902,7 +889,12 @@ def report(course: Course) -> Path:
             flagged = sum(1 for a in anomalies if a.student == student)
             held = sorted({a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING})
             writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held)])
-    lines = [f"# Grading report — {COURSE_ID}", "", f"{len(students)} students, {len(assignments)} assignments.", ""]
+    lines = [
+        f"# Grading report — {COURSE_ID}",
+        "",
+        f"{_count(students, 'student')}, {_count(assignments, 'assignment')}.",
+        "",
+    ]
     unsafe = sorted({f"{a.student}/{a.assignment}" for a in anomalies if a.kind == "graded-without-sandbox"})
     if unsafe:
         lines += [
@@ -934,26 +926,45 @@ def report(course: Course) -> Path:
         functions = [
             c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")
         ]
-        cells = list(next(iter(scores[assignment].values())).keys())
-        for cell in sorted(
-            cells, key=lambda c: (functions.index(owner(c, functions)) if owner(c, functions) in functions else 99, c)
-        ):
+        graded_cells = set(next(iter(scores[assignment].values())))
+        in_order = [gid for gid in grade_ids(source) if gid in graded_cells]  # the notebook's order
+        for cell in in_order + sorted(graded_cells - set(in_order)):
             passed = sum(1 for s in scores[assignment].values() if cell in s and s[cell][0] >= s[cell][1])
             lines.append(
                 f"| `{owner(cell, functions)}` | `{cell}` | {passed}/{len(scores[assignment])} "
                 f"({100 * passed / len(scores[assignment]):.0f}%) |"
             )
         lines.append("")
-        fig, ax = plt.subplots(figsize=(5, 2.5))
-        ax.hist(values, bins=range(0, int(maxima.get(assignment, 0)) + 2), align="left", rwidth=0.8)
-        ax.set(xlabel="score", ylabel="students", title=f"{assignment} ({len(values)} students)")
-        fig.tight_layout()
-        fig.savefig(out / f"hist_{assignment}.png", dpi=80)
-        plt.close(fig)
+        figure = histogram(values, maxima.get(assignment, 0), assignment)
+        figure.savefig(out / f"hist_{assignment}.png", dpi=100)
+        figure.clear()
     lines += ["## Anomalies", ""]
     lines += [f"- {a.line()}" for a in anomalies] or ["None."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out
+
+
+def _count(items, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def histogram(values: list[float], maximum: float, assignment: str):
+    """Students per score, sized for a screen (800 x 320 px at 100 dpi): every score from 0 to the
+    maximum on the x axis, whole students on the y axis. Returns the figure (not shown)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    top = int(math.ceil(maximum))
+    fig = Figure(figsize=(8, 3.2))
+    ax = fig.subplots()
+    ax.hist(values, bins=[x - 0.5 for x in range(top + 2)], rwidth=0.8)
+    ax.set_xlim(-0.6, top + 0.6)
+    step = max(1, math.ceil((top + 1) / 20))
+    ax.set_xticks(sorted({*range(0, top + 1, step), top}))  # the top score is always labelled
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel=f"score (of {maximum:g})", ylabel="students", title=f"{assignment}: {_count(values, 'student')}")
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import collections
 import contextlib
 import hashlib
 import inspect
+import linecache
 import math
 import os
 import random
@@ -30,6 +31,7 @@ from pathlib import Path
 import torch
 
 __all__ = [
+    "CheckFailed",
     "CorpusError",
     "DATA_DIR",
     "TIME_MACHINE",
@@ -397,18 +399,48 @@ def describe(value) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
+class CheckFailed(AssertionError):  # noqa: N818 -- shown to students: "CheckFailed: ..." says what happened
+    """A test found a mistake. JupyterLab (IPython) shows it as the teacher's note it is: the message
+    and the hint first, then the line of the test cell that found it, and no frames of this file."""
+
+    def _render_traceback_(self) -> list[str]:
+        message, _, hint = str(self).partition("\nHint: ")
+        lines = [f"\x1b[1;31m✗ {line}\x1b[0m" for line in message.splitlines()]
+        if hint:
+            lines.append(f"\x1b[1;34mHint:\x1b[0m {hint}")
+        where = _cell_line(self.__traceback__)
+        if where:
+            lines.append(f"\x1b[2m(found by this cell, line {where[0]}: {where[1]})\x1b[0m")
+        return lines
+
+
+def _cell_line(traceback) -> tuple[int, str] | None:
+    """(line number, code) of the last frame of the traceback outside this file: the test cell's line."""
+    found = None
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename != __file__:
+            line = linecache.getline(code.co_filename, traceback.tb_lineno).strip()
+            found = (traceback.tb_lineno, line) if line else found
+        traceback = traceback.tb_next
+    return found
+
+
 def _fail(message: str, hint: str | None) -> None:
-    raise AssertionError(message + (f"\nHint: {hint}" if hint else ""))
+    __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
+    raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
 
 
 def check_true(condition: bool, message: str, hint: str | None = None) -> None:
     """Fail with ``message`` (and ``hint``) unless ``condition`` holds."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not condition:
         _fail(message, hint)
 
 
 def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str | None = None) -> None:
     """``actual`` must be a tensor of shape ``expected``."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
         _fail(f"{name}: expected a tensor of shape {tuple(expected)}, got {describe(actual)}.", hint)
     if tuple(actual.shape) != tuple(expected):
@@ -417,6 +449,7 @@ def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str
 
 def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str | None = None) -> None:
     """``actual`` must be a tensor of dtype ``expected``."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
         _fail(f"{name}: expected a tensor of dtype {expected}, got {describe(actual)}.", hint)
     if actual.dtype != expected:
@@ -425,6 +458,7 @@ def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str |
 
 def check_equal(actual, expected, name: str = "result", hint: str | None = None) -> None:
     """Exact equality; for tensors, same shape and every element equal."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if isinstance(expected, torch.Tensor):
         check_shape(actual, expected.shape, name, hint)
         if not torch.equal(actual.to(expected.dtype), expected):
@@ -447,6 +481,7 @@ def check_close(
     hint: str | None = None,
 ) -> None:
     """Numbers or tensors equal up to ``atol + rtol * |expected|``."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if isinstance(expected, torch.Tensor):
         check_shape(actual, expected.shape, name, hint)
         actual_f = actual.detach().to(torch.float64)
@@ -513,6 +548,7 @@ def check_no_builtin(
     tripwire, and the source of ``function`` must not name those attributes
     (which also catches ``from torch.nn.functional import one_hot as oh``).
     """
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     name = name or getattr(function, "__name__", "your function")
     builtins = sorted({attribute for _, attribute in forbidden})
     message = f"{name} must be written without {', '.join(builtins)}, but it calls it."
