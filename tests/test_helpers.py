@@ -289,3 +289,41 @@ def test_check_no_builtin(function, caught):
     else:
         check()
     assert F.one_hot is original and torch._C._nn.one_hot is original, "tripwires must be removed"
+
+
+def test_progress_table_counts_the_visible_tests_of_each_exercise(tmp_path):
+    import json
+
+    def cell(source, **nbgrader):
+        return {"cell_type": "code", "metadata": {"nbgrader": nbgrader}, "source": source, "outputs": []}
+
+    notebook = {
+        "cells": [
+            cell("def f(x):\n    return x", grade_id="f", solution=True),
+            cell("helpers.check_equal(f(1), 1, 'f(1)')", grade_id="test_f_values", grade=True, points=2),
+            cell(
+                "helpers.check_true(False, 'f(2) should be 3, got 2', hint='add one')",
+                grade_id="test_f_more",
+                grade=True,
+                points=1,
+            ),
+            cell("def g(x):\n    raise NotImplementedError()", grade_id="g", solution=True),
+            cell("g(1)", grade_id="test_g", grade=True, points=3),
+        ]
+    }
+    path = tmp_path / "01_demo.ipynb"
+    path.write_text(json.dumps(notebook))
+    namespace = {"helpers": helpers}
+    for c in notebook["cells"]:
+        if c["metadata"]["nbgrader"].get("solution"):
+            exec(c["source"], namespace)
+    rows = {row["exercise"]: row for row in helpers.progress_table(path, namespace)}
+    assert rows["f"] == {
+        "exercise": "f",
+        "points": 3.0,
+        "earned": 2.0,
+        "tests": 2,
+        "passed": 1,
+        "first failure": "f(2) should be 3, got 2",
+    }
+    assert rows["g"]["earned"] == 0 and rows["g"]["first failure"].startswith("not attempted yet")
