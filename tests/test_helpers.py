@@ -327,3 +327,30 @@ def test_progress_table_counts_the_visible_tests_of_each_exercise(tmp_path):
         "first failure": "f(2) should be 3, got 2",
     }
     assert rows["g"]["earned"] == 0 and rows["g"]["first failure"].startswith("not attempted yet")
+
+
+def test_live_plot_labels_stay_inside_and_log_ticks_are_plain_numbers(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    plot = helpers.LivePlot(
+        ylabel="perplexity",
+        legend=["train", "held-out"],
+        yscale="log",
+        hlines={"bigram": 9.6, "D2L after 100 epochs": 7.6},
+    )
+    for epoch, (train, heldout) in enumerate([(27.0, 26.0), (12.0, 11.5), (6.0, 6.4), (3.0, 5.3)], start=1):
+        plot.add(epoch, [train, heldout])
+    plot.show()
+    renderer = FigureCanvasAgg(plot.fig).get_renderer()
+    plot.fig.draw(renderer)
+    figure, axes = plot.fig.bbox, plot.ax.get_window_extent(renderer)
+    for text in plot.ax.texts:  # the reference levels' labels: whole, inside the axes
+        box = text.get_window_extent(renderer)
+        assert axes.x0 <= box.x0 and box.x1 <= axes.x1, f"{text.get_text()!r} is clipped by the axes"
+    y0, y1 = plot.ax.get_ylim()
+    drawn = [t for t in plot.ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1 and t.get_text()]
+    for text in [*drawn, plot.ax.yaxis.label, plot.ax.xaxis.label]:
+        box = text.get_window_extent(renderer)
+        assert figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0, text
+    shown = [t.get_text() for t in drawn]
+    assert shown and all(label.replace(".", "").isdigit() for label in shown), f"log ticks read {shown}"

@@ -333,11 +333,27 @@ class LivePlot:
         if ylim:
             self.ax.set_ylim(*ylim)
         self.ax.grid(True, alpha=0.3)
+        if yscale == "log":  # ticks as plain numbers (2, 3, 5, 10, 20), not 2x10^1
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            self.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+            self.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            self.ax.yaxis.set_minor_formatter(NullFormatter())
         self.lines = {name: self.ax.plot([], [], label=name)[0] for name in self.legend}
-        for label, y in (hlines or {}).items():
+        for label, y in (hlines or {}).items():  # reference levels, labelled inside the axes at the right
             self.ax.axhline(y, linestyle="--", linewidth=1, color="gray")
-            self.ax.annotate(label, (0, y), xycoords=("axes fraction", "data"), fontsize=8, color="gray", va="bottom")
-        self.ax.legend(loc="upper right")
+            self.ax.annotate(
+                label,
+                (0.99, y),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                fontsize=9,
+                color="#444444",
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+                annotation_clip=False,
+            )
+        self.ax.legend(loc="best")  # where it covers the fewest data points
         self.min_interval = min_interval
         self._interval = min_interval  # grows with the cost of a redraw, so drawing takes <= 10% of the time
         self._last_draw = 0.0
@@ -874,6 +890,7 @@ def fit(
         from matplotlib.ticker import MaxNLocator
 
         live.ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        live.show()  # the plot first, then the progress bar: the same order in every cell
     history = History()
     start = time.perf_counter()
     bar = progress(range(1, num_epochs + 1), desc=desc)
@@ -890,9 +907,10 @@ def fit(
         if live is not None:
             values = {train_line: perplexity, heldout_line: heldout}
             live.add(epoch, [values.get(name) for name in live.legend])
-        postfix = {"train ppl": f"{perplexity:.2f}", "tokens/s": f"{speed:,.0f}"}
+        # short keys, and a non-breaking hyphen: the bar's text must not wrap in a notebook
+        postfix = {"ppl": f"{perplexity:.2f}", "tok/s": f"{speed:,.0f}"}
         if history.heldout:
-            postfix["held-out ppl"] = f"{history.heldout[-1][1]:.2f}"
+            postfix["held\u2011out"] = f"{history.heldout[-1][1]:.2f}"
         bar.set_postfix(postfix, refresh=False)
         if sample is not None and (epoch % sample_every == 0 or epoch == num_epochs):
             text = sample(net)
