@@ -29,6 +29,8 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from tools.layout import is_answer_cell, is_test_cell, nbgrader, owner
+
 HIDDEN_BLOCK = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.MULTILINE | re.DOTALL
 )
@@ -38,25 +40,6 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def hide_hidden_tests(source: str) -> str:
     return HIDDEN_BLOCK.sub(HIDDEN_NOTE, source)
-
-
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_test_cell(cell) -> bool:
-    meta = _nbgrader(cell)
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
-
-
-def is_answer_cell(cell) -> bool:
-    return cell.get("cell_type") == "code" and bool(_nbgrader(cell).get("solution"))
-
-
-def owner(test_id: str, functions: list[str]) -> str:
-    """The function a test cell checks: the longest answer-cell id that `test_<id>` starts with."""
-    matches = [f for f in functions if test_id == f"test_{f}" or test_id.startswith(f"test_{f}_")]
-    return max(matches, key=len) if matches else test_id
 
 
 def aspect(test_id: str, function: str) -> str:
@@ -83,7 +66,7 @@ def _status(cell) -> str:
     """not-attempted | crashed | answered, for an answer cell."""
     from nbgrader.utils import compute_checksum
 
-    meta = _nbgrader(cell)
+    meta = nbgrader(cell)
     if "checksum" in meta and meta["checksum"] == compute_checksum(cell):
         return "not-attempted"
     return "crashed" if error_of(cell) else "answered"
@@ -108,7 +91,7 @@ class TeachingFeedback(Preprocessor):
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
     def preprocess(self, nb, resources):
-        answers = {_nbgrader(c)["grade_id"]: c for c in nb.cells if is_answer_cell(c)}
+        answers = {nbgrader(c)["grade_id"]: c for c in nb.cells if is_answer_cell(c)}
         functions = list(answers)
         status = {name: _status(cell) for name, cell in answers.items()}
         rows = []
@@ -121,7 +104,7 @@ class TeachingFeedback(Preprocessor):
         return nb, resources
 
     def _test_cell(self, cell, functions, status, answers) -> tuple:
-        meta = _nbgrader(cell)
+        meta = nbgrader(cell)
         function = owner(meta["grade_id"], functions)
         cell.source = hide_hidden_tests(cell.source)
         error = error_of(cell)

@@ -65,89 +65,24 @@ from pathlib import Path
 
 import nbformat
 
-from tools import integrity, release, sandbox
-from tools.feedback import is_test_cell, owner
+from tools import integrity, layout, release, sandbox
+from tools.layout import Course, grade_ids, is_test_cell, owner
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+ROOT = layout.ROOT
+BIN = layout.BIN
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):  # nbgrader's Gradebook runs `alembic`
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-COURSE_ID = "rnn-from-scratch"
-KERNEL_NAME = "rnn-grading"
+COURSE_ID = layout.COURSE_ID
+KERNEL_NAME = layout.GRADING_KERNEL
 TAG = "RNN_COURSE_GRADING_JOB"
 
 
-# ---------------------------------------------------------------------------
-# Course layout
-# ---------------------------------------------------------------------------
-@dataclass
-class Course:
-    root: Path = ROOT
-
-    @property
-    def submitted(self) -> Path:
-        return self.root / "autograder" / "submitted"
-
-    @property
-    def autograded(self) -> Path:
-        return self.root / "autograder" / "autograded"
-
-    @property
-    def feedback(self) -> Path:
-        return self.root / "autograder" / "feedback"
-
-    @property
-    def report_dir(self) -> Path:
-        return self.root / "autograder" / "report"
-
-    @property
-    def anomalies_file(self) -> Path:
-        return self.root / "autograder" / "anomalies.json"
-
-    @property
-    def db_url(self) -> str:
-        return f"sqlite:///{self.root / 'autograder' / 'gradebook.db'}"
-
-    def assignments(self) -> list[str]:
-        return sorted(p.name for p in (self.root / "solutions").iterdir() if re.match(r"\d\d_", p.name))
-
-    def check_assignments(self, names: list[str]) -> None:
-        """Raise GradingError naming any of `names` that solutions/ does not have."""
-        unknown = sorted(set(names) - set(self.assignments()))
-        if unknown:
-            known = ", ".join(self.assignments())
-            raise GradingError(f"no assignment {', '.join(unknown)} in solutions/ (there are {known})")
-
-    def students(self) -> list[str]:
-        if not self.submitted.is_dir():
-            return []
-        return sorted(p.name for p in self.submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-    def source_notebook(self, assignment: str) -> Path:
-        return self.root / "solutions" / assignment / f"{assignment}.ipynb"
-
-    def release_folder(self, assignment: str) -> Path:
-        """The release generated from solutions/ now, by `release.sync` (autograde's first step)."""
-        return release.grading_release(self.root) / assignment
-
-    def release_notebook(self, assignment: str) -> Path:
-        return self.release_folder(assignment) / f"{assignment}.ipynb"
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic
-        env["JUPYTER_PATH"] = os.pathsep.join(
-            filter(None, [str(self.root / "autograder" / "jupyter"), env.get("JUPYTER_PATH")])
-        )
-        env.pop("MPLBACKEND", None)
-        return env
-
-
-def grade_ids(nb) -> list[str]:
-    """The grade ids of a notebook's nbgrader cells, in order."""
-    return [
-        cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if "grade_id" in cell.metadata.get("nbgrader", {})
-    ]
+def check_assignments(course: Course, names: list[str]) -> None:
+    """Raise GradingError naming any of `names` that solutions/ does not have."""
+    unknown = sorted(set(names) - set(course.assignments()))
+    if unknown:
+        known = ", ".join(course.assignments())
+        raise GradingError(f"no assignment {', '.join(unknown)} in solutions/ (there are {known})")
 
 
 def graded_ids(nb) -> set[str]:
@@ -224,7 +159,7 @@ def inspect_submission(course: Course, student: str, assignment: str, anomalies:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
         and path.suffix != ".ipynb"
-        and _differs(path, course.root / "solutions" / assignment / path.relative_to(folder))
+        and _differs(path, course.solutions / assignment / path.relative_to(folder))
     ]
     if edited:
         report("edited-files", f"{', '.join(edited)} differ from the course's copies; the course's copies were used")
@@ -310,7 +245,7 @@ def _quarantine_extra_files(course: Course, student: str, assignment: str, repor
     """Only the release's files are graded: move anything else to autograder/quarantine/."""
     folder = course.submitted / student / assignment
     extra, suspicious = integrity.extra_files(folder, course.release_folder(assignment), f"{assignment}.ipynb")
-    dest = course.root / "autograder" / "quarantine" / student / assignment
+    dest = course.quarantine / student / assignment
     integrity.quarantine(folder, extra, dest)
     if suspicious:
         report(
@@ -384,7 +319,7 @@ def _reorder(cells, source_ids: list[str]):
 # ---------------------------------------------------------------------------
 def install_grading_kernel(course: Course, memory: str, cpu_seconds: int) -> None:
     """Write the `rnn-grading` kernelspec (prlimit + one BLAS thread)."""
-    spec_dir = course.root / "autograder" / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir = course.jupyter / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     prlimit = shutil.which("prlimit")
@@ -465,7 +400,7 @@ def _run_job(
 ) -> Job:
     excluded = [s for s in all_students if s not in job.students]
     tag = job.tag
-    log = course.root / "autograder" / "logs" / f"{job.assignment}-{tag[:8]}.log"
+    log = course.logs / f"{job.assignment}-{tag[:8]}.log"
     events = log.with_suffix(".events.jsonl")
     args = [
         str(BIN / "nbgrader"),
@@ -534,7 +469,7 @@ def autograde(
         reason = sandbox.problem()
         if reason:
             raise GradingError(f"cannot grade in the sandbox: {reason}")
-    course.check_assignments(assignments)
+    check_assignments(course, assignments)
     try:  # the gradebook gets the cells of solutions/ now: the tests that autograde restores
         release.sync(course.root, assignments, out=print if not quiet else lambda *_: None)
     except release.ReleaseError as error:
@@ -716,7 +651,7 @@ def _run_verification(course: Course, cwd: Path, nb, cell_timeout: int | None, u
     """Execute the verification notebook in a subprocess; (executed notebook, None) or (None, reason)."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="verify-", dir=course.root / "autograder") as tmp:
+    with tempfile.TemporaryDirectory(prefix="verify-", dir=course.grading) as tmp:
         source, output = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
         nbformat.write(nb, source)
         args = [
@@ -806,7 +741,7 @@ ROSTER_COLUMNS = ("id", "first_name", "last_name", "email")
 def import_roster(course: Course) -> int:
     """Put the names of autograder/roster.csv (columns id, first_name, last_name, email; nbgrader's
     `db student import` format) into the gradebook, so that Formgrader shows them. Returns how many."""
-    path = course.root / "autograder" / "roster.csv"
+    path = course.roster
     if not path.exists():
         return 0
     from nbgrader.api import Gradebook
@@ -986,7 +921,7 @@ def collect(course: Course, source: Path, assignment: str) -> list[str]:
     if source.suffix == ".zip" and not zipfile.is_zipfile(source):
         raise GradingError(f"{source} is not a zip file")
     if source.suffix == ".zip":
-        tmp = course.root / "autograder" / "downloaded" / assignment / "extracted"
+        tmp = course.grading / "downloaded" / assignment / "extracted"
         shutil.rmtree(tmp, ignore_errors=True)
         with zipfile.ZipFile(source) as archive:
             archive.extractall(tmp)
@@ -1042,7 +977,7 @@ def _run(args, parser) -> int:
     """The command of `main`; an instructor's mistake raises GradingError (one line, exit status 1)."""
     course = Course(args.root.resolve())
     assignments = args.assignment or course.assignments()
-    course.check_assignments(assignments)
+    check_assignments(course, assignments)
     if args.command == "collect":
         if not args.assignment or len(args.assignment) != 1:
             parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")

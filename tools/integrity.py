@@ -51,7 +51,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.layout import ROOT, grade_id, is_answer_cell, is_read_only_code
 
 
 def _words(text: str) -> frozenset[str]:
@@ -160,25 +160,13 @@ PROTECTED_ATTRIBUTES = _helpers_names()
 # ---------------------------------------------------------------------------
 # Which cells are the student's
 # ---------------------------------------------------------------------------
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def is_student_cell(cell) -> bool:
     """An answer cell, or a code cell the student added (no nbgrader id)."""
-    if cell.get("cell_type") != "code":
-        return False
-    meta = _nbgrader(cell)
-    return bool(meta.get("solution")) or "grade_id" not in meta
-
-
-def is_read_only_code(cell) -> bool:
-    meta = _nbgrader(cell)
-    return cell.get("cell_type") == "code" and "grade_id" in meta and not meta.get("solution") and not meta.get("grade")
+    return cell.get("cell_type") == "code" and (is_answer_cell(cell) or grade_id(cell) is None)
 
 
 def cell_label(cell, index: int) -> str:
-    return _nbgrader(cell).get("grade_id") or f"added cell {index + 1}"
+    return grade_id(cell) or f"added cell {index + 1}"
 
 
 def _parse(source: str):
