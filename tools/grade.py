@@ -77,6 +77,13 @@ KERNEL_NAME = layout.GRADING_KERNEL
 TAG = "RNN_COURSE_GRADING_JOB"
 
 
+def progress(iterable, desc: str, total: int, disable: bool = False):
+    """A progress bar on the instructor's terminal."""
+    from tqdm import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, disable=disable)
+
+
 def check_assignments(course: Course, names: list[str]) -> None:
     """Raise GradingError naming any of `names` that solutions/ does not have."""
     unknown = sorted(set(names) - set(course.assignments()))
@@ -463,8 +470,6 @@ def autograde(
 ) -> list[Job]:
     """Check, then autograde every (assignment, student) submission in parallel, each notebook
     in its own sandbox (tools/sandbox.py) unless `unsafe`."""
-    from helpers import progress
-
     if not unsafe:
         reason = sandbox.problem()
         if reason:
@@ -580,8 +585,6 @@ def verify(
     top-level statements without them (tools/integrity.py). Findings become `possible-tampering`
     anomalies (the submission is held for review); a test cell that passed only thanks to the
     top-level statements gets the verification run's score."""
-    from helpers import progress
-
     tasks = [
         (assignment, student)
         for assignment in assignments
