@@ -13,7 +13,7 @@
 
 nbgrader is the engine; this module only adds what a class-sized run needs:
 
-* **Checks before grading** (`inspect_submission`): a missing, renamed or
+* **Checks before grading** (tools/checks.py, a list of small checks): a missing, renamed or
   unreadable notebook, a notebook of another assignment, deleted, duplicated or
   reordered nbgrader cells. Each becomes a line of the report. A renamed
   notebook is graded under its expected name; deleted test cells are put back
@@ -65,7 +65,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import integrity, layout, release, sandbox
+from tools import checks, integrity, layout, release, sandbox
 from tools.layout import Course, grade_ids, is_test_cell, owner
 
 ROOT = layout.ROOT
@@ -90,15 +90,6 @@ def check_assignments(course: Course, names: list[str]) -> None:
     if unknown:
         known = ", ".join(course.assignments())
         raise GradingError(f"no assignment {', '.join(unknown)} in solutions/ (there are {known})")
-
-
-def graded_ids(nb) -> set[str]:
-    """The ids of answer and test cells: function names, unique across the course."""
-    return {
-        cell.metadata["nbgrader"]["grade_id"]
-        for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("solution") or cell.metadata.get("nbgrader", {}).get("grade")
-    }
 
 
 class GradingError(RuntimeError):
@@ -143,182 +134,13 @@ class Anomalies:
 # ---------------------------------------------------------------------------
 # Checks before grading
 # ---------------------------------------------------------------------------
-def _read(path: Path):
-    try:
-        return nbformat.read(path, as_version=4), None
-    except Exception as error:  # invalid JSON, not a notebook, wrong encoding...
-        return None, f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
-
-
 def inspect_submission(course: Course, student: str, assignment: str, anomalies: Anomalies) -> bool:
-    """Check (and where it is safe, repair) one submission before autograde.
-    Returns False when there is nothing nbgrader can grade (it then scores 0)."""
-    folder = course.submitted / student / assignment
-    expected = folder / f"{assignment}.ipynb"
-    report = lambda kind, detail: anomalies.add(student, assignment, kind, detail)  # noqa: E731
-    if not folder.is_dir():
-        report("missing-submission", "no folder submitted")
-        return False
-    source = nbformat.read(course.source_notebook(assignment), as_version=4)
-    source_ids = grade_ids(source)
-    edited = [
-        str(path.relative_to(folder))
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-        and path.suffix != ".ipynb"
-        and _differs(path, course.solutions / assignment / path.relative_to(folder))
-    ]
-    if edited:
-        report("edited-files", f"{', '.join(edited)} differ from the course's copies; the course's copies were used")
-    if not expected.exists():
-        candidates = sorted(folder.glob("*.ipynb"))
-        matching = [p for p in candidates if _belongs_to(course, p, assignment)]
-        if len(matching) == 1:
-            shutil.move(matching[0], expected)
-            report("renamed-notebook", f"'{matching[0].name}' graded as '{expected.name}'")
-        else:
-            names = ", ".join(p.name for p in candidates) or "no notebook at all"
-            report("missing-notebook", f"{expected.name} not found ({names}); scored 0")
-            return False
-    nb, error = _read(expected)
-    if nb is None:
-        expected.rename(expected.with_suffix(".ipynb.invalid"))
-        report("invalid-notebook", f"{expected.name} cannot be read ({error}); scored 0")
-        return False
-    ids = grade_ids(nb)
-    other = _which_assignment(course, graded_ids(nb))
-    if other != assignment:
-        expected.rename(expected.with_suffix(".ipynb.wrong-assignment"))
-        what = f"the notebook of {other}" if other else "not a notebook of this course"
-        report("wrong-assignment", f"{expected.name} is {what}; scored 0")
-        return False
-    changed = False
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        seen: set[str] = set()
-        cells = []
-        for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if gid in seen:
-                continue
-            seen.add(gid) if gid else None
-            cells.append(cell)
-        nb.cells = cells
-        report("duplicated-cells", f"{', '.join(duplicates)}: extra copies removed before grading")
-        changed = True
-    release = nbformat.read(course.release_notebook(assignment), as_version=4)
-    present = set(grade_ids(nb))
-    missing = [gid for gid in source_ids if gid not in present]
-    if missing:
-        nb.cells = _restore(nb.cells, release.cells, missing)
-        tests = [gid for gid in missing if gid.startswith("test_")]
-        others = [gid for gid in missing if not gid.startswith("test_")]
-        detail = []
-        if tests:
-            detail.append(f"test cells {', '.join(tests)} were deleted: restored and graded")
-        if others:
-            detail.append(f"cells {', '.join(others)} were deleted: restored from the release")
-        report("deleted-cells", "; ".join(detail))
-        changed = True
-    order = [gid for gid in grade_ids(nb) if gid in set(source_ids)]
-    if order != [gid for gid in source_ids if gid in set(order)]:
-        nb.cells = _reorder(nb.cells, source_ids)
-        report("reordered-cells", "nbgrader cells were moved; graded in the original order")
-        changed = True
-    changed |= _restore_metadata(nb, release)
-    if changed:
-        nbformat.write(nb, expected)
-    _quarantine_extra_files(course, student, assignment, report)
-    return True
-
-
-def _restore_metadata(nb, release) -> bool:
-    """Give every nbgrader cell, and the notebook, the release's metadata; drop the tags of the
-    student's own cells. Cell metadata steers execution (nbclient skips a cell tagged
-    `skip-execution`), and nothing in it is the student's to set. Returns whether anything changed."""
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in release.cells}
-    before = json.dumps([nb.metadata, [c.metadata for c in nb.cells]], sort_keys=True)
-    nb.metadata = nbformat.from_dict(json.loads(json.dumps(release.metadata)))
-    for cell in nb.cells:
-        original = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        if original is not None:
-            cell.metadata = nbformat.from_dict(json.loads(json.dumps(original.metadata)))
-        else:
-            cell.metadata = nbformat.from_dict({})
-    return before != json.dumps([nb.metadata, [c.metadata for c in nb.cells]], sort_keys=True)
-
-
-def _quarantine_extra_files(course: Course, student: str, assignment: str, report) -> None:
-    """Only the release's files are graded: move anything else to autograder/quarantine/."""
-    folder = course.submitted / student / assignment
-    extra, suspicious = integrity.extra_files(folder, course.release_folder(assignment), f"{assignment}.ipynb")
-    dest = course.quarantine / student / assignment
-    integrity.quarantine(folder, extra, dest)
-    if suspicious:
-        report(
-            "possible-tampering",
-            f"{', '.join(suspicious)} beside the notebook (an importable file or a link could replace course "
-            f"code in the grading kernel); not graded, moved to {dest.relative_to(course.root)}/",
-        )
-    ordinary = [path for path in extra if path not in suspicious]
-    if ordinary:
-        report("extra-files", f"{', '.join(ordinary)} not graded, moved to {dest.relative_to(course.root)}/")
-
-
-def _differs(submitted: Path, original: Path) -> bool:
-    """A submitted file that the course also ships, with other contents."""
-    return original.is_file() and submitted.read_bytes() != original.read_bytes()
-
-
-def _belongs_to(course: Course, path: Path, assignment: str) -> bool:
-    nb, _ = _read(path)
-    return nb is not None and _which_assignment(course, graded_ids(nb)) == assignment
-
-
-def _which_assignment(course: Course, ids: set[str]) -> str | None:
-    """The assignment whose answer and test cells the notebook shares most."""
-    best, overlap = None, 0
-    for assignment in course.assignments():
-        common = len(ids & graded_ids(nbformat.read(course.source_notebook(assignment), as_version=4)))
-        if common > overlap:
-            best, overlap = assignment, common
-    return best
-
-
-def _restore(cells, release_cells, missing: list[str]):
-    """Insert the release's copies of the missing cells after the cell that
-    precedes them in the release."""
-    cells = list(cells)
-    for gid in missing:
-        index = next(i for i, c in enumerate(release_cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
-        previous = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells[:index]} - {None}
-        position = 0
-        for i, cell in enumerate(cells):
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in previous:
-                position = i + 1
-        cells.insert(position, release_cells[index])
-    return cells
-
-
-def _reorder(cells, source_ids: list[str]):
-    """Put nbgrader cells back in source order; a student's own cells stay
-    after the nbgrader cell they followed."""
-    groups: dict[str | None, list] = defaultdict(list)
-    extra_head, current = [], None
-    for cell in cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in source_ids:
-            current = gid
-            groups[gid].insert(0, cell)
-        elif current is None:
-            extra_head.append(cell)
-        else:
-            groups[current].append(cell)
-    ordered = list(extra_head)
-    for gid in source_ids:
-        ordered.extend(groups.get(gid, []))
-    ordered.extend(c for gid, group in groups.items() if gid not in source_ids for c in group)
-    return ordered
+    """The checks before grading (tools/checks.py), their findings added to `anomalies`. Returns False
+    when there is nothing nbgrader can grade (it then scores 0)."""
+    gradable, findings = checks.inspect(course, student, assignment)
+    for finding in findings:
+        anomalies.add(student, assignment, finding.kind, finding.detail)
+    return gradable
 
 
 # ---------------------------------------------------------------------------
