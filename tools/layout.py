@@ -26,6 +26,7 @@ BIN = Path(sys.executable).parent  # the course's environment: nbgrader runs `al
 COURSE_ID = "rnn-from-scratch"
 ASSIGNMENT = re.compile(r"^\d\d_[A-Za-z0-9_]+$")
 GRADING_KERNEL = "rnn-grading"  # the kernelspec of grading kernels (tools/grade.py writes it)
+DB_URL_VARIABLE = "RNN_COURSE_DB_URL"  # a gradebook server, e.g. postgresql://grader@db.example.org/rnn
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,9 @@ class Course:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.gradebook}"
+        """The gradebook: RNN_COURSE_DB_URL when set (a PostgreSQL server, tools/gradebook.py), else
+        autograder/gradebook.db (SQLite)."""
+        return os.environ.get(DB_URL_VARIABLE) or f"sqlite:///{self.gradebook}"
 
     @property
     def grading_releases(self) -> Path:

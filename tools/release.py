@@ -351,7 +351,20 @@ changes nothing: the grader uses its own copies.
 
 
 #: Pinned packages of requirements.txt that only instructors, the hub and CI need.
-DEVELOPMENT_PACKAGES = frozenset({"pytest", "pytest-xdist", "nbval", "playwright", "ruff", "jupyterhub"})
+DEVELOPMENT_PACKAGES = frozenset(
+    {
+        "pytest",
+        "pytest-xdist",
+        "nbval",
+        "playwright",
+        "ruff",
+        "jupyterhub",
+        "dask",
+        "distributed",
+        "psycopg",
+        "psycopg-binary",
+    }
+)
 
 
 def student_requirements(root: Path) -> str:
