@@ -46,6 +46,7 @@ import builtins
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -138,10 +139,21 @@ CACHES = ("__pycache__", ".ipynb_checkpoints")
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
+_AST_LOCK = threading.Lock()
+
+
+def _ast_parse(source: str) -> ast.Module:
+    """`ast.parse` one thread at a time: CPython 3.11's parser keeps its recursion depth in
+    interpreter-wide state, and two threads parsing at once raise `SystemError: AST constructor
+    recursion depth mismatch` (CPython gh-106905); `tools.grade` scans submissions in threads."""
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 def _helpers_names() -> frozenset[str]:
     """Names defined by helpers.py and the torch functions its checks call: attribute
     assignments to these names are reported on any object."""
-    tree = ast.parse((ROOT / "helpers.py").read_text())
+    tree = _ast_parse((ROOT / "helpers.py").read_text())
     names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     names |= {
         t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
@@ -173,7 +185,7 @@ def _parse(source: str):
     """Parse cell source; IPython magics and shell escapes (`%time`, `!ls`) are replaced by `pass`
     here and reported by the scan."""
     try:
-        return ast.parse(source), []
+        return _ast_parse(source), []
     except SyntaxError:
         pass
     lines, magics = [], []
@@ -185,7 +197,7 @@ def _parse(source: str):
         else:
             lines.append(line)
     try:
-        return ast.parse("\n".join(lines)), magics
+        return _ast_parse("\n".join(lines)), magics
     except SyntaxError:
         return None, magics
 
