@@ -300,7 +300,13 @@ def test_progress_table_counts_the_visible_tests_of_each_exercise(tmp_path):
     notebook = {
         "cells": [
             cell("def f(x):\n    return x", grade_id="f", solution=True),
-            cell("helpers.check_equal(f(1), 1, 'f(1)')", grade_id="test_f_values", grade=True, points=2),
+            cell(
+                "helpers.check_equal(f(1), 1, 'f(1)')\n"
+                "### BEGIN HIDDEN TESTS\nassert False, 'hidden'\n### END HIDDEN TESTS\n",
+                grade_id="test_f_values",
+                grade=True,
+                points=2,
+            ),
             cell(
                 "helpers.check_true(False, 'f(2) should be 3, got 2', hint='add one')",
                 grade_id="test_f_more",
@@ -309,16 +315,22 @@ def test_progress_table_counts_the_visible_tests_of_each_exercise(tmp_path):
             ),
             cell("def g(x):\n    raise NotImplementedError()", grade_id="g", solution=True),
             cell("g(1)", grade_id="test_g", grade=True, points=3),
+            cell("def h(x):\n    return undefined_name", grade_id="h", solution=True),
+            cell("h(1)", grade_id="test_h", grade=True, points=1),
+            cell("k(1)", grade_id="test_k", grade=True, points=1),
+            cell("def k(x):\n    return x", grade_id="k", solution=True),
+            cell("def m(x):\n    return g(x)", grade_id="m", solution=True),
+            cell("m(1)", grade_id="test_m", grade=True, points=1),
         ]
     }
     path = tmp_path / "01_demo.ipynb"
     path.write_text(json.dumps(notebook))
     namespace = {"helpers": helpers}
     for c in notebook["cells"]:
-        if c["metadata"]["nbgrader"].get("solution"):
-            exec(c["source"], namespace)
+        if c["metadata"]["nbgrader"].get("solution") and c["metadata"]["nbgrader"]["grade_id"] != "k":
+            exec(c["source"], namespace)  # k's cell has not run (Run All stopped before it)
     rows = {row["exercise"]: row for row in helpers.progress_table(path, namespace)}
-    assert rows["f"] == {
+    assert rows["f"] == {  # the hidden test of test_f_values (an instructor's copy) does not run
         "exercise": "f",
         "points": 3.0,
         "earned": 2.0,
@@ -327,6 +339,9 @@ def test_progress_table_counts_the_visible_tests_of_each_exercise(tmp_path):
         "first failure": "f(2) should be 3, got 2",
     }
     assert rows["g"]["earned"] == 0 and rows["g"]["first failure"].startswith("not attempted yet")
+    assert rows["h"]["first failure"] == "NameError: name 'undefined_name' is not defined"
+    assert rows["k"]["first failure"].startswith("not run yet (name 'k' is not defined)")
+    assert rows["m"]["first failure"].startswith("needs g, which is not attempted yet")
 
 
 def test_live_plot_labels_stay_inside_and_log_ticks_are_plain_numbers(tmp_path):

@@ -708,3 +708,76 @@ def test_a_failing_check_reads_like_a_teachers_note(page, lab, screenshots):
     assert "found by this cell, line" in text and "helpers.py" not in text and "Traceback" not in text, text
     error = saved_errors(saved)[test.index]
     assert error.startswith("CheckFailed: one_hot(indices of shape (3,), num_classes=5): expected shape"), error
+
+
+@pytest.mark.skipif("02_recurrence" not in RELEASES, reason="needs the release of 02_recurrence")
+def test_progress_report_on_a_partly_solved_notebook(page, lab, screenshots):
+    """A student has solved init_rnn_params, got init_rnn_state wrong, not started rnn_step, and written
+    rnn_forward (which calls rnn_step). Run All stops at init_rnn_state's failing test, and the "Check your
+    progress" cell shows a table: ✓ and full points for the solved exercise, the first failing check's
+    message for the wrong one, "not run yet" for the answers Run All did not reach. After the student
+    runs those two cells, the stub says "not attempted yet" and rnn_forward names what it waits for."""
+    assignment = "02_recurrence"
+    source = lab.root / "course" / assignment / f"{assignment}.ipynb"
+    solution = read_cells(lab.root / "solutions" / assignment / f"{assignment}.ipynb")
+    reference = {c.nbgrader["grade_id"]: c.source for c in solution if c.nbgrader.get("solution")}
+    nb = json.loads(source.read_text())
+    cells = read_cells(source)
+    answers = {c.nbgrader["grade_id"]: c.index for c in cells if c.nbgrader.get("solution")}
+    nb["cells"][answers["init_rnn_params"]]["source"] = reference["init_rnn_params"]
+    nb["cells"][answers["init_rnn_state"]]["source"] = (
+        "def init_rnn_state(batch_size, num_hiddens, device=None):\n"
+        "    return (torch.zeros(num_hiddens, batch_size, device=device),)  # axes swapped\n"
+    )
+    nb["cells"][answers["rnn_forward"]]["source"] = reference["rnn_forward"]
+    progress = next(c.index for c in cells if c.id == "check-progress")
+    points = {}
+    for c in cells:
+        if c.nbgrader.get("grade") and not c.nbgrader.get("solution"):
+            owner = max((a for a in answers if c.nbgrader["grade_id"].startswith(f"test_{a}")), key=len)
+            points[owner] = points.get(owner, 0) + c.nbgrader["points"]
+    mine = source.with_name(f"{assignment}_partly_solved.ipynb")
+    mine.write_text(json.dumps(nb))
+    transcript = []
+
+    def run_cell(index: int) -> None:
+        copy.cell(index).locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        copy.wait_for_kernel()
+
+    def report(label: str) -> tuple[str, dict[str, tuple[str, ...]]]:
+        run_cell(progress)
+        output = copy.cell(progress).locator(".jp-Cell-outputArea table")
+        output.wait_for(timeout=60_000)
+        copy.cell_shot(progress, f"progress-report-{label}")
+        rows = {}
+        for row in output.locator("tbody tr").all():
+            mark, exercise, earned, passing, failure = [td.inner_text().strip() for td in row.locator("td").all()]
+            rows[exercise] = (mark, earned, passing, failure)
+        header = copy.cell(progress).locator(".jp-Cell-outputArea p").first.inner_text().strip()
+        transcript.extend(
+            [f"## {label}", header] + [f"{r[0]} {e:16s} {r[1]:7s} {r[2]:7s} {r[3]}" for e, r in rows.items()]
+        )
+        return header, rows
+
+    try:
+        copy = Notebook(page, lab, str(mine.relative_to(lab.root)), screenshots, f"{assignment}-progress").open()
+        copy.run_all()
+        header, after_run_all = report("after-run-all")
+        for exercise in ("rnn_step", "rnn_forward"):
+            run_cell(answers[exercise])
+        _, rows = report("after-running-the-rest")
+    finally:
+        mine.unlink()
+        (screenshots / f"{assignment}-progress-report.txt").write_text("\n".join(transcript) + "\n")
+    assert list(rows) == list(answers), rows  # one row per exercise, in notebook order
+    full = points["init_rnn_params"]
+    assert rows["init_rnn_params"][:2] == ("✓", f"{full:g} / {full:g}"), rows
+    mark, _, _, failure = rows["init_rnn_state"]
+    assert mark == "✗" and failure.startswith("init_rnn_state("), rows
+    for exercise in ("rnn_step", "rnn_forward"):
+        assert after_run_all[exercise][3].startswith(f"not run yet (name '{exercise}' is not defined)"), after_run_all
+    assert rows["rnn_step"][0] == "✗" and rows["rnn_step"][3].startswith("not attempted yet"), rows
+    assert rows["rnn_forward"][3].startswith("needs rnn_step, which is not attempted yet"), rows
+    assert header.startswith(f"{assignment}_partly_solved.ipynb: the visible tests give "), header
+    assert f" of {sum(points.values()):g} points" in header, header
