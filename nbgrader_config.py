@@ -6,6 +6,8 @@ import os
 import sys
 from pathlib import Path
 
+import nbgrader
+
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
 ROOT = Path(__file__).resolve().parent
@@ -68,4 +70,12 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "tools.feedback.TeachingFeedback",
+]
+# nbgrader's feedback page, its table of contents naming each test cell (tools/templates/course_feedback);
+# nbgrader's own templates stay on the search path (ours extends its "feedback").
+c.HTMLExporter.template_name = "course_feedback"
+c.HTMLExporter.template_file = "course_feedback.html.j2"
+c.HTMLExporter.extra_template_basedirs = [
+    str(ROOT / "tools" / "templates"),
+    str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]

@@ -176,6 +176,11 @@ def test_feedback_shows_messages_but_not_hidden_tests(generated_course, assignme
         text = html_lib.unescape(re.sub(r"<[^>]+>", "", html))
         leaked = [line for line in hidden_lines if line in text]
         assert not leaked, f"feedback of {student_id} shows hidden test code: {leaked[:2]}"
+        # nbgrader's table of contents names each test cell by exercise and aspect (course_feedback)
+        toc = re.search(r'<div id="toc">(.*?)</div>', html, re.S).group(1)
+        named = re.findall(r'<a href="#(test_[^"]+)">([^<]+)</a> \(Score', toc)
+        assert named and "Test cell" not in toc, f"{student_id}: {toc[:300]}"
+        assert all(label.split(": ")[0] in test_id for test_id, label in named), named
         if student_id == BLANK:
             assert "NotImplementedError" in text
 

@@ -8,7 +8,8 @@ after nbgrader's GetGrades (which puts each cell's score in its metadata), rewri
 
 * **a summary at the top**: one row per test cell — the exercise and the aspect it checks (from the
   grade id `test_<function>_<aspect>`), its score, and what went wrong in one line (the failing
-  check's message); an exercise left unanswered is one row, "not attempted", and one whose answer
+  check's message), and the same names in nbgrader's table of contents instead of "Test cell"
+  (tools/templates/course_feedback); an exercise left unanswered is one row, "not attempted", and one whose answer
   cell itself raised is one row, "your answer cell raised NameError: …";
 * in every test cell, the lines between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS` become one
   comment saying that hidden tests ran there, and an error's traceback (which quotes the failing
@@ -101,6 +102,9 @@ class TeachingFeedback(Preprocessor):
             elif cell.cell_type == "code" and not is_answer_cell(cell):
                 self._demo_cell(cell, functions, status)
         nb.cells.insert(0, self._summary(rows, status, answers))
+        # names for the table of contents of tools/templates/course_feedback ("one_hot: shape")
+        labels = {grade_id: f"{function}: {what}" for function, what, _, _, _, grade_id in rows}
+        resources.setdefault("rnn_course", {})["labels"] = labels
         return nb, resources
 
     def _test_cell(self, cell, functions, status, answers) -> tuple:
