@@ -325,6 +325,19 @@ def bench_grading() -> None:
         )
 
 
+def cpu_model() -> str:
+    """The CPU's name as /proc/cpuinfo gives it (figures of different CPUs differ 2-3x)."""
+    import platform
+
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading"])
@@ -333,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     parts = args.only or ["steps", "notebooks", "grading"]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
-    print(f"# Course benchmark ({os.cpu_count()} CPUs, load average {load:.2f} at start)")
+    print(f"# Course benchmark: {cpu_model()}, {os.cpu_count()} CPUs, load average {load:.2f} at start")
     if "steps" in parts:
         for threads in (int(n) for n in args.threads.split(",")):
             bench_steps(threads, repeats=args.repeats)
