@@ -16,6 +16,8 @@ code never: tools/feedback.py), so that error is what is measured. A lost cell i
    ("one_hot must be written without one_hot, but it calls it", helpers.check_no_builtin).
 
 Per graded function: rate = teaching lost cells / all lost cells, which must be at least 95 %.
+The messages must not quote hidden test code either (as tests/test_grading.py checks on the feedback
+nbgrader renders): no line of a hidden block may appear in one.
 `pytest -s` prints the table (and every message that does not teach). The hint (the `Hint:` line,
 the likely mistake) is counted too, but not required: a message can teach without one.
 
@@ -61,6 +63,10 @@ class Lost:
     def teaching(self) -> bool:
         return self.error == "AssertionError" and bool(EXPECTED.search(self.message) and GOT.search(self.message))
 
+    @property
+    def text(self) -> str:
+        return self.message + (f"\nHint: {self.hint}" if self.hint else "")
+
     def line(self) -> str:
         first = self.message.splitlines()[0] if self.message else "(no message)"
         hint = f" | Hint: {self.hint}" if self.hint else ""
@@ -81,6 +87,18 @@ def run_cell(source: str, name: str, namespace: dict) -> BaseException | None:
         except Exception as error:  # every error is a measured outcome
             return error
     return None
+
+
+def hidden_lines(assignment: str) -> list[str]:
+    """The lines of the notebook's hidden test blocks that tests/test_grading.py looks for in the feedback."""
+    path = notebook_path(ROOT / "solutions", assignment)
+    return [
+        line.strip()
+        for cell in nbformat.read(path, as_version=4).cells
+        if "### BEGIN HIDDEN TESTS" in cell.source
+        for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
+        if len(line.strip()) > 25
+    ]
 
 
 def measure(assignment: str) -> list[Lost]:
@@ -155,6 +173,8 @@ def test_every_lost_cell_says_what_was_expected_and_what_came_back(assignment, n
     for lost in results:
         if not lost.teaching:
             print(f"    does not teach: {lost.line()}")
+    quoted = [(line, lost.line()) for lost in results for line in hidden_lines(assignment) if line in lost.text]
+    assert not quoted, f"messages that quote hidden test code (reword one or the other): {quoted[:3]}"
     passed = [lost.line() for lost in results if not lost.error]
     assert not passed, "mistakes that pass a cell they must lose (in-process):\n" + "\n".join(passed)
     low = {function: f"{rate:.1%}" for function, rate in rates.items() if rate < THRESHOLD}
