@@ -16,7 +16,7 @@ export PYTHONNOUSERSITE := 1
 
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
-	sandbox grade-selftest release-zip hub-setup hub release-hub release-feedback
+	sandbox postgres grade-selftest release-zip hub-setup hub release-hub release-feedback
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -47,8 +47,9 @@ $(STAMP): requirements.txt
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-# The grading tests need the sandbox (bubblewrap); under CI (CI=true) the browser tests must run too.
-test: $(STAMP) lint sandbox
+# The grading tests need the sandbox (bubblewrap) and a PostgreSQL server; under CI (CI=true) the
+# browser tests must run too.
+test: $(STAMP) lint sandbox postgres
 	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory browser; fi
 	$(BIN)/python -m pytest
 
@@ -59,6 +60,11 @@ browser:
 # Debian's bubblewrap: every grading kernel runs in its sandbox (tools/sandbox.py); needs root and apt-get.
 sandbox:
 	bash tools/install_debian.sh /usr/bin/bwrap bubblewrap
+
+# Debian's PostgreSQL server, for the gradebook-server tests (tests/test_gradebook_server.py) and a
+# gradebook of your own (tools/gradebook.py); needs root and apt-get. It is not started as a service.
+postgres:
+	bash tools/install_debian.sh /usr/bin/pg_ctlcluster postgresql
 
 # Probe a sandboxed grading kernel from the inside: it must reach nothing (README, "For instructors").
 grade-selftest: $(STAMP)

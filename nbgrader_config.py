@@ -1,12 +1,6 @@
 """nbgrader configuration of the course, read by every `nbgrader ...` command
-run from the repository root and by JupyterLab's nbgrader extensions.
-
-Layout (see README.md):
-    solutions/<assignment>/       instructors' source notebooks (the truth)
-    course/<assignment>/          generated student release (never edit)
-    autograder/submitted/<student>/<assignment>/  collected submissions
-    autograder/autograded/, autograder/feedback/, autograder/gradebook.db
-"""
+run from the repository root and by JupyterLab's nbgrader extensions. The layout
+itself (folders, course id) is tools/layout.py's."""
 
 import os
 import sys
@@ -15,26 +9,26 @@ from pathlib import Path
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))  # nbgrader imports tools.feedback from here
+sys.path.insert(0, str(ROOT))  # nbgrader imports tools.* from here
 
+from tools.layout import COURSE_ID, Course  # noqa: E402 -- after the path is set
+
+course = Course(ROOT)
 c.CourseDirectory.root = str(ROOT)
-c.CourseDirectory.course_id = "rnn-from-scratch"
-c.CourseDirectory.source_directory = "solutions"
-c.CourseDirectory.release_directory = "course"
-c.CourseDirectory.submitted_directory = "autograder/submitted"
-c.CourseDirectory.autograded_directory = "autograder/autograded"
-c.CourseDirectory.feedback_directory = "autograder/feedback"
-(ROOT / "autograder").mkdir(exist_ok=True)  # sqlite does not create folders
-c.CourseDirectory.db_url = f"sqlite:///{ROOT / 'autograder' / 'gradebook.db'}"
+c.CourseDirectory.course_id = COURSE_ID
+c.CourseDirectory.source_directory = str(course.solutions.relative_to(ROOT))
+c.CourseDirectory.release_directory = str(course.release.relative_to(ROOT))
+c.CourseDirectory.submitted_directory = str(course.submitted.relative_to(ROOT))
+c.CourseDirectory.autograded_directory = str(course.autograded.relative_to(ROOT))
+c.CourseDirectory.feedback_directory = str(course.feedback.relative_to(ROOT))
+course.grading.mkdir(exist_ok=True)  # sqlite does not create folders
+c.CourseDirectory.db_url = course.db_url
 
 # nbgrader's exchange (release_assignment, collect, and JupyterLab's Assignments panel): on a hub, a
 # folder every user reaches (`make hub` makes /srv/nbgrader/exchange; RNN_COURSE_EXCHANGE names another);
 # on one machine without a hub, a folder of the grading area (Formgrader's release/collect then work).
 HUB_EXCHANGE = Path("/srv/nbgrader/exchange")
-EXCHANGE = Path(
-    os.environ.get("RNN_COURSE_EXCHANGE")
-    or (HUB_EXCHANGE if HUB_EXCHANGE.is_dir() else ROOT / "autograder" / "exchange")
-)
+EXCHANGE = Path(os.environ.get("RNN_COURSE_EXCHANGE") or (HUB_EXCHANGE if HUB_EXCHANGE.is_dir() else course.exchange))
 if not EXCHANGE.exists() and os.access(EXCHANGE.parent, os.W_OK):
     EXCHANGE.mkdir(parents=True)
 c.Exchange.root = str(EXCHANGE)
@@ -73,5 +67,5 @@ c.Autograde.autograde_preprocessors = [
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "tools.feedback.HideHiddenTests",
+    "tools.feedback.TeachingFeedback",
 ]

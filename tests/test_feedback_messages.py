@@ -6,7 +6,8 @@ implementation in place of the reference answer, and every test cell the mistake
 again. The feedback shows the student the failing check's error, `ErrorName: message` (hidden test
 code never: tools/feedback.py), so that error is what is measured. A lost cell is *teaching* when
 
-1. it failed with an `AssertionError`, the error of the check functions of helpers.py: not a
+1. it failed with an `AssertionError` (helpers.CheckFailed, the error of the check functions of
+   helpers.py, is one): not a
    `NotImplementedError`, and not an exception from inside the student's code (a `RuntimeError`,
    an `IndexError`, ...) that no check turned into a message; and
 2. its message (the text before the `Hint:` line) names both sides of the comparison:
@@ -58,10 +59,11 @@ class Lost:
     error: str  # the exception's type name, or "" when the cell passed
     message: str  # the text before the Hint: line
     hint: str
+    check: bool = False  # the exception is an AssertionError (a failed check)
 
     @property
     def teaching(self) -> bool:
-        return self.error == "AssertionError" and bool(EXPECTED.search(self.message) and GOT.search(self.message))
+        return self.check and bool(EXPECTED.search(self.message) and GOT.search(self.message))
 
     @property
     def text(self) -> str:
@@ -131,7 +133,9 @@ def measure(assignment: str) -> list[Lost]:
             for cell_id in [grade_id for grade_id in tests if grade_id in impl.loses]:
                 error = run_cell(tests[cell_id], f"{assignment}:{cell_id}", namespace)
                 message, hint = split_message(error) if error is not None else ("", "")
-                results.append(Lost(function, name, cell_id, type(error).__name__ if error else "", message, hint))
+                kind = type(error).__name__ if error else ""
+                check = isinstance(error, AssertionError)
+                results.append(Lost(function, name, cell_id, kind, message, hint, check))
             run_cell(references[function], f"{assignment}:{function}", namespace)  # the reference, back
     return results
 

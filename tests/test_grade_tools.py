@@ -132,20 +132,71 @@ def test_memory_sizes():
         grade._bytes("lots")
 
 
+def _row(*cells):
+    """A row of the feedback summary's table, as text."""
+    pad = 'style="padding:3px 12px 3px 0;text-align:left;vertical-align:top"'
+    first, *rest = cells
+    return f"<tr><td {pad}><code>{first}</code></td>" + "".join(f"<td {pad}>{c}</td>" for c in rest) + "</tr>"
+
+
+def _feedback_of(*cells):
+    nb = nbformat.v4.new_notebook(cells=list(cells))
+    nb, _ = feedback.TeachingFeedback().preprocess(nb, {})
+    return nb
+
+
+def _answer(source, name="f", checksum=None):
+    meta = {"nbgrader": {"grade": False, "solution": True, "grade_id": name}}
+    if checksum:
+        meta["nbgrader"]["checksum"] = checksum
+    return nbformat.v4.new_code_cell(source, metadata=meta)
+
+
+def _test(source, grade_id="test_f_values", score=0.0, points=2.0, error=None):
+    meta = {"nbgrader": {"grade": True, "solution": False, "grade_id": grade_id, "score": score, "points": points}}
+    cell = nbformat.v4.new_code_cell(source, metadata=meta)
+    if error:
+        cell.outputs = [nbformat.v4.new_output("error", ename=error[0], evalue=error[1], traceback=["secret frame"])]
+    return cell
+
+
 def test_feedback_hides_hidden_tests_and_tracebacks():
     source = "check(f(1))\n### BEGIN HIDDEN TESTS\nsecret = f(42)\n### END HIDDEN TESTS\nprint('ok')"
     assert feedback.hide_hidden_tests(source) == f"check(f(1))\n{feedback.HIDDEN_NOTE}\nprint('ok')"
-    cell = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": True, "solution": False}})
-    cell.outputs = [
-        nbformat.v4.new_output(
-            "error", ename="AssertionError", evalue="\x1b[31mexpected 3\x1b[0m", traceback=["line secret = f(42)"]
-        )
+    nb = _feedback_of(
+        _answer("def f(x):\n    return x"), _test(source, error=("AssertionError", "\x1b[31mexpected 3\x1b[0m"))
+    )
+    summary, answer, test = nb.cells
+    assert "secret" not in test.source and test.outputs[0].traceback == ["AssertionError: expected 3"]
+    assert answer.source == "def f(x):\n    return x"
+    assert _row("f", "values", "0 / 2", "AssertionError: expected 3") in summary.source
+
+
+def test_feedback_says_not_attempted_once_and_quiets_demos_that_need_the_answer():
+    from nbgrader.utils import compute_checksum
+
+    stub = _answer("def f(x):\n    raise NotImplementedError()")
+    stub.metadata["nbgrader"]["checksum"] = compute_checksum(stub)
+    demo = nbformat.v4.new_code_cell(
+        "f(3)", metadata={"nbgrader": {"grade": False, "solution": False, "grade_id": "demo"}}
+    )
+    demo.outputs = [nbformat.v4.new_output("error", ename="NotImplementedError", evalue="", traceback=["long"])]
+    error = ("NotImplementedError", "")
+    nb = _feedback_of(stub, demo, _test("check(f(1))", "test_f_shape", error=error), _test("check(f(2))", error=error))
+    summary = nb.cells[0].source
+    assert summary.count("not attempted") == 1 and _row("f", "all its tests", "0 / 4", "not attempted") in summary
+    assert all(o.output_type != "error" for c in nb.cells for o in c.get("outputs", []))
+    assert "it runs once that exercise is done" in nb.cells[2].outputs[0].data["text/plain"]
+
+
+def test_feedback_names_a_crashed_answer_cell():
+    crashed = _answer("def f(x):\n    return x\nundefined_name")
+    crashed.outputs = [
+        nbformat.v4.new_output("error", ename="NameError", evalue="name 'undefined_name' is not defined")
     ]
-    answer = nbformat.v4.new_code_cell(source, metadata={"nbgrader": {"grade": False, "solution": True}})
-    filtered, _ = feedback.HideHiddenTests().preprocess_cell(cell, {}, 0)
-    assert "secret" not in filtered.source and filtered.outputs[0].traceback == ["AssertionError: expected 3"]
-    untouched, _ = feedback.HideHiddenTests().preprocess_cell(answer, {}, 1)
-    assert untouched.source == source
+    summary = _feedback_of(crashed, _test("check(f(1))", score=2.0)).cells[0].source
+    assert "your answer cell raised NameError: name &#x27;undefined_name&#x27; is not defined" in summary
+    assert _row("f", "values", "2 / 2", "passed") in summary
 
 
 def test_metadata_that_steers_execution_is_reset_to_the_release(course):
@@ -220,3 +271,25 @@ def test_the_exchange_of_one_machine_lives_in_the_grading_area(course, monkeypat
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course.root)).load_config()
     assert config.Exchange.root == str(course.root / "autograder" / "exchange")
     assert (course.root / "autograder" / "exchange").is_dir()
+
+
+def test_the_score_histogram_reads_at_a_glance(tmp_path):
+    import matplotlib.image
+
+    figure = grade.histogram([0, 5, 5, 9, 9, 9], 9, A)
+    ax = figure.axes[0]
+    assert all(float(t).is_integer() for t in ax.get_yticks()), "whole students"
+    assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 9, "every score from 0 to the maximum"
+    assert {0, 9} <= {int(t) for t in ax.get_xticks()}
+    figure.savefig(tmp_path / "h.png", dpi=100)
+    assert matplotlib.image.imread(tmp_path / "h.png").shape[:2] == (320, 800)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    box = figure.bbox
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    drawn = [t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1]
+    drawn += [t for t in ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1]
+    for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *drawn]:
+        extent = text.get_window_extent(renderer)
+        assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0 and extent.y1 <= box.y1, text

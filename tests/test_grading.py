@@ -198,3 +198,6 @@ def test_report_pass_rates_match_the_expected_verdicts(generated_course, assignm
         total = sum(score for score, _ in expected_scores(graded, assignment, lost[student]).values())
         assert float(rows[student][assignment]) == pytest.approx(total)
     assert (graded / "autograder" / "report" / f"hist_{assignment}.png").exists()
+    # the cells of an assignment are listed in the notebook's order
+    positions = [summary.index(f"| `{cell}` |") for cell in cells]
+    assert positions == sorted(positions), f"{assignment}: summary.md lists its cells out of the notebook's order"

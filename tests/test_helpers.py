@@ -289,3 +289,68 @@ def test_check_no_builtin(function, caught):
     else:
         check()
     assert F.one_hot is original and torch._C._nn.one_hot is original, "tripwires must be removed"
+
+
+def test_progress_table_counts_the_visible_tests_of_each_exercise(tmp_path):
+    import json
+
+    def cell(source, **nbgrader):
+        return {"cell_type": "code", "metadata": {"nbgrader": nbgrader}, "source": source, "outputs": []}
+
+    notebook = {
+        "cells": [
+            cell("def f(x):\n    return x", grade_id="f", solution=True),
+            cell("helpers.check_equal(f(1), 1, 'f(1)')", grade_id="test_f_values", grade=True, points=2),
+            cell(
+                "helpers.check_true(False, 'f(2) should be 3, got 2', hint='add one')",
+                grade_id="test_f_more",
+                grade=True,
+                points=1,
+            ),
+            cell("def g(x):\n    raise NotImplementedError()", grade_id="g", solution=True),
+            cell("g(1)", grade_id="test_g", grade=True, points=3),
+        ]
+    }
+    path = tmp_path / "01_demo.ipynb"
+    path.write_text(json.dumps(notebook))
+    namespace = {"helpers": helpers}
+    for c in notebook["cells"]:
+        if c["metadata"]["nbgrader"].get("solution"):
+            exec(c["source"], namespace)
+    rows = {row["exercise"]: row for row in helpers.progress_table(path, namespace)}
+    assert rows["f"] == {
+        "exercise": "f",
+        "points": 3.0,
+        "earned": 2.0,
+        "tests": 2,
+        "passed": 1,
+        "first failure": "f(2) should be 3, got 2",
+    }
+    assert rows["g"]["earned"] == 0 and rows["g"]["first failure"].startswith("not attempted yet")
+
+
+def test_live_plot_labels_stay_inside_and_log_ticks_are_plain_numbers(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    plot = helpers.LivePlot(
+        ylabel="perplexity",
+        legend=["train", "held-out"],
+        yscale="log",
+        hlines={"bigram": 9.6, "D2L after 100 epochs": 7.6},
+    )
+    for epoch, (train, heldout) in enumerate([(27.0, 26.0), (12.0, 11.5), (6.0, 6.4), (3.0, 5.3)], start=1):
+        plot.add(epoch, [train, heldout])
+    plot.show()
+    renderer = FigureCanvasAgg(plot.fig).get_renderer()
+    plot.fig.draw(renderer)
+    figure, axes = plot.fig.bbox, plot.ax.get_window_extent(renderer)
+    for text in plot.ax.texts:  # the reference levels' labels: whole, inside the axes
+        box = text.get_window_extent(renderer)
+        assert axes.x0 <= box.x0 and box.x1 <= axes.x1, f"{text.get_text()!r} is clipped by the axes"
+    y0, y1 = plot.ax.get_ylim()
+    drawn = [t for t in plot.ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1 and t.get_text()]
+    for text in [*drawn, plot.ax.yaxis.label, plot.ax.xaxis.label]:
+        box = text.get_window_extent(renderer)
+        assert figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0, text
+    shown = [t.get_text() for t in drawn]
+    assert shown and all(label.replace(".", "").isdigit() for label in shown), f"log ticks read {shown}"

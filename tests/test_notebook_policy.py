@@ -58,3 +58,78 @@ def test_nbgrader_cells_are_consistent(assignment):
         meta = cell.metadata.get("nbgrader", {})
         if meta.get("grade") and cell.cell_type == "code":
             assert meta.get("locked") and meta["points"] > 0, meta["grade_id"]
+
+
+# ---------------------------------------------------------------------------
+# Rules the grading tools rely on (a new assignment must keep them: README, "Adding an assignment")
+# ---------------------------------------------------------------------------
+def test_grade_ids_are_unique_across_the_course():
+    """The grader tells assignments apart by their answer and test cells (a notebook submitted for the
+    wrong assignment is recognised by them), so no grade id of an answer or test cell repeats."""
+    seen: dict[str, str] = {}
+    repeated = []
+    for assignment in all_assignments():
+        nb = load("solutions", assignment)
+        for grade_id in [*answer_cells(nb), *autograded_cells(nb)]:
+            if grade_id in seen:
+                repeated.append(f"{grade_id} ({seen[grade_id]} and {assignment})")
+            seen[grade_id] = assignment
+    assert not repeated, f"grade ids used twice: {repeated}"
+
+
+@pytest.mark.parametrize("assignment", all_assignments())
+def test_cell_ids_equal_grade_ids(assignment):
+    """Tools and tests address nbgrader cells by id (JupyterLab gives new cells random ones: set the
+    id of a new nbgrader cell to its grade id)."""
+    nb = load("solutions", assignment)
+    wrong = [
+        f"{cell.id} (grade id {cell.metadata['nbgrader']['grade_id']})"
+        for cell in nb.cells
+        if "grade_id" in cell.metadata.get("nbgrader", {}) and cell.id != cell.metadata["nbgrader"]["grade_id"]
+    ]
+    assert not wrong, f"{assignment}: cells whose id is not their grade id: {wrong}"
+
+
+@pytest.mark.parametrize("assignment", all_assignments())
+def test_names_defined_in_hidden_tests_start_with_an_underscore(assignment):
+    """A hidden block's own names start with `_`: they stay out of the student's namespace (a hidden
+    `X = ...` would change what the student's later cells see) and out of the progress report."""
+    import ast
+
+    nb = load("solutions", assignment)
+    bad = []
+    for grade_id in autograded_cells(nb):
+        cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+        for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
+            bad += [f"{grade_id}: {name}" for name in _bound_names(ast.parse(block)) if not name.startswith("_")]
+    assert not bad, f"{assignment}: hidden tests define names without a leading underscore: {bad}"
+
+
+def _bound_names(tree) -> set[str]:
+    """Names a block binds in the notebook's namespace (not those local to functions or comprehensions)."""
+    import ast
+
+    names: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            return  # their bodies have scopes of their own
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)):
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+def test_every_assignment_has_synthetic_students():
+    """An assignment without tests/grading/students_<assignment>.py would be left out of the grading
+    tests without a word: it must not exist."""
+    missing = [a for a in all_assignments() if not (ROOT / "tests" / "grading" / f"students_{a}.py").is_file()]
+    assert not missing, f"no synthetic students for {missing}: write tests/grading/students_<assignment>.py"

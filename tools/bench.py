@@ -37,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
+from tools.layout import Course  # noqa: E402 -- after the path is set
+
 BATCH, STEPS, VOCAB = 32, 35, 28
 SCRATCH_HIDDENS, CONCISE_HIDDENS = 512, 256
 
@@ -256,7 +258,7 @@ def bench_steps(threads: int, repeats: int = 7, inner: int = 10) -> None:
 
 
 def _assignments() -> list[str]:
-    return sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+    return Course(ROOT).assignments()
 
 
 def bench_notebooks() -> None:
@@ -266,7 +268,7 @@ def bench_notebooks() -> None:
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     with tempfile.TemporaryDirectory() as tmp:
         for assignment in _assignments():
-            notebook = ROOT / "solutions" / assignment / f"{assignment}.ipynb"
+            notebook = Course(ROOT).source_notebook(assignment)
             start = time.perf_counter()
             proc = subprocess.run(
                 [str(BIN / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--output",

@@ -1,26 +1,35 @@
-"""Feedback that explains every lost point without revealing hidden tests.
+"""Feedback that teaches, and never reveals hidden tests.
 
-nbgrader's autograde restores each test cell from the gradebook, hidden tests
-included, and `generate_feedback` renders that notebook as it is: a student
-would read the hidden test code. This preprocessor, added to
-`GenerateFeedback.preprocessors` in nbgrader_config.py, rewrites every
-autograded test cell of the feedback copy:
+nbgrader's autograde restores each test cell from the gradebook, hidden tests included, and
+`generate_feedback` renders that notebook as it is: a student would read the hidden test code, a wall
+of tracebacks for an unanswered exercise, and a summary that lists "Test cell (Score: …)" without
+saying which. `TeachingFeedback`, added to `GenerateFeedback.preprocessors` in nbgrader_config.py
+after nbgrader's GetGrades (which puts each cell's score in its metadata), rewrites the feedback copy:
 
-* the lines between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS` are
-  replaced by one comment saying that hidden tests ran there;
-* an error's traceback (which quotes the failing source line, possibly a hidden
-  one) is reduced to its last line, `ErrorName: message` — the teaching
-  message of the check that failed.
+* **a summary at the top**: one row per test cell — the exercise and the aspect it checks (from the
+  grade id `test_<function>_<aspect>`), its score, and what went wrong in one line (the failing
+  check's message); an exercise left unanswered is one row, "not attempted", and one whose answer
+  cell itself raised is one row, "your answer cell raised NameError: …";
+* in every test cell, the lines between `### BEGIN HIDDEN TESTS` and `### END HIDDEN TESTS` become one
+  comment saying that hidden tests ran there, and an error's traceback (which quotes the failing
+  line, possibly a hidden one) is reduced to its message — the teaching message of the check;
+* the test cells of an unanswered exercise, and read-only demo cells that failed only because an
+  answer is missing (NotImplementedError, or a NameError of a graded function), show one quiet
+  sentence instead of an error.
 
 The autograded notebooks and the gradebook keep everything.
 """
 
 from __future__ import annotations
 
+import html
 import re
 
+import nbformat
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
+
+from tools.layout import is_answer_cell, is_test_cell, nbgrader, owner
 
 HIDDEN_BLOCK = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.MULTILINE | re.DOTALL
@@ -33,21 +42,127 @@ def hide_hidden_tests(source: str) -> str:
     return HIDDEN_BLOCK.sub(HIDDEN_NOTE, source)
 
 
-def is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+def aspect(test_id: str, function: str) -> str:
+    rest = test_id.removeprefix(f"test_{function}").strip("_")
+    return rest.replace("_", " ") or "behaviour"
 
 
-class HideHiddenTests(Preprocessor):
-    """Strip hidden test code and tracebacks from autograded test cells."""
+def error_of(cell) -> dict | None:
+    return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+
+
+def message(error: dict) -> str:
+    """The error as the student should read it: `Name: message` without colour codes."""
+    text = ANSI.sub("", error.get("evalue", "")).strip()
+    return f"{error.get('ename', 'Error')}: {text}" if text else error.get("ename", "Error")
+
+
+def _first_line(text: str, limit: int = 160) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _status(cell) -> str:
+    """not-attempted | crashed | answered, for an answer cell."""
+    from nbgrader.utils import compute_checksum
+
+    meta = nbgrader(cell)
+    if "checksum" in meta and meta["checksum"] == compute_checksum(cell):
+        return "not-attempted"
+    return "crashed" if error_of(cell) else "answered"
+
+
+def _quiet(cell, text: str) -> None:
+    """Replace a cell's outputs by one sentence (no error styling)."""
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={
+                "text/plain": text,
+                "text/html": f'<p style="color:#555;margin:2px 0"><i>{html.escape(text)}</i></p>',
+            },
+        )
+    ]
+
+
+class TeachingFeedback(Preprocessor):
+    """The summary, hidden tests removed, tracebacks reduced, quiet notes for what was not attempted."""
 
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
-    def preprocess_cell(self, cell, resources, index):
-        if is_test_cell(cell):
-            cell.source = hide_hidden_tests(cell.source)
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    message = f"{output.get('ename', 'Error')}: {ANSI.sub('', output.get('evalue', ''))}"
-                    output["traceback"] = [message]
-        return cell, resources
+    def preprocess(self, nb, resources):
+        answers = {nbgrader(c)["grade_id"]: c for c in nb.cells if is_answer_cell(c)}
+        functions = list(answers)
+        status = {name: _status(cell) for name, cell in answers.items()}
+        rows = []
+        for cell in nb.cells:
+            if is_test_cell(cell):
+                rows.append(self._test_cell(cell, functions, status, answers))
+            elif cell.cell_type == "code" and not is_answer_cell(cell):
+                self._demo_cell(cell, functions, status)
+        nb.cells.insert(0, self._summary(rows, status, answers))
+        return nb, resources
+
+    def _test_cell(self, cell, functions, status, answers) -> tuple:
+        meta = nbgrader(cell)
+        function = owner(meta["grade_id"], functions)
+        cell.source = hide_hidden_tests(cell.source)
+        error = error_of(cell)
+        state = status.get(function, "answered")
+        if state == "not-attempted":
+            _quiet(cell, f"Not attempted: {function} still raises NotImplementedError, so this test could not pass.")
+            note = "not attempted"
+        elif error is not None:
+            error["traceback"] = [message(error)]
+            note = _first_line(message(error))
+        else:
+            note = ""
+        score, points = meta.get("score"), meta.get("points", 0)
+        return function, aspect(meta["grade_id"], function), score, points, note, meta["grade_id"]
+
+    def _demo_cell(self, cell, functions, status) -> None:
+        """A read-only cell that failed because an exercise is missing gets a quiet note."""
+        error = error_of(cell)
+        if error is None:
+            return
+        missing = [f for f in functions if status.get(f) == "not-attempted"]
+        ename, evalue = error.get("ename", ""), ANSI.sub("", error.get("evalue", ""))
+        needed = [f for f in functions if f in cell.source and (status.get(f) != "answered" or f in evalue)]
+        if ename == "NotImplementedError" or (ename == "NameError" and any(f"'{f}'" in evalue for f in functions)):
+            names = ", ".join(needed or missing) or "an exercise above"
+            _quiet(cell, f"(This example uses {names}: it runs once that exercise is done.)")
+
+    def _summary(self, rows, status, answers):
+        table = []  # (exercise, what is checked, points, what happened)
+        shown = set()
+        for function, what, score, points, note, _ in rows:
+            state = status.get(function, "answered")
+            if state == "not-attempted":
+                if function not in shown:
+                    shown.add(function)
+                    total = sum(p for f, _, _, p, _, _ in rows if f == function)
+                    table.append((function, "all its tests", f"0 / {total:g}", "not attempted"))
+                continue
+            if state == "crashed" and function not in shown:
+                shown.add(function)
+                crash = _first_line(message(error_of(answers[function])))
+                table.append((function, "its answer cell", "", f"your answer cell raised {crash}"))
+            got = "?" if score is None else f"{float(score):g}"
+            result = note or ("passed" if score == points else "")
+            table.append((function, what, f"{got} / {float(points):g}", result))
+        pad = 'style="padding:3px 12px 3px 0;text-align:left;vertical-align:top"'
+        head = "".join(f"<th {pad}>{h}</th>" for h in ("exercise", "what is checked", "points", "what happened"))
+        body = "".join(
+            f"<tr><td {pad}><code>{html.escape(f)}</code></td><td {pad}>{html.escape(w)}</td>"
+            f"<td {pad}>{html.escape(p)}</td><td {pad}>{html.escape(r)}</td></tr>"
+            for f, w, p, r in table
+        )
+        text = (
+            "## Your feedback, test by test\n\n"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n\n"
+            "Each failing test's message says what was expected, what came back, and a hint; "
+            "the test cells below show it in place."
+        )
+        cell = nbformat.v4.new_markdown_cell(text)
+        cell.metadata["rnn_course"] = {"feedback_summary": True}
+        return cell

@@ -13,7 +13,7 @@
 
 nbgrader is the engine; this module only adds what a class-sized run needs:
 
-* **Checks before grading** (`inspect_submission`): a missing, renamed or
+* **Checks before grading** (tools/checks.py, a list of small checks): a missing, renamed or
   unreadable notebook, a notebook of another assignment, deleted, duplicated or
   reordered nbgrader cells. Each becomes a line of the report. A renamed
   notebook is graded under its expected name; deleted test cells are put back
@@ -48,6 +48,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import shutil
@@ -64,102 +65,31 @@ from pathlib import Path
 
 import nbformat
 
-from tools import integrity, release, sandbox
+from tools import checks, integrity, layout, release, sandbox
+from tools.layout import Course, grade_ids, is_test_cell, owner
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+ROOT = layout.ROOT
+BIN = layout.BIN
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):  # nbgrader's Gradebook runs `alembic`
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
-COURSE_ID = "rnn-from-scratch"
-KERNEL_NAME = "rnn-grading"
+COURSE_ID = layout.COURSE_ID
+KERNEL_NAME = layout.GRADING_KERNEL
 TAG = "RNN_COURSE_GRADING_JOB"
 
 
-# ---------------------------------------------------------------------------
-# Course layout
-# ---------------------------------------------------------------------------
-@dataclass
-class Course:
-    root: Path = ROOT
+def progress(iterable, desc: str, total: int, disable: bool = False):
+    """A progress bar on the instructor's terminal."""
+    from tqdm import tqdm
 
-    @property
-    def submitted(self) -> Path:
-        return self.root / "autograder" / "submitted"
-
-    @property
-    def autograded(self) -> Path:
-        return self.root / "autograder" / "autograded"
-
-    @property
-    def feedback(self) -> Path:
-        return self.root / "autograder" / "feedback"
-
-    @property
-    def report_dir(self) -> Path:
-        return self.root / "autograder" / "report"
-
-    @property
-    def anomalies_file(self) -> Path:
-        return self.root / "autograder" / "anomalies.json"
-
-    @property
-    def db_url(self) -> str:
-        return f"sqlite:///{self.root / 'autograder' / 'gradebook.db'}"
-
-    def assignments(self) -> list[str]:
-        return sorted(p.name for p in (self.root / "solutions").iterdir() if re.match(r"\d\d_", p.name))
-
-    def check_assignments(self, names: list[str]) -> None:
-        """Raise GradingError naming any of `names` that solutions/ does not have."""
-        unknown = sorted(set(names) - set(self.assignments()))
-        if unknown:
-            known = ", ".join(self.assignments())
-            raise GradingError(f"no assignment {', '.join(unknown)} in solutions/ (there are {known})")
-
-    def students(self) -> list[str]:
-        if not self.submitted.is_dir():
-            return []
-        return sorted(p.name for p in self.submitted.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-    def source_notebook(self, assignment: str) -> Path:
-        return self.root / "solutions" / assignment / f"{assignment}.ipynb"
-
-    def release_folder(self, assignment: str) -> Path:
-        """The release generated from solutions/ now, by `release.sync` (autograde's first step)."""
-        return release.grading_release(self.root) / assignment
-
-    def release_notebook(self, assignment: str) -> Path:
-        return self.release_folder(assignment) / f"{assignment}.ipynb"
-
-    def env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic
-        env["JUPYTER_PATH"] = os.pathsep.join(
-            filter(None, [str(self.root / "autograder" / "jupyter"), env.get("JUPYTER_PATH")])
-        )
-        env.pop("MPLBACKEND", None)
-        return env
+    return tqdm(iterable, desc=desc, total=total, disable=disable)
 
 
-def grade_ids(nb) -> list[str]:
-    """The grade ids of a notebook's nbgrader cells, in order."""
-    return [
-        cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if "grade_id" in cell.metadata.get("nbgrader", {})
-    ]
-
-
-def graded_ids(nb) -> set[str]:
-    """The ids of answer and test cells: function names, unique across the course."""
-    return {
-        cell.metadata["nbgrader"]["grade_id"]
-        for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("solution") or cell.metadata.get("nbgrader", {}).get("grade")
-    }
-
-
-def is_test_cell(cell) -> bool:
-    meta = cell.metadata.get("nbgrader", {})
-    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+def check_assignments(course: Course, names: list[str]) -> None:
+    """Raise GradingError naming any of `names` that solutions/ does not have."""
+    unknown = sorted(set(names) - set(course.assignments()))
+    if unknown:
+        known = ", ".join(course.assignments())
+        raise GradingError(f"no assignment {', '.join(unknown)} in solutions/ (there are {known})")
 
 
 class GradingError(RuntimeError):
@@ -204,182 +134,13 @@ class Anomalies:
 # ---------------------------------------------------------------------------
 # Checks before grading
 # ---------------------------------------------------------------------------
-def _read(path: Path):
-    try:
-        return nbformat.read(path, as_version=4), None
-    except Exception as error:  # invalid JSON, not a notebook, wrong encoding...
-        return None, f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
-
-
 def inspect_submission(course: Course, student: str, assignment: str, anomalies: Anomalies) -> bool:
-    """Check (and where it is safe, repair) one submission before autograde.
-    Returns False when there is nothing nbgrader can grade (it then scores 0)."""
-    folder = course.submitted / student / assignment
-    expected = folder / f"{assignment}.ipynb"
-    report = lambda kind, detail: anomalies.add(student, assignment, kind, detail)  # noqa: E731
-    if not folder.is_dir():
-        report("missing-submission", "no folder submitted")
-        return False
-    source = nbformat.read(course.source_notebook(assignment), as_version=4)
-    source_ids = grade_ids(source)
-    edited = [
-        str(path.relative_to(folder))
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-        and path.suffix != ".ipynb"
-        and _differs(path, course.root / "solutions" / assignment / path.relative_to(folder))
-    ]
-    if edited:
-        report("edited-files", f"{', '.join(edited)} differ from the course's copies; the course's copies were used")
-    if not expected.exists():
-        candidates = sorted(folder.glob("*.ipynb"))
-        matching = [p for p in candidates if _belongs_to(course, p, assignment)]
-        if len(matching) == 1:
-            shutil.move(matching[0], expected)
-            report("renamed-notebook", f"'{matching[0].name}' graded as '{expected.name}'")
-        else:
-            names = ", ".join(p.name for p in candidates) or "no notebook at all"
-            report("missing-notebook", f"{expected.name} not found ({names}); scored 0")
-            return False
-    nb, error = _read(expected)
-    if nb is None:
-        expected.rename(expected.with_suffix(".ipynb.invalid"))
-        report("invalid-notebook", f"{expected.name} cannot be read ({error}); scored 0")
-        return False
-    ids = grade_ids(nb)
-    other = _which_assignment(course, graded_ids(nb))
-    if other != assignment:
-        expected.rename(expected.with_suffix(".ipynb.wrong-assignment"))
-        what = f"the notebook of {other}" if other else "not a notebook of this course"
-        report("wrong-assignment", f"{expected.name} is {what}; scored 0")
-        return False
-    changed = False
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        seen: set[str] = set()
-        cells = []
-        for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-            if gid in seen:
-                continue
-            seen.add(gid) if gid else None
-            cells.append(cell)
-        nb.cells = cells
-        report("duplicated-cells", f"{', '.join(duplicates)}: extra copies removed before grading")
-        changed = True
-    release = nbformat.read(course.release_notebook(assignment), as_version=4)
-    present = set(grade_ids(nb))
-    missing = [gid for gid in source_ids if gid not in present]
-    if missing:
-        nb.cells = _restore(nb.cells, release.cells, missing)
-        tests = [gid for gid in missing if gid.startswith("test_")]
-        others = [gid for gid in missing if not gid.startswith("test_")]
-        detail = []
-        if tests:
-            detail.append(f"test cells {', '.join(tests)} were deleted: restored and graded")
-        if others:
-            detail.append(f"cells {', '.join(others)} were deleted: restored from the release")
-        report("deleted-cells", "; ".join(detail))
-        changed = True
-    order = [gid for gid in grade_ids(nb) if gid in set(source_ids)]
-    if order != [gid for gid in source_ids if gid in set(order)]:
-        nb.cells = _reorder(nb.cells, source_ids)
-        report("reordered-cells", "nbgrader cells were moved; graded in the original order")
-        changed = True
-    changed |= _restore_metadata(nb, release)
-    if changed:
-        nbformat.write(nb, expected)
-    _quarantine_extra_files(course, student, assignment, report)
-    return True
-
-
-def _restore_metadata(nb, release) -> bool:
-    """Give every nbgrader cell, and the notebook, the release's metadata; drop the tags of the
-    student's own cells. Cell metadata steers execution (nbclient skips a cell tagged
-    `skip-execution`), and nothing in it is the student's to set. Returns whether anything changed."""
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in release.cells}
-    before = json.dumps([nb.metadata, [c.metadata for c in nb.cells]], sort_keys=True)
-    nb.metadata = nbformat.from_dict(json.loads(json.dumps(release.metadata)))
-    for cell in nb.cells:
-        original = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
-        if original is not None:
-            cell.metadata = nbformat.from_dict(json.loads(json.dumps(original.metadata)))
-        else:
-            cell.metadata = nbformat.from_dict({})
-    return before != json.dumps([nb.metadata, [c.metadata for c in nb.cells]], sort_keys=True)
-
-
-def _quarantine_extra_files(course: Course, student: str, assignment: str, report) -> None:
-    """Only the release's files are graded: move anything else to autograder/quarantine/."""
-    folder = course.submitted / student / assignment
-    extra, suspicious = integrity.extra_files(folder, course.release_folder(assignment), f"{assignment}.ipynb")
-    dest = course.root / "autograder" / "quarantine" / student / assignment
-    integrity.quarantine(folder, extra, dest)
-    if suspicious:
-        report(
-            "possible-tampering",
-            f"{', '.join(suspicious)} beside the notebook (an importable file or a link could replace course "
-            f"code in the grading kernel); not graded, moved to {dest.relative_to(course.root)}/",
-        )
-    ordinary = [path for path in extra if path not in suspicious]
-    if ordinary:
-        report("extra-files", f"{', '.join(ordinary)} not graded, moved to {dest.relative_to(course.root)}/")
-
-
-def _differs(submitted: Path, original: Path) -> bool:
-    """A submitted file that the course also ships, with other contents."""
-    return original.is_file() and submitted.read_bytes() != original.read_bytes()
-
-
-def _belongs_to(course: Course, path: Path, assignment: str) -> bool:
-    nb, _ = _read(path)
-    return nb is not None and _which_assignment(course, graded_ids(nb)) == assignment
-
-
-def _which_assignment(course: Course, ids: set[str]) -> str | None:
-    """The assignment whose answer and test cells the notebook shares most."""
-    best, overlap = None, 0
-    for assignment in course.assignments():
-        common = len(ids & graded_ids(nbformat.read(course.source_notebook(assignment), as_version=4)))
-        if common > overlap:
-            best, overlap = assignment, common
-    return best
-
-
-def _restore(cells, release_cells, missing: list[str]):
-    """Insert the release's copies of the missing cells after the cell that
-    precedes them in the release."""
-    cells = list(cells)
-    for gid in missing:
-        index = next(i for i, c in enumerate(release_cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
-        previous = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells[:index]} - {None}
-        position = 0
-        for i, cell in enumerate(cells):
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in previous:
-                position = i + 1
-        cells.insert(position, release_cells[index])
-    return cells
-
-
-def _reorder(cells, source_ids: list[str]):
-    """Put nbgrader cells back in source order; a student's own cells stay
-    after the nbgrader cell they followed."""
-    groups: dict[str | None, list] = defaultdict(list)
-    extra_head, current = [], None
-    for cell in cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid in source_ids:
-            current = gid
-            groups[gid].insert(0, cell)
-        elif current is None:
-            extra_head.append(cell)
-        else:
-            groups[current].append(cell)
-    ordered = list(extra_head)
-    for gid in source_ids:
-        ordered.extend(groups.get(gid, []))
-    ordered.extend(c for gid, group in groups.items() if gid not in source_ids for c in group)
-    return ordered
+    """The checks before grading (tools/checks.py), their findings added to `anomalies`. Returns False
+    when there is nothing nbgrader can grade (it then scores 0)."""
+    gradable, findings = checks.inspect(course, student, assignment)
+    for finding in findings:
+        anomalies.add(student, assignment, finding.kind, finding.detail)
+    return gradable
 
 
 # ---------------------------------------------------------------------------
@@ -387,7 +148,7 @@ def _reorder(cells, source_ids: list[str]):
 # ---------------------------------------------------------------------------
 def install_grading_kernel(course: Course, memory: str, cpu_seconds: int) -> None:
     """Write the `rnn-grading` kernelspec (prlimit + one BLAS thread)."""
-    spec_dir = course.root / "autograder" / "jupyter" / "kernels" / KERNEL_NAME
+    spec_dir = course.jupyter / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     prlimit = shutil.which("prlimit")
@@ -468,7 +229,7 @@ def _run_job(
 ) -> Job:
     excluded = [s for s in all_students if s not in job.students]
     tag = job.tag
-    log = course.root / "autograder" / "logs" / f"{job.assignment}-{tag[:8]}.log"
+    log = course.logs / f"{job.assignment}-{tag[:8]}.log"
     events = log.with_suffix(".events.jsonl")
     args = [
         str(BIN / "nbgrader"),
@@ -531,13 +292,11 @@ def autograde(
 ) -> list[Job]:
     """Check, then autograde every (assignment, student) submission in parallel, each notebook
     in its own sandbox (tools/sandbox.py) unless `unsafe`."""
-    from helpers import progress
-
     if not unsafe:
         reason = sandbox.problem()
         if reason:
             raise GradingError(f"cannot grade in the sandbox: {reason}")
-    course.check_assignments(assignments)
+    check_assignments(course, assignments)
     try:  # the gradebook gets the cells of solutions/ now: the tests that autograde restores
         release.sync(course.root, assignments, out=print if not quiet else lambda *_: None)
     except release.ReleaseError as error:
@@ -648,8 +407,6 @@ def verify(
     top-level statements without them (tools/integrity.py). Findings become `possible-tampering`
     anomalies (the submission is held for review); a test cell that passed only thanks to the
     top-level statements gets the verification run's score."""
-    from helpers import progress
-
     tasks = [
         (assignment, student)
         for assignment in assignments
@@ -719,7 +476,7 @@ def _run_verification(course: Course, cwd: Path, nb, cell_timeout: int | None, u
     """Execute the verification notebook in a subprocess; (executed notebook, None) or (None, reason)."""
     import tempfile
 
-    with tempfile.TemporaryDirectory(prefix="verify-", dir=course.root / "autograder") as tmp:
+    with tempfile.TemporaryDirectory(prefix="verify-", dir=course.grading) as tmp:
         source, output = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
         nbformat.write(nb, source)
         args = [
@@ -809,7 +566,7 @@ ROSTER_COLUMNS = ("id", "first_name", "last_name", "email")
 def import_roster(course: Course) -> int:
     """Put the names of autograder/roster.csv (columns id, first_name, last_name, email; nbgrader's
     `db student import` format) into the gradebook, so that Formgrader shows them. Returns how many."""
-    path = course.root / "autograder" / "roster.csv"
+    path = course.roster
     if not path.exists():
         return 0
     from nbgrader.api import Gradebook
@@ -840,11 +597,6 @@ def feedback(course: Course, assignments: list[str], students: list[str]) -> Non
             if proc.returncode != 0:
                 last = ([line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()] or ["?"])[-1]
                 raise GradingError(f"nbgrader generate_feedback {assignment} failed (graded yet?): {last.strip()}")
-
-
-def owner(test_cell: str, functions: list[str]) -> str:
-    matches = [f for f in functions if test_cell == f"test_{f}" or test_cell.startswith(f"test_{f}_")]
-    return max(matches, key=len) if matches else test_cell
 
 
 def _nbgrader_step(course: Course, command: str, assignment: str, *extra: str) -> int:
@@ -881,11 +633,6 @@ def collect_scores(course: Course) -> dict[str, dict[str, dict[str, tuple[float,
 
 def report(course: Course) -> Path:
     """Write grades.csv, summary.md and score histograms to autograder/report/."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
     out = course.report_dir
     out.mkdir(parents=True, exist_ok=True)
     scores = collect_scores(course)
@@ -902,7 +649,12 @@ def report(course: Course) -> Path:
             flagged = sum(1 for a in anomalies if a.student == student)
             held = sorted({a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING})
             writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held)])
-    lines = [f"# Grading report — {COURSE_ID}", "", f"{len(students)} students, {len(assignments)} assignments.", ""]
+    lines = [
+        f"# Grading report — {COURSE_ID}",
+        "",
+        f"{_count(students, 'student')}, {_count(assignments, 'assignment')}.",
+        "",
+    ]
     unsafe = sorted({f"{a.student}/{a.assignment}" for a in anomalies if a.kind == "graded-without-sandbox"})
     if unsafe:
         lines += [
@@ -934,26 +686,45 @@ def report(course: Course) -> Path:
         functions = [
             c.metadata["nbgrader"]["grade_id"] for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")
         ]
-        cells = list(next(iter(scores[assignment].values())).keys())
-        for cell in sorted(
-            cells, key=lambda c: (functions.index(owner(c, functions)) if owner(c, functions) in functions else 99, c)
-        ):
+        graded_cells = set(next(iter(scores[assignment].values())))
+        in_order = [gid for gid in grade_ids(source) if gid in graded_cells]  # the notebook's order
+        for cell in in_order + sorted(graded_cells - set(in_order)):
             passed = sum(1 for s in scores[assignment].values() if cell in s and s[cell][0] >= s[cell][1])
             lines.append(
                 f"| `{owner(cell, functions)}` | `{cell}` | {passed}/{len(scores[assignment])} "
                 f"({100 * passed / len(scores[assignment]):.0f}%) |"
             )
         lines.append("")
-        fig, ax = plt.subplots(figsize=(5, 2.5))
-        ax.hist(values, bins=range(0, int(maxima.get(assignment, 0)) + 2), align="left", rwidth=0.8)
-        ax.set(xlabel="score", ylabel="students", title=f"{assignment} ({len(values)} students)")
-        fig.tight_layout()
-        fig.savefig(out / f"hist_{assignment}.png", dpi=80)
-        plt.close(fig)
+        figure = histogram(values, maxima.get(assignment, 0), assignment)
+        figure.savefig(out / f"hist_{assignment}.png", dpi=100)
+        figure.clear()
     lines += ["## Anomalies", ""]
     lines += [f"- {a.line()}" for a in anomalies] or ["None."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out
+
+
+def _count(items, noun: str) -> str:
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def histogram(values: list[float], maximum: float, assignment: str):
+    """Students per score, sized for a screen (800 x 320 px at 100 dpi): every score from 0 to the
+    maximum on the x axis, whole students on the y axis. Returns the figure (not shown)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    top = int(math.ceil(maximum))
+    fig = Figure(figsize=(8, 3.2))
+    ax = fig.subplots()
+    ax.hist(values, bins=[x - 0.5 for x in range(top + 2)], rwidth=0.8)
+    ax.set_xlim(-0.6, top + 0.6)
+    step = max(1, math.ceil((top + 1) / 20))
+    ax.set_xticks(sorted({*range(0, top + 1, step), top}))  # the top score is always labelled
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set(xlabel=f"score (of {maximum:g})", ylabel="students", title=f"{assignment}: {_count(values, 'student')}")
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------------------
@@ -975,7 +746,7 @@ def collect(course: Course, source: Path, assignment: str) -> list[str]:
     if source.suffix == ".zip" and not zipfile.is_zipfile(source):
         raise GradingError(f"{source} is not a zip file")
     if source.suffix == ".zip":
-        tmp = course.root / "autograder" / "downloaded" / assignment / "extracted"
+        tmp = course.grading / "downloaded" / assignment / "extracted"
         shutil.rmtree(tmp, ignore_errors=True)
         with zipfile.ZipFile(source) as archive:
             archive.extractall(tmp)
@@ -1031,7 +802,7 @@ def _run(args, parser) -> int:
     """The command of `main`; an instructor's mistake raises GradingError (one line, exit status 1)."""
     course = Course(args.root.resolve())
     assignments = args.assignment or course.assignments()
-    course.check_assignments(assignments)
+    check_assignments(course, assignments)
     if args.command == "collect":
         if not args.assignment or len(args.assignment) != 1:
             parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")

@@ -46,12 +46,13 @@ import builtins
 import os
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.layout import ROOT, grade_id, is_answer_cell, is_read_only_code
 
 
 def _words(text: str) -> frozenset[str]:
@@ -138,10 +139,21 @@ CACHES = ("__pycache__", ".ipynb_checkpoints")
 NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 
+_AST_LOCK = threading.Lock()
+
+
+def _ast_parse(source: str) -> ast.Module:
+    """`ast.parse` one thread at a time: CPython 3.11's parser keeps its recursion depth in
+    interpreter-wide state, and two threads parsing at once raise `SystemError: AST constructor
+    recursion depth mismatch` (CPython gh-106905); `tools.grade` scans submissions in threads."""
+    with _AST_LOCK:
+        return ast.parse(source)
+
+
 def _helpers_names() -> frozenset[str]:
     """Names defined by helpers.py and the torch functions its checks call: attribute
     assignments to these names are reported on any object."""
-    tree = ast.parse((ROOT / "helpers.py").read_text())
+    tree = _ast_parse((ROOT / "helpers.py").read_text())
     names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     names |= {
         t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)
@@ -160,32 +172,20 @@ PROTECTED_ATTRIBUTES = _helpers_names()
 # ---------------------------------------------------------------------------
 # Which cells are the student's
 # ---------------------------------------------------------------------------
-def _nbgrader(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def is_student_cell(cell) -> bool:
     """An answer cell, or a code cell the student added (no nbgrader id)."""
-    if cell.get("cell_type") != "code":
-        return False
-    meta = _nbgrader(cell)
-    return bool(meta.get("solution")) or "grade_id" not in meta
-
-
-def is_read_only_code(cell) -> bool:
-    meta = _nbgrader(cell)
-    return cell.get("cell_type") == "code" and "grade_id" in meta and not meta.get("solution") and not meta.get("grade")
+    return cell.get("cell_type") == "code" and (is_answer_cell(cell) or grade_id(cell) is None)
 
 
 def cell_label(cell, index: int) -> str:
-    return _nbgrader(cell).get("grade_id") or f"added cell {index + 1}"
+    return grade_id(cell) or f"added cell {index + 1}"
 
 
 def _parse(source: str):
     """Parse cell source; IPython magics and shell escapes (`%time`, `!ls`) are replaced by `pass`
     here and reported by the scan."""
     try:
-        return ast.parse(source), []
+        return _ast_parse(source), []
     except SyntaxError:
         pass
     lines, magics = [], []
@@ -197,7 +197,7 @@ def _parse(source: str):
         else:
             lines.append(line)
     try:
-        return ast.parse("\n".join(lines)), magics
+        return _ast_parse("\n".join(lines)), magics
     except SyntaxError:
         return None, magics
 

@@ -47,8 +47,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+from tools.layout import BIN, ROOT, Course
 
 
 class ReleaseError(RuntimeError):
@@ -56,7 +55,7 @@ class ReleaseError(RuntimeError):
 
 
 def assignments(root: Path) -> list[str]:
-    return sorted(p.name for p in (root / "solutions").iterdir() if p.is_dir() and p.name[:2].isdigit())
+    return Course(root).assignments()
 
 
 def _env() -> dict[str, str]:
@@ -106,13 +105,13 @@ def _committed(root: Path, path: str) -> bytes | None:
 def course(root: Path, names: list[str], out=print) -> list[Path]:
     """Regenerate course/<a>/ for each assignment; returns the files backed up first."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    backup = root / "autograder" / "backups" / f"course-{stamp}"
-    (root / "autograder").mkdir(exist_ok=True)
+    backup = Course(root).backups / f"course-{stamp}"
+    Course(root).grading.mkdir(exist_ok=True)
     saved = []
-    with tempfile.TemporaryDirectory(prefix="release-", dir=root / "autograder") as tmp:
+    with tempfile.TemporaryDirectory(prefix="release-", dir=Course(root).grading) as tmp:
         for assignment in names:
             fresh = files(generate(root, assignment, Path(tmp)))
-            current_folder = root / "course" / assignment
+            current_folder = Course(root).release / assignment
             for relative, data in files(current_folder).items():
                 if fresh.get(relative) == data:
                     continue
@@ -138,12 +137,12 @@ def course(root: Path, names: list[str], out=print) -> list[Path]:
 # ---------------------------------------------------------------------------
 def grading_release(root: Path) -> Path:
     """Where sync puts the releases the grading tools read."""
-    return root / "autograder" / "release"
+    return Course(root).grading_releases
 
 
 def _source_hash(root: Path, assignment: str) -> str:
     digest = hashlib.sha256()
-    for relative, data in files(root / "solutions" / assignment).items():
+    for relative, data in files(Course(root).solutions / assignment).items():
         digest.update(relative.encode() + b"\0" + data + b"\0")
     digest.update((root / "nbgrader_config.py").read_bytes())
     return digest.hexdigest()
@@ -178,7 +177,7 @@ def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
             generate(root, assignment, releases)
             stamp.write_text(source)
         result[assignment] = fresh
-        if files(root / "course" / assignment) != files(fresh):
+        if files(Course(root).release / assignment) != files(fresh):
             out(
                 f"note: course/{assignment} differs from what solutions/{assignment} generates now: grading uses "
                 "solutions/; run `make course` (and re-release) if students should get the new version"
@@ -197,7 +196,7 @@ MIN_LINE = 25  # shorter lines (`return H`, `state = None`) are too common to te
 
 def schedule(root: Path) -> dict[str, str]:
     """assignment -> "open" | "closed", from course.toml (an assignment it does not list is open)."""
-    path = root / "course.toml"
+    path = Course(root).schedule_file
     listed = tomllib.loads(path.read_text()).get("assignments", {}) if path.exists() else {}
     known = assignments(root)
     for name, state in listed.items():
@@ -229,7 +228,7 @@ def _lines(blocks) -> frozenset[str]:
 def secrets(root: Path, assignment: str) -> Secrets:
     import nbformat
 
-    nb = nbformat.read(root / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    nb = nbformat.read(Course(root).source_notebook(assignment), as_version=4)
     sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     functions = {
         cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")
@@ -326,7 +325,7 @@ def _checked(root: Path, assignment: str) -> None:
     allows handing it out."""
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         fresh = _scratch_releases(root, [assignment], Path(tmp))[assignment]
-        if files(root / "course" / assignment) != files(fresh):
+        if files(Course(root).release / assignment) != files(fresh):
             raise ReleaseError(f"course/{assignment} is older than solutions/{assignment}: run `make course` first")
         problems = release_problems(root, assignment, fresh)
     if problems:
@@ -352,7 +351,20 @@ changes nothing: the grader uses its own copies.
 
 
 #: Pinned packages of requirements.txt that only instructors, the hub and CI need.
-DEVELOPMENT_PACKAGES = frozenset({"pytest", "pytest-xdist", "nbval", "playwright", "ruff", "jupyterhub"})
+DEVELOPMENT_PACKAGES = frozenset(
+    {
+        "pytest",
+        "pytest-xdist",
+        "nbval",
+        "playwright",
+        "ruff",
+        "jupyterhub",
+        "dask",
+        "distributed",
+        "psycopg",
+        "psycopg-binary",
+    }
+)
 
 
 def student_requirements(root: Path) -> str:
@@ -371,7 +383,7 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
     dest = dest or root / "dist" / f"{assignment}.zip"
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
-        for relative, data in files(root / "course" / assignment).items():
+        for relative, data in files(Course(root).release / assignment).items():
             archive.writestr(f"{assignment}/{relative}", data)
         archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
         archive.writestr(f"{assignment}/README.md", STUDENT_README.format(assignment=assignment))

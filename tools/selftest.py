@@ -28,6 +28,7 @@ from pathlib import Path
 import nbformat
 
 from tools import grade, sandbox
+from tools.layout import Course
 
 A = "01_one_hot"
 
@@ -102,7 +103,7 @@ KERNEL_ENVIRONMENT = sandbox.KERNEL_ENVIRONMENT
 def probe_reached(course: Path, student: str = "probe") -> dict:
     """What the probe submitted as `student` reached beyond what the sandbox shows on purpose
     (empty when the sandbox holds); {"probe": "did not run"} when its output is missing."""
-    path = course / "autograder" / "autograded" / student / A / f"{A}.ipynb"
+    path = Course(course).autograded / student / A / f"{A}.ipynb"
     nb = nbformat.read(path, as_version=4)
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     if "PROBE" not in text:
@@ -128,17 +129,17 @@ def probe_reached(course: Path, student: str = "probe") -> dict:
         "wrote probe.txt": True,
         str(course): "listed: autograder",
         "/root": "listed: .pyenv",
-        f"wrote {course / 'autograder' / 'pwned.txt'}": True,
+        f"wrote {Course(course).grading / 'pwned.txt'}": True,
     }
     reached |= {p: what for p, what in found.items() if expected.get(p) != what}
-    for leaked in (course / "autograder" / "pwned.txt", path.parent / "probe.txt"):
+    for leaked in (Course(course).grading / "pwned.txt", path.parent / "probe.txt"):
         if leaked.exists():
             reached[f"wrote {leaked}"] = "outside the sandbox"
     return reached
 
 
 def grades(course: Path) -> dict[str, dict[str, str]]:
-    with open(course / "autograder" / "report" / "grades.csv", newline="") as f:
+    with open(Course(course).report_dir / "grades.csv", newline="") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
 
 
@@ -169,7 +170,7 @@ def main() -> int:
         for student, answers in students.items():
             nbgrader_run.submit(course, student, A, reference | answers)
         for name, text in hostile.CHEATS["shadow_module"]["files"].items():
-            (course / "autograder" / "submitted" / "shadow_module" / A / name).write_text(text)
+            (Course(course).submitted / "shadow_module" / A / name).write_text(text)
         c = grade.Course(course)
         grade.autograde(c, [A], c.students(), workers=2, quiet=True)
         grade.report(c)

@@ -18,6 +18,7 @@ import collections
 import contextlib
 import hashlib
 import inspect
+import linecache
 import math
 import os
 import random
@@ -30,6 +31,7 @@ from pathlib import Path
 import torch
 
 __all__ = [
+    "CheckFailed",
     "CorpusError",
     "DATA_DIR",
     "TIME_MACHINE",
@@ -48,6 +50,7 @@ __all__ = [
     "is_grading",
     "load_corpus",
     "progress",
+    "progress_report",
     "read_text",
     "set_seed",
     "tokenize",
@@ -330,11 +333,27 @@ class LivePlot:
         if ylim:
             self.ax.set_ylim(*ylim)
         self.ax.grid(True, alpha=0.3)
+        if yscale == "log":  # ticks as plain numbers (2, 3, 5, 10, 20), not 2x10^1
+            from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+            self.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
+            self.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+            self.ax.yaxis.set_minor_formatter(NullFormatter())
         self.lines = {name: self.ax.plot([], [], label=name)[0] for name in self.legend}
-        for label, y in (hlines or {}).items():
+        for label, y in (hlines or {}).items():  # reference levels, labelled inside the axes at the right
             self.ax.axhline(y, linestyle="--", linewidth=1, color="gray")
-            self.ax.annotate(label, (0, y), xycoords=("axes fraction", "data"), fontsize=8, color="gray", va="bottom")
-        self.ax.legend(loc="upper right")
+            self.ax.annotate(
+                label,
+                (0.99, y),
+                xycoords=("axes fraction", "data"),
+                ha="right",
+                va="bottom",
+                fontsize=9,
+                color="#444444",
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.7},
+                annotation_clip=False,
+            )
+        self.ax.legend(loc="best")  # where it covers the fewest data points
         self.min_interval = min_interval
         self._interval = min_interval  # grows with the cost of a redraw, so drawing takes <= 10% of the time
         self._last_draw = 0.0
@@ -397,18 +416,48 @@ def describe(value) -> str:
     return f"{type(value).__name__} {value!r}"
 
 
+class CheckFailed(AssertionError):  # noqa: N818 -- shown to students: "CheckFailed: ..." says what happened
+    """A test found a mistake. JupyterLab (IPython) shows it as the teacher's note it is: the message
+    and the hint first, then the line of the test cell that found it, and no frames of this file."""
+
+    def _render_traceback_(self) -> list[str]:
+        message, _, hint = str(self).partition("\nHint: ")
+        lines = [f"\x1b[1;31m✗ {line}\x1b[0m" for line in message.splitlines()]
+        if hint:
+            lines.append(f"\x1b[1;34mHint:\x1b[0m {hint}")
+        where = _cell_line(self.__traceback__)
+        if where:
+            lines.append(f"\x1b[2m(found by this cell, line {where[0]}: {where[1]})\x1b[0m")
+        return lines
+
+
+def _cell_line(traceback) -> tuple[int, str] | None:
+    """(line number, code) of the last frame of the traceback outside this file: the test cell's line."""
+    found = None
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename != __file__:
+            line = linecache.getline(code.co_filename, traceback.tb_lineno).strip()
+            found = (traceback.tb_lineno, line) if line else found
+        traceback = traceback.tb_next
+    return found
+
+
 def _fail(message: str, hint: str | None) -> None:
-    raise AssertionError(message + (f"\nHint: {hint}" if hint else ""))
+    __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
+    raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
 
 
 def check_true(condition: bool, message: str, hint: str | None = None) -> None:
     """Fail with ``message`` (and ``hint``) unless ``condition`` holds."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not condition:
         _fail(message, hint)
 
 
 def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str | None = None) -> None:
     """``actual`` must be a tensor of shape ``expected``."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
         _fail(f"{name}: expected a tensor of shape {tuple(expected)}, got {describe(actual)}.", hint)
     if tuple(actual.shape) != tuple(expected):
@@ -417,6 +466,7 @@ def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str
 
 def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str | None = None) -> None:
     """``actual`` must be a tensor of dtype ``expected``."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
         _fail(f"{name}: expected a tensor of dtype {expected}, got {describe(actual)}.", hint)
     if actual.dtype != expected:
@@ -425,6 +475,7 @@ def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str |
 
 def check_equal(actual, expected, name: str = "result", hint: str | None = None) -> None:
     """Exact equality; for tensors, same shape and every element equal."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if isinstance(expected, torch.Tensor):
         check_shape(actual, expected.shape, name, hint)
         if not torch.equal(actual.to(expected.dtype), expected):
@@ -447,6 +498,7 @@ def check_close(
     hint: str | None = None,
 ) -> None:
     """Numbers or tensors equal up to ``atol + rtol * |expected|``."""
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if isinstance(expected, torch.Tensor):
         check_shape(actual, expected.shape, name, hint)
         actual_f = actual.detach().to(torch.float64)
@@ -513,6 +565,7 @@ def check_no_builtin(
     tripwire, and the source of ``function`` must not name those attributes
     (which also catches ``from torch.nn.functional import one_hot as oh``).
     """
+    __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     name = name or getattr(function, "__name__", "your function")
     builtins = sorted({attribute for _, attribute in forbidden})
     message = f"{name} must be written without {', '.join(builtins)}, but it calls it."
@@ -532,6 +585,133 @@ def check_no_builtin(
         if function.__globals__.get(global_name) is original
     }
     check_true(not named, f"{name} refers to the built-in {', '.join(sorted(named))}.", hint)
+
+
+# --------------------------------------------------------------------------
+# Your progress
+# --------------------------------------------------------------------------
+
+
+def progress_report(notebook: str | os.PathLike | None = None) -> None:
+    """Run the visible tests of this notebook again, in this kernel, and show a table: each exercise,
+    its points, how many of its visible tests pass, and the first failure's message. Hidden tests run
+    only when your work is graded, so passing everything here is necessary, not sufficient.
+
+    ``notebook`` defaults to the notebook this kernel belongs to (its saved file; the test cells are
+    read-only, so an older save is fine). Does nothing while grading."""
+    if is_grading():
+        print("(progress report: skipped while grading)")
+        return
+    path = _this_notebook(notebook)
+    _show_progress(progress_table(path, _kernel_namespace()), path.name)
+
+
+def progress_table(path: str | os.PathLike, namespace: dict) -> list[dict]:
+    """One row per exercise of the notebook at `path`: points, earned (by the visible tests run in
+    `namespace`), tests, passed, first failure."""
+    import json
+
+    cells = [c for c in json.loads(Path(path).read_text(encoding="utf-8"))["cells"] if c.get("cell_type") == "code"]
+    graded = [(c, c.get("metadata", {}).get("nbgrader", {})) for c in cells]
+    exercises = [m["grade_id"] for _, m in graded if m.get("solution")]
+
+    def new_row(exercise: str) -> dict:
+        return {"exercise": exercise, "points": 0.0, "earned": 0.0, "tests": 0, "passed": 0, "first failure": ""}
+
+    rows = {e: new_row(e) for e in exercises}
+    for cell, meta in graded:
+        if not meta.get("grade") or meta.get("solution"):
+            continue
+        test, points = meta["grade_id"], float(meta.get("points", 0))
+        owners = [e for e in exercises if test == f"test_{e}" or test.startswith(f"test_{e}_")]
+        exercise = max(owners, key=len) if owners else test
+        row = rows.setdefault(exercise, new_row(exercise))
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        failure = _run_quietly(source, namespace, test)
+        row["tests"], row["points"] = row["tests"] + 1, row["points"] + points
+        if failure is None:
+            row["passed"], row["earned"] = row["passed"] + 1, row["earned"] + points
+        elif not row["first failure"]:
+            row["first failure"] = failure
+    return list(rows.values())
+
+
+def _this_notebook(notebook) -> Path:
+    if notebook is not None:
+        return Path(notebook)
+    session = os.environ.get("JPY_SESSION_NAME", "")
+    candidates = [Path.cwd() / Path(session).name] if session.endswith(".ipynb") else []
+    candidates += sorted(Path.cwd().glob("[0-9][0-9]_*.ipynb"))
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        "progress_report: no notebook found here; pass its path, e.g. progress_report('01_one_hot.ipynb')"
+    )
+
+
+def _kernel_namespace() -> dict:
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is None:
+        raise RuntimeError("progress_report runs in a Jupyter notebook, after the cells above it")
+    return shell.user_ns
+
+
+def _run_quietly(source: str, namespace: dict, name: str) -> str | None:
+    """Run a test cell's code; None when it passes, else the first line of what went wrong."""
+    import io
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            exec(compile(source, f"<{name}>", "exec"), namespace)
+    except NotImplementedError:
+        return "not attempted yet (the exercise still raises NotImplementedError)"
+    except CheckFailed as error:
+        return str(error).splitlines()[0]
+    except Exception as error:  # the student's code raised: say what, briefly
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
+    return None
+
+
+def _show_progress(table: list[dict], name: str) -> None:
+    import html
+
+    points, earned = sum(r["points"] for r in table), sum(r["earned"] for r in table)
+    failing = sum(r["tests"] - r["passed"] for r in table)
+    header = (
+        f"{name}: the visible tests give {earned:g} of {points:g} points; {failing} "
+        f"test{'s' if failing != 1 else ''} to fix. Hidden tests run when your work is graded."
+    )
+    plain = [header, ""]
+    rows = []
+    pad = 'style="padding:3px 14px 3px 0;text-align:left;vertical-align:top"'
+    for r in table:
+        done = r["passed"] == r["tests"]
+        plain.append(
+            f"{'✓' if done else '✗'} {r['exercise']:24s} {r['earned']:g}/{r['points']:g} points, "
+            f"{r['passed']}/{r['tests']} tests pass  {r['first failure']}"
+        )
+        cells = [
+            "✅" if done else "❌",
+            f"<code>{html.escape(r['exercise'])}</code>",
+            f"{r['earned']:g} / {r['points']:g}",
+        ]
+        cells += [f"{r['passed']} of {r['tests']}", html.escape(r["first failure"])]
+        rows.append("<tr>" + "".join(f"<td {pad}>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th {pad}>{h}</th>" for h in ("", "exercise", "points", "visible tests passing", "first failure"))
+    body = "".join(rows)
+    page = f"<p><b>{html.escape(header)}</b></p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    try:
+        from IPython.display import display
+    except ImportError:
+        print("\n".join(plain))
+        return
+    display({"text/html": page, "text/plain": "\n".join(plain)}, raw=True)
 
 
 def _global_names(code) -> set[str]:
@@ -710,6 +890,7 @@ def fit(
         from matplotlib.ticker import MaxNLocator
 
         live.ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+        live.show()  # the plot first, then the progress bar: the same order in every cell
     history = History()
     start = time.perf_counter()
     bar = progress(range(1, num_epochs + 1), desc=desc)
@@ -726,9 +907,10 @@ def fit(
         if live is not None:
             values = {train_line: perplexity, heldout_line: heldout}
             live.add(epoch, [values.get(name) for name in live.legend])
-        postfix = {"train ppl": f"{perplexity:.2f}", "tokens/s": f"{speed:,.0f}"}
+        # short keys, and a non-breaking hyphen: the bar's text must not wrap in a notebook
+        postfix = {"ppl": f"{perplexity:.2f}", "tok/s": f"{speed:,.0f}"}
         if history.heldout:
-            postfix["held-out ppl"] = f"{history.heldout[-1][1]:.2f}"
+            postfix["held\u2011out"] = f"{history.heldout[-1][1]:.2f}"
         bar.set_postfix(postfix, refresh=False)
         if sample is not None and (epoch % sample_every == 0 or epoch == num_epochs):
             text = sample(net)

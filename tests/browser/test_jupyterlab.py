@@ -610,7 +610,10 @@ def test_release_notebook(page, lab, screenshots, assignment):
     """A student opens the untouched release: Run All stops at the first
     stub's NotImplementedError, and Validate lists every failing test."""
     nb = Notebook(page, lab, f"course/{assignment}/{assignment}.ipynb", screenshots, f"{assignment}-release").open()
-    sections = {"Run All": check_release_run(nb), "Validate": check_validate_lists_failures(nb)}
+    # opening it changes nothing: its metadata is what JupyterLab and the kernel would write
+    dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count()
+    opened = [f"opening {nb.path} marked it modified (the ● on its tab)"] if dirty else []
+    sections = {"Open": opened, "Run All": check_release_run(nb), "Validate": check_validate_lists_failures(nb)}
     assert not any(sections.values()), report(nb.path, sections)
 
 
@@ -670,3 +673,38 @@ def test_a_broken_notebook_is_caught(page, lab, screenshots):
     assert any(f"({last.id}) raised RuntimeError: deliberately broken copy" in p for p in problems), problems
     if figure is not None:
         assert any(f"({figure.id}) promises a figure but shows no image" in p for p in problems), problems
+
+
+@pytest.mark.skipif("01_one_hot" not in RELEASES, reason="needs the release of 01_one_hot")
+def test_a_failing_check_reads_like_a_teachers_note(page, lab, screenshots):
+    """A student's wrong one_hot (class axis first): the failing visible test shows the check's message
+    and hint first, then the line of the test cell, and no frame of helpers.py."""
+    source = lab.root / "course" / "01_one_hot" / "01_one_hot.ipynb"
+    nb = json.loads(source.read_text())
+    cells = read_cells(source)
+    answer = next(c for c in cells if c.nbgrader.get("grade_id") == "one_hot")
+    test = next(c for c in cells if c.nbgrader.get("grade_id") == "test_one_hot_shape")
+    nb["cells"][answer.index]["source"] = (
+        "def one_hot(indices, num_classes):\n"
+        "    return (torch.arange(num_classes).reshape(-1, *[1] * indices.dim()) == indices).float()\n"
+    )
+    mine = source.with_name("01_one_hot_wrong_answer.ipynb")
+    mine.write_text(json.dumps(nb))
+    try:
+        copy = Notebook(page, lab, str(mine.relative_to(lab.root)), screenshots, "01_one_hot-failing-check").open()
+        copy.run_all()
+        copy.cell_shot(test.index, "test-cell")  # scrolls the cell into view: off screen it is not laid out
+        output = copy.cell(test.index).locator(".jp-Cell-outputArea")
+        output.wait_for(timeout=30_000)
+        text = output.inner_text().strip()
+        saved = copy.save()
+    finally:
+        mine.unlink()
+    lines = text.splitlines()
+    assert lines[0].startswith("✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3)"), (
+        text
+    )
+    assert lines[1].startswith("Hint: the new axis comes last"), text
+    assert "found by this cell, line" in text and "helpers.py" not in text and "Traceback" not in text, text
+    error = saved_errors(saved)[test.index]
+    assert error.startswith("CheckFailed: one_hot(indices of shape (3,), num_classes=5): expected shape"), error

@@ -6,23 +6,18 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[2]
-COURSE_ID = "rnn-from-scratch"
-BIN = Path(sys.executable).parent
+from tools.layout import BIN, COURSE_ID, ROOT, Course, is_answer_cell, is_test_cell  # noqa: F401 -- re-exported
+
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
 def env() -> dict[str, str]:
     """The environment of nbgrader commands: this venv's bin/ first (alembic)."""
-    result = dict(os.environ)
-    result["PATH"] = f"{BIN}{os.pathsep}{result.get('PATH', '')}"
-    result.pop("MPLBACKEND", None)
-    return result
+    return Course(ROOT).env()
 
 
 def nbgrader(*args: str, cwd: Path) -> str:
@@ -45,7 +40,7 @@ def select(names: list[str]) -> None:
 
 
 def all_assignments() -> list[str]:
-    return sorted(p.name for p in (ROOT / "solutions").iterdir() if re.match(r"\d\d_", p.name))
+    return Course(ROOT).assignments()
 
 
 def assignments() -> list[str]:
@@ -80,11 +75,7 @@ def notebook_path(folder: Path, assignment: str) -> Path:
 
 
 def answer_cells(nb) -> dict[str, nbformat.NotebookNode]:
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: cell
-        for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
+    return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nb.cells if is_answer_cell(cell)}
 
 
 def autograded_cells(nb) -> dict[str, float]:
@@ -92,7 +83,7 @@ def autograded_cells(nb) -> dict[str, float]:
     return {
         cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"]["points"])
         for cell in nb.cells
-        if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code"
+        if is_test_cell(cell)
     }
 
 
@@ -125,8 +116,7 @@ def cell_scores(course: Path, assignment: str, student_id: str) -> dict[str, tup
     """grade_id -> (score, max_score) of every autograded cell, from the gradebook."""
     from nbgrader.api import Gradebook
 
-    db_url = f"sqlite:///{course / 'autograder' / 'gradebook.db'}"
-    with Gradebook(db_url, COURSE_ID) as gb:
+    with Gradebook(Course(course).db_url, COURSE_ID) as gb:
         notebook = gb.find_submission_notebook(assignment, assignment, student_id)
         return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
 

@@ -1,0 +1,293 @@
+"""Checks before grading: one submission at a time, before nbgrader sees it.
+
+Each check looks at one thing, repairs it where that is safe, and returns what it found as an
+`Anomaly` line for the report (or nothing). A *fatal* finding means there is nothing nbgrader can
+grade: the submission scores 0, and the report says why. The checks run in the order of CHECKS:
+
+    folder_exists        no folder at all                                     fatal
+    course_files         edited copies of helpers.py or data/ (nbgrader restores the course's)
+    notebook_present     renamed notebook graded under its name; none at all    fatal
+    readable             invalid JSON or not a notebook                         fatal
+    this_assignment      the notebook of another assignment, or of none         fatal
+    duplicated_cells     extra copies of nbgrader cells removed
+    deleted_cells        deleted test and read-only cells put back (nbgrader would skip them)
+    cell_order           moved nbgrader cells put back in the source order
+    metadata             cell and notebook metadata reset to the release's (skip-execution tags...)
+    extra_files          files the release does not have moved to autograder/quarantine/ (run last)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import nbformat
+
+from tools import integrity
+from tools.layout import Course, grade_ids, is_answer_cell, is_test_cell
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # missing-notebook, renamed-notebook, edited-files, possible-tampering, ...
+    detail: str
+    fatal: bool = False
+
+
+@dataclass
+class Submission:
+    """One submission being checked: its folder, its notebook once read, whether it changed."""
+
+    course: Course
+    student: str
+    assignment: str
+    nb: nbformat.NotebookNode | None = None
+    changed: bool = False
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path:
+        return self.course.submitted / self.student / self.assignment
+
+    @property
+    def notebook(self) -> Path:
+        return self.folder / f"{self.assignment}.ipynb"
+
+    @cached_property
+    def source(self):
+        return nbformat.read(self.course.source_notebook(self.assignment), as_version=4)
+
+    @cached_property
+    def release(self):
+        return nbformat.read(self.course.release_notebook(self.assignment), as_version=4)
+
+
+def graded_ids(nb) -> set[str]:
+    """The ids of answer and test cells: function names, unique across the course."""
+    return {cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if is_answer_cell(cell) or is_test_cell(cell)}
+
+
+def which_assignment(course: Course, ids: set[str]) -> str | None:
+    """The assignment whose answer and test cells a notebook shares most (None: no cell in common)."""
+    best, overlap = None, 0
+    for assignment in course.assignments():
+        common = len(ids & graded_ids(nbformat.read(course.source_notebook(assignment), as_version=4)))
+        if common > overlap:
+            best, overlap = assignment, common
+    return best
+
+
+def _read(path: Path):
+    try:
+        return nbformat.read(path, as_version=4), None
+    except Exception as error:  # invalid JSON, not a notebook, wrong encoding...
+        return None, f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"
+
+
+# ---------------------------------------------------------------------------
+# The checks, in order
+# ---------------------------------------------------------------------------
+def folder_exists(sub: Submission) -> Finding | None:
+    if not sub.folder.is_dir():
+        return Finding("missing-submission", "no folder submitted", fatal=True)
+    return None
+
+
+def course_files(sub: Submission) -> Finding | None:
+    """Files the course also ships (helpers.py, data/) with other contents: nbgrader uses its own."""
+    edited = []
+    for path in sorted(sub.folder.rglob("*")):
+        original = sub.course.solutions / sub.assignment / path.relative_to(sub.folder)
+        if (
+            path.is_file()
+            and path.suffix != ".ipynb"
+            and original.is_file()
+            and path.read_bytes() != original.read_bytes()
+        ):
+            edited.append(str(path.relative_to(sub.folder)))
+    if edited:
+        return Finding(
+            "edited-files", f"{', '.join(edited)} differ from the course's copies; the course's copies were used"
+        )
+    return None
+
+
+def notebook_present(sub: Submission) -> Finding | None:
+    if sub.notebook.exists():
+        return None
+    candidates = sorted(sub.folder.glob("*.ipynb"))
+    matching = [p for p in candidates if (nb := _read(p)[0]) is not None and _of(sub, nb) == sub.assignment]
+    if len(matching) == 1:
+        shutil.move(matching[0], sub.notebook)
+        return Finding("renamed-notebook", f"'{matching[0].name}' graded as '{sub.notebook.name}'")
+    names = ", ".join(p.name for p in candidates) or "no notebook at all"
+    return Finding("missing-notebook", f"{sub.notebook.name} not found ({names}); scored 0", fatal=True)
+
+
+def readable(sub: Submission) -> Finding | None:
+    sub.nb, error = _read(sub.notebook)
+    if sub.nb is None:
+        sub.notebook.rename(sub.notebook.with_suffix(".ipynb.invalid"))
+        return Finding("invalid-notebook", f"{sub.notebook.name} cannot be read ({error}); scored 0", fatal=True)
+    return None
+
+
+def this_assignment(sub: Submission) -> Finding | None:
+    other = _of(sub, sub.nb)
+    if other == sub.assignment:
+        return None
+    sub.notebook.rename(sub.notebook.with_suffix(".ipynb.wrong-assignment"))
+    what = f"the notebook of {other}" if other else "not a notebook of this course"
+    return Finding("wrong-assignment", f"{sub.notebook.name} is {what}; scored 0", fatal=True)
+
+
+def duplicated_cells(sub: Submission) -> Finding | None:
+    ids = grade_ids(sub.nb)
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if not duplicates:
+        return None
+    seen: set[str] = set()
+    cells = []
+    for cell in sub.nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in seen:
+            continue
+        if gid:
+            seen.add(gid)
+        cells.append(cell)
+    sub.nb.cells, sub.changed = cells, True
+    return Finding("duplicated-cells", f"{', '.join(duplicates)}: extra copies removed before grading")
+
+
+def deleted_cells(sub: Submission) -> Finding | None:
+    present = set(grade_ids(sub.nb))
+    missing = [gid for gid in grade_ids(sub.source) if gid not in present]
+    if not missing:
+        return None
+    sub.nb.cells, sub.changed = _restore(sub.nb.cells, sub.release.cells, missing), True
+    tests = [gid for gid in missing if gid.startswith("test_")]
+    others = [gid for gid in missing if not gid.startswith("test_")]
+    detail = []
+    if tests:
+        detail.append(f"test cells {', '.join(tests)} were deleted: restored and graded")
+    if others:
+        detail.append(f"cells {', '.join(others)} were deleted: restored from the release")
+    return Finding("deleted-cells", "; ".join(detail))
+
+
+def cell_order(sub: Submission) -> Finding | None:
+    source_ids = grade_ids(sub.source)
+    order = [gid for gid in grade_ids(sub.nb) if gid in set(source_ids)]
+    if order == [gid for gid in source_ids if gid in set(order)]:
+        return None
+    sub.nb.cells, sub.changed = _reorder(sub.nb.cells, source_ids), True
+    return Finding("reordered-cells", "nbgrader cells were moved; graded in the original order")
+
+
+def metadata(sub: Submission) -> None:
+    """Give every nbgrader cell, and the notebook, the release's metadata; drop the metadata of the
+    student's own cells. Metadata steers execution (nbclient skips a cell tagged `skip-execution`),
+    and none of it is the student's to set. Silent: JupyterLab changes metadata on its own."""
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in sub.release.cells}
+    before = json.dumps([sub.nb.metadata, [c.metadata for c in sub.nb.cells]], sort_keys=True)
+    sub.nb.metadata = nbformat.from_dict(json.loads(json.dumps(sub.release.metadata)))
+    for cell in sub.nb.cells:
+        original = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        cell.metadata = nbformat.from_dict(json.loads(json.dumps(original.metadata)) if original is not None else {})
+    sub.changed |= before != json.dumps([sub.nb.metadata, [c.metadata for c in sub.nb.cells]], sort_keys=True)
+
+
+def extra_files(sub: Submission) -> list[Finding]:
+    """Only the release's files are graded: move anything else to autograder/quarantine/."""
+    extra, suspicious = integrity.extra_files(sub.folder, sub.course.release_folder(sub.assignment), sub.notebook.name)
+    dest = sub.course.quarantine / sub.student / sub.assignment
+    integrity.quarantine(sub.folder, extra, dest)
+    where = dest.relative_to(sub.course.root)
+    found = []
+    if suspicious:
+        found.append(
+            Finding(
+                "possible-tampering",
+                f"{', '.join(suspicious)} beside the notebook (an importable file or a link could replace course "
+                f"code in the grading kernel); not graded, moved to {where}/",
+            )
+        )
+    ordinary = [path for path in extra if path not in suspicious]
+    if ordinary:
+        found.append(Finding("extra-files", f"{', '.join(ordinary)} not graded, moved to {where}/"))
+    return found
+
+
+CHECKS = [
+    folder_exists,
+    course_files,
+    notebook_present,
+    readable,
+    this_assignment,
+    duplicated_cells,
+    deleted_cells,
+    cell_order,
+    metadata,
+]
+
+
+def inspect(course: Course, student: str, assignment: str) -> tuple[bool, list[Finding]]:
+    """Run every check on one submission (writing the repaired notebook back); returns whether
+    nbgrader can grade it, and the findings."""
+    sub = Submission(course, student, assignment)
+    for check in CHECKS:
+        found = check(sub)
+        if found is not None:
+            sub.findings.append(found)
+            if found.fatal:
+                return False, sub.findings
+    if sub.changed:
+        nbformat.write(sub.nb, sub.notebook)
+    sub.findings += extra_files(sub)
+    return True, sub.findings
+
+
+# ---------------------------------------------------------------------------
+# Repairs
+# ---------------------------------------------------------------------------
+def _of(sub: Submission, nb) -> str | None:
+    return which_assignment(sub.course, graded_ids(nb))
+
+
+def _restore(cells, release_cells, missing: list[str]):
+    """Insert the release's copies of the missing cells after the cell that precedes them in the release."""
+    cells = list(cells)
+    for gid in missing:
+        index = next(i for i, c in enumerate(release_cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
+        previous = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells[:index]} - {None}
+        position = 0
+        for i, cell in enumerate(cells):
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in previous:
+                position = i + 1
+        cells.insert(position, release_cells[index])
+    return cells
+
+
+def _reorder(cells, source_ids: list[str]):
+    """Put nbgrader cells back in source order; a student's own cells stay after the nbgrader cell
+    they followed."""
+    groups: dict[str | None, list] = defaultdict(list)
+    extra_head, current = [], None
+    for cell in cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in source_ids:
+            current = gid
+            groups[gid].insert(0, cell)
+        elif current is None:
+            extra_head.append(cell)
+        else:
+            groups[current].append(cell)
+    ordered = list(extra_head)
+    for gid in source_ids:
+        ordered.extend(groups.get(gid, []))
+    ordered.extend(c for gid, group in groups.items() if gid not in source_ids for c in group)
+    return ordered
