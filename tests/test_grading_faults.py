@@ -40,14 +40,16 @@ pytestmark = pytest.mark.grading
 
 A = "01_one_hot"
 CELL_TIMEOUT = 10  # seconds, for this test only: the slowest cell of 01 takes ~2 s
-SHAPE, DTYPE, VALUES, SCRATCH = (
+SHAPE, DTYPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS, SCRATCH = (
     "test_one_hot_shape",
     "test_one_hot_dtype",
     "test_one_hot_values",
+    "test_one_hot_any_shape",
+    "test_one_hot_non_contiguous",
     "test_one_hot_from_scratch",
 )
 B_SHAPE, B_DTYPE, B_VALUES = "test_one_hot_batch_shape", "test_one_hot_batch_dtype", "test_one_hot_batch_values"
-ONE_HOT_CELLS = {SHAPE, DTYPE, VALUES, SCRATCH}
+ONE_HOT_CELLS = {SHAPE, DTYPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS, SCRATCH}
 BATCH_CELLS = {B_SHAPE, B_DTYPE, B_VALUES}
 ALL = ONE_HOT_CELLS | BATCH_CELLS
 # a child that leaves the kernel's process group, as a hostile submission would

@@ -584,7 +584,11 @@ def check_no_builtin(
         for attribute, original in zip([a for _, a in forbidden], originals)
         if function.__globals__.get(global_name) is original
     }
-    check_true(not named, f"{name} refers to the built-in {', '.join(sorted(named))}.", hint)
+    check_true(
+        not named,
+        f"{name} must be written without {', '.join(builtins)}, but it refers to {', '.join(sorted(named))}.",
+        hint,
+    )
 
 
 # --------------------------------------------------------------------------

@@ -9,10 +9,12 @@ the reference `one_hot_batch` passes to `one_hot`: it is worn with `builtin_floa
 
 from tests.grading.cases import Impl
 
-SHAPE, DTYPE, VALUES, SCRATCH = (
+SHAPE, DTYPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS, SCRATCH = (
     "test_one_hot_shape",
     "test_one_hot_dtype",
     "test_one_hot_values",
+    "test_one_hot_any_shape",
+    "test_one_hot_non_contiguous",
     "test_one_hot_from_scratch",
 )
 B_SHAPE, B_DTYPE, B_VALUES = (
@@ -52,7 +54,7 @@ IMPLEMENTATIONS = {
             def one_hot(indices, num_classes):
                 return (torch.arange(num_classes).reshape(-1, *[1] * indices.dim()) == indices).float()
             """,
-            loses={SHAPE, VALUES},
+            loses={SHAPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS},
         ),
         "int64_result": Impl(  # forgot the float conversion
             """
@@ -61,14 +63,15 @@ IMPLEMENTATIONS = {
             """,
             loses={DTYPE},
         ),
-        "only_1d": Impl(  # works for a vector of indices only
+        "only_1d": Impl(  # works for a vector of indices only: lacks one feature, indices of any shape
+            # (non-contiguous indices, a transposed matrix, have two axes: that cell needs the feature too)
             """
             def one_hot(indices, num_classes):
                 out = torch.zeros(len(indices), num_classes)
                 out[torch.arange(len(indices)), indices] = 1.0
                 return out
             """,
-            loses={SHAPE, VALUES, DTYPE},
+            loses={ANY_SHAPE, NON_CONTIGUOUS},
         ),
         "whole_columns": Impl(  # out[:, indices] = 1 lights every listed column in every row
             """
@@ -77,14 +80,14 @@ IMPLEMENTATIONS = {
                 out[..., indices.reshape(-1)] = 1.0
                 return out
             """,
-            loses={VALUES},
+            loses={VALUES, ANY_SHAPE, NON_CONTIGUOUS},
         ),
         "max_plus_one": Impl(  # infers the number of classes from the data
             """
             def one_hot(indices, num_classes):
                 return torch.eye(int(indices.max()) + 1)[indices]
             """,
-            loses={SHAPE, VALUES},
+            loses={SHAPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS},
         ),
         "calls_builtin": Impl(  # right result, but not written from scratch
             """
@@ -103,7 +106,8 @@ IMPLEMENTATIONS = {
             """,
             loses={SCRATCH},
         ),
-        "view_not_reshape": Impl(  # .view: fails on a transposed (non-contiguous) tensor such as X.T
+        "view_not_reshape": Impl(  # .view fails on a transposed (non-contiguous) tensor such as X.T: lacks one
+            # feature, non-contiguous indices, and loses that cell only
             """
             def one_hot(indices, num_classes):
                 flat = indices.view(-1)
@@ -111,7 +115,7 @@ IMPLEMENTATIONS = {
                 out[torch.arange(flat.numel()), flat] = 1.0
                 return out.view(*indices.shape, num_classes)
             """,
-            loses={VALUES},
+            loses={NON_CONTIGUOUS},
         ),
     },
     "one_hot_batch": {

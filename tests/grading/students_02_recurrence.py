@@ -15,12 +15,13 @@ Dependencies between the graded functions:
 
 from tests.grading.cases import Impl
 
-P_SHAPES, P_VALUES, P_GRAD = (
+P_SHAPES, P_DEVICE, P_VALUES, P_GRAD = (
     "test_init_rnn_params_shapes",
+    "test_init_rnn_params_device",
     "test_init_rnn_params_values",
     "test_init_rnn_params_grad",
 )
-S_SHAPE, S_VALUES = "test_init_rnn_state_shape", "test_init_rnn_state_values"
+S_SHAPE, S_DEVICE, S_VALUES = "test_init_rnn_state_shape", "test_init_rnn_state_device", "test_init_rnn_state_values"
 STEP_SHAPES, STEP_VALUES = "test_rnn_step_shapes", "test_rnn_step_values"
 F_SHAPES, F_VALUES, F_CARRY, F_TORCH = (
     "test_rnn_forward_shapes",
@@ -183,6 +184,23 @@ IMPLEMENTATIONS = {
             """,
             loses={P_VALUES},
         ),
+        "device_object_only": Impl(  # one feature missing: treats device as a torch.device (device.type), so
+            # device="cpu", a string, fails; None and torch.device("cpu") work. Loses the device cell only.
+            """
+            def init_rnn_params(vocab_size, num_hiddens, device=None):
+                device_type = "cpu" if device is None else device.type
+
+                def normal(*shape):
+                    return (torch.randn(*shape, device=device_type) * 0.01).requires_grad_()
+
+                def zeros(size):
+                    return torch.zeros(size, device=device_type, requires_grad=True)
+
+                return [normal(vocab_size, num_hiddens), normal(num_hiddens, num_hiddens), zeros(num_hiddens),
+                        normal(num_hiddens, vocab_size), zeros(vocab_size)]
+            """,
+            loses={P_DEVICE},
+        ),
     },
     "init_rnn_state": {
         # --- correct alternatives -------------------------------------------------
@@ -254,6 +272,14 @@ IMPLEMENTATIONS = {
                 return (torch.ones(batch_size, num_hiddens, device=device),)
             """,
             loses={S_VALUES},
+        ),
+        "device_object_only": Impl(  # one feature missing: device.type fails for device="cpu", a string
+            """
+            def init_rnn_state(batch_size, num_hiddens, device=None):
+                device_type = "cpu" if device is None else device.type
+                return (torch.zeros(batch_size, num_hiddens, device=device_type),)
+            """,
+            loses={S_DEVICE},
         ),
     },
     "rnn_step": {
@@ -641,6 +667,10 @@ STUDENTS = {
     },
     # rnn_forward mistakes that call rnn_step: worn with the reference rnn_step
     "wrong_biasgrad_stacked": {"init_rnn_params": "biases_without_grad", "rnn_forward": "stacked"},
-    "wrong_batch_major": {"rnn_forward": "batch_major"},
+    "wrong_device_object_only_batch_major": {
+        "init_rnn_params": "device_object_only",
+        "init_rnn_state": "device_object_only",
+        "rnn_forward": "batch_major",
+    },
     "wrong_in_place_state": {"rnn_forward": "in_place_state"},
 }

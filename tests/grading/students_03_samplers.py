@@ -15,21 +15,23 @@ every call (a fixed permutation such as `random.Random(0).shuffle` passes every
 
 from tests.grading.cases import Impl
 
-R_SHAPES, R_DTYPE, R_TARGETS, R_WINDOWS, R_OFFSET, R_SHUFFLE = (
+R_SHAPES, R_DTYPE, R_TARGETS, R_WINDOWS, R_OFFSET, R_SHUFFLE, R_EDGE = (
     "test_seq_data_iter_random_shapes",
     "test_seq_data_iter_random_dtype",
     "test_seq_data_iter_random_targets",
     "test_seq_data_iter_random_windows",
     "test_seq_data_iter_random_offset",
     "test_seq_data_iter_random_shuffle",
+    "test_seq_data_iter_random_edge_sizes",
 )
-S_SHAPES, S_DTYPE, S_TARGETS, S_CONTINUITY, S_COVERAGE, S_OFFSET = (
+S_SHAPES, S_DTYPE, S_TARGETS, S_CONTINUITY, S_COVERAGE, S_OFFSET, S_EDGE = (
     "test_seq_data_iter_sequential_shapes",
     "test_seq_data_iter_sequential_dtype",
     "test_seq_data_iter_sequential_targets",
     "test_seq_data_iter_sequential_continuity",
     "test_seq_data_iter_sequential_coverage",
     "test_seq_data_iter_sequential_offset",
+    "test_seq_data_iter_sequential_edge_sizes",
 )
 
 IMPLEMENTATIONS = {
@@ -247,6 +249,23 @@ IMPLEMENTATIONS = {
             """,
             loses={R_OFFSET},
         ),
+        "randrange_off_by_one": Impl(  # one feature missing: randrange(0, num_steps - 1), randint's arguments
+            # kept: empty for num_steps=1 (ValueError), otherwise offsets in [0, num_steps - 1). Loses only the
+            # cell of the smallest sizes.
+            """
+            def seq_data_iter_random(corpus, batch_size, num_steps):
+                offset = random.randrange(0, num_steps - 1)
+                num_subseqs = (len(corpus) - offset - 1) // num_steps
+                starts = [offset + k * num_steps for k in range(num_subseqs)]
+                random.shuffle(starts)
+                for k in range(num_subseqs // batch_size):
+                    batch = starts[k * batch_size : (k + 1) * batch_size]
+                    X = [corpus[j : j + num_steps] for j in batch]
+                    Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch]
+                    yield torch.tensor(X), torch.tensor(Y)
+            """,
+            loses={R_EDGE},
+        ),
     },
     "seq_data_iter_sequential": {
         # --- correct alternatives -----------------------------------------------------
@@ -423,6 +442,19 @@ IMPLEMENTATIONS = {
             """,
             loses={S_OFFSET},
         ),
+        "randrange_off_by_one": Impl(  # one feature missing: the offset from randrange(num_steps - 1), empty for
+            # num_steps=1. Loses only the cell of the smallest sizes.
+            """
+            def seq_data_iter_sequential(corpus, batch_size, num_steps):
+                offset = random.randrange(num_steps - 1)
+                num_tokens = (len(corpus) - offset - 1) // batch_size * batch_size
+                Xs = torch.tensor(corpus[offset : offset + num_tokens]).reshape(batch_size, -1)
+                Ys = torch.tensor(corpus[offset + 1 : offset + 1 + num_tokens]).reshape(batch_size, -1)
+                for k in range(Xs.shape[1] // num_steps):
+                    yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
+            """,
+            loses={S_EDGE},
+        ),
     },
 }
 
@@ -468,4 +500,8 @@ STUDENTS = {
         "seq_data_iter_sequential": "numpy_offset",
     },
     "wrong_torch_shuffle": {"seq_data_iter_random": "torch_shuffle"},
+    "wrong_randrange_off_by_one": {
+        "seq_data_iter_random": "randrange_off_by_one",
+        "seq_data_iter_sequential": "randrange_off_by_one",
+    },
 }

@@ -19,16 +19,18 @@ wrap-around 2).
 from tests.grading.cases import Impl
 
 P_VALUES, P_STABLE = "test_perplexity_values", "test_perplexity_stable"
-U_VALUES, U_SMOOTH, U_TRAIN = (
+U_VALUES, U_SMOOTH, U_TRAIN, U_TENSORS = (
     "test_unigram_perplexity_values",
     "test_unigram_perplexity_smoothing",
     "test_unigram_perplexity_train_only",
+    "test_unigram_perplexity_tensors",
 )
-B_VALUES, B_SMOOTH, B_TRAIN, B_COND = (
+B_VALUES, B_SMOOTH, B_TRAIN, B_COND, B_TENSORS = (
     "test_bigram_perplexity_values",
     "test_bigram_perplexity_smoothing",
     "test_bigram_perplexity_train_only",
     "test_bigram_perplexity_conditional",
+    "test_bigram_perplexity_tensors",
 )
 
 IMPLEMENTATIONS = {
@@ -195,7 +197,8 @@ IMPLEMENTATIONS = {
             """,
             loses={U_VALUES, U_SMOOTH},
         ),
-        "lists_only": Impl(  # Counter over a tensor counts 0-d tensors (hashed by identity)
+        "lists_only": Impl(  # one feature missing: a Counter over a tensor counts 0-d tensors (hashed by
+            # identity), so tensors of tokens fail; lists work. Loses the tensor cell only.
             """
             from collections import Counter
 
@@ -205,7 +208,7 @@ IMPLEMENTATIONS = {
                 nll = [-math.log((counts[w] + 1) / (len(train_tokens) + vocab_size)) for w in test_tokens]
                 return math.exp(sum(nll) / len(nll))
             """,
-            loses={U_VALUES, U_TRAIN},
+            loses={U_TENSORS},
         ),
     },
     "bigram_perplexity": {
@@ -329,6 +332,23 @@ IMPLEMENTATIONS = {
             """,
             loses={B_TRAIN},
         ),
+        "lists_only": Impl(  # one feature missing: Counters over zip(train, train[1:]) of tensors count pairs of
+            # 0-d tensors (hashed by identity): every lookup misses. Lists work. Loses the tensor cell only.
+            """
+            from collections import Counter
+
+
+            def bigram_perplexity(train_tokens, test_tokens, vocab_size):
+                pairs = Counter(zip(train_tokens[:-1], train_tokens[1:]))
+                prefixes = Counter(train_tokens[:-1])
+                nll = [
+                    -math.log((pairs[u, w] + 1) / (prefixes[u] + vocab_size))
+                    for u, w in zip(test_tokens[:-1], test_tokens[1:])
+                ]
+                return math.exp(sum(nll) / len(nll))
+            """,
+            loses={B_TENSORS},
+        ),
     },
 }
 
@@ -348,7 +368,7 @@ STUDENTS = {
         "unigram_perplexity": "one_hot_sum",
         "bigram_perplexity": "loop_matrix_float32",
     },
-    "alt_nll_loss": {"perplexity": "nll_loss"},
+    "alt_nll_loss_lists_only": {"perplexity": "nll_loss", "bigram_perplexity": "lists_only"},
     "wrong_exp_sum_no_smoothing": {
         "perplexity": "exp_of_sum",
         "unigram_perplexity": "no_smoothing",

@@ -13,18 +13,23 @@ four-argument signature of the spec, and the row-lookup form (index_add_).
 
 from tests.grading.cases import Impl
 
-SHAPES, ONE_STEP, THROUGH_TIME, NO_AUTOGRAD = (
+SHAPES, DTYPE, ONE_STEP, THROUGH_TIME, NO_AUTOGRAD = (
     "test_rnn_backward_shapes",
+    "test_rnn_backward_dtype",
     "test_rnn_backward_one_step",
     "test_rnn_backward_through_time",
     "test_rnn_backward_no_autograd",
 )
-RETURNS_NORM, SCALES, BELOW, IN_PLACE, INPUTS, FROM_SCRATCH = (
+RETURNS_NORM, SCALES, BELOW, IN_PLACE = (
     "test_grad_clipping_returns_norm",
     "test_grad_clipping_scales",
     "test_grad_clipping_below_threshold",
     "test_grad_clipping_in_place",
-    "test_grad_clipping_inputs",
+)
+PARAMS_ATTRIBUTE, ITERABLES, NO_GRAD, FROM_SCRATCH = (
+    "test_grad_clipping_params_attribute",
+    "test_grad_clipping_iterables",
+    "test_grad_clipping_no_grad",
     "test_grad_clipping_from_scratch",
 )
 
@@ -134,6 +139,16 @@ IMPLEMENTATIONS = {
             loop(dZ="dH * (1 - torch.tanh(Hs[t + 1]) ** 2)"), loses={ONE_STEP, THROUGH_TIME}
         ),
         "H_t_in_dW_hh": Impl(loop(H_prev="Hs[t + 1]"), loses={ONE_STEP, THROUGH_TIME}),
+        "float32_buffers": Impl(  # one feature missing: torch.zeros(shape) buffers are float32, so float64
+            # gradients come back rounded to float32 (right to float32's precision). Loses the dtype cell only.
+            LOOP.format(**RIGHT)
+            .replace("torch.zeros_like(W_xh)", "torch.zeros(W_xh.shape)")
+            .replace("torch.zeros_like(W_hh)", "torch.zeros(W_hh.shape)")
+            .replace("torch.zeros_like(b_h)", "torch.zeros(b_h.shape)")
+            .replace("torch.zeros_like(W_hq)", "torch.zeros(W_hq.shape)")
+            .replace("torch.zeros_like(b_q)", "torch.zeros(b_q.shape)"),
+            loses={DTYPE},
+        ),
         "not_carried": Impl(loop(dH="G[t] @ W_hq.T"), loses={THROUGH_TIME}),
         "W_hh_not_transposed": Impl(loop(carry="dZ @ W_hh"), loses={THROUGH_TIME}),
         "autograd_grad": Impl(  # right values, but autograd did the work
@@ -209,6 +224,51 @@ IMPLEMENTATIONS = {
                             param.grad.mul_(theta / norm)
                 return float(norm)
             """
+        ),
+        # --- one feature missing ----------------------------------------------------
+        "d2l_0_17_6": Impl(  # D2L 0.17.6's own: nn.Module or .params, returns None, parameters without a
+            # gradient crash it. Loses the return value, iterables and no-gradient cells, nothing else.
+            """
+            def grad_clipping(net, theta):
+                # Clip the gradient.
+                if isinstance(net, nn.Module):
+                    params = [p for p in net.parameters() if p.requires_grad]
+                else:
+                    params = net.params
+                norm = torch.sqrt(sum(torch.sum((p.grad**2)) for p in params))
+                if norm > theta:
+                    for param in params:
+                        param.grad[:] *= theta / norm
+            """,
+            loses={RETURNS_NORM, ITERABLES, NO_GRAD},
+        ),
+        "no_params_attribute": Impl(  # nn.Module or an iterable, but not an object with .params
+            """
+            def grad_clipping(net, theta):
+                params = net.parameters() if isinstance(net, nn.Module) else net
+                grads = [p.grad for p in params if p.grad is not None]
+                norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
+                if norm > theta:
+                    for grad in grads:
+                        grad.mul_(theta / norm)
+                return norm
+            """,
+            loses={PARAMS_ATTRIBUTE},
+        ),
+        "iterates_twice": Impl(  # iterates net twice: a generator is empty the second time, nothing is scaled
+            """
+            def grad_clipping(net, theta):
+                params = net.parameters() if isinstance(net, nn.Module) else getattr(net, "params", net)
+                if isinstance(net, nn.Module):
+                    params = list(params)
+                norm = math.sqrt(sum(float((p.grad * p.grad).sum()) for p in params if p.grad is not None))
+                if norm > theta:
+                    for param in params:
+                        if param.grad is not None:
+                            param.grad.mul_(theta / norm)
+                return norm
+            """,
+            loses={ITERABLES},
         ),
         # --- classic mistakes ---------------------------------------------------
         "per_parameter": Impl(  # each tensor clipped by its own norm: the direction changes
@@ -299,7 +359,7 @@ IMPLEMENTATIONS = {
                         param.grad.mul_(theta / norm)
                 return norm
             """,
-            loses={INPUTS},
+            loses={NO_GRAD},
         ),
         "calls_builtin": Impl(
             """
@@ -335,5 +395,8 @@ STUDENTS = {
     "wrong_untransposed_clipped_norm": {"rnn_backward": "W_hh_not_transposed", "grad_clipping": "returns_clipped_norm"},
     "wrong_autograd_none": {"rnn_backward": "autograd_grad", "grad_clipping": "crashes_on_none"},
     "wrong_backward_builtin": {"rnn_backward": "backward_call", "grad_clipping": "calls_builtin"},
+    "wrong_float32_d2l": {"rnn_backward": "float32_buffers", "grad_clipping": "d2l_0_17_6"},
+    "wrong_no_params_attribute": {"grad_clipping": "no_params_attribute"},
+    "wrong_iterates_twice": {"grad_clipping": "iterates_twice"},
     "wrong_imports_builtin": {"grad_clipping": "imports_builtin"},
 }

@@ -24,11 +24,14 @@ would lose that cell too (checked by hand; no student carries it).
 
 from tests.grading.cases import Impl
 
-P_FORMAT, P_GREEDY, P_WARMUP = "test_predict_format", "test_predict_greedy", "test_predict_warmup"
-S_ARGMAX, S_DIST, S_GEN = "test_sample_next_argmax", "test_sample_next_distribution", "test_sample_next_generator"
-T_RETURNS, T_STATE, T_PPL, T_ZERO, T_CLIP, T_BOUND = (
+P_FORMAT, P_SHORT = "test_predict_format", "test_predict_short_prefix"
+P_GREEDY, P_WARMUP = "test_predict_greedy", "test_predict_warmup"
+S_ARGMAX, S_INT = "test_sample_next_argmax", "test_sample_next_returns_int"
+S_DIST, S_GEN = "test_sample_next_distribution", "test_sample_next_generator"
+T_RETURNS, T_STATE, T_TENSOR_STATE, T_PPL, T_ZERO, T_CLIP, T_BOUND = (
     "test_train_epoch_returns",
     "test_train_epoch_state",
+    "test_train_epoch_tensor_state",
     "test_train_epoch_perplexity",
     "test_train_epoch_zero_grad",
     "test_train_epoch_clipping",
@@ -107,7 +110,7 @@ IMPLEMENTATIONS = {
                     outputs.append(int(Y.argmax(dim=1)[-1]))
                 return "".join(vocab.to_tokens(outputs[len(prefix) :]))
             """,
-            loses={P_FORMAT, P_GREEDY, P_WARMUP},
+            loses={P_FORMAT, P_SHORT, P_GREEDY, P_WARMUP},
         ),
         "one_short": Impl(  # range(num_preds - 1): one character missing
             """
@@ -122,7 +125,22 @@ IMPLEMENTATIONS = {
                     outputs.append(int(Y.argmax(dim=1)[-1]))
                 return "".join(vocab.to_tokens(outputs))
             """,
-            loses={P_FORMAT, P_GREEDY, P_WARMUP},
+            loses={P_FORMAT, P_SHORT, P_GREEDY, P_WARMUP},
+        ),
+        "warmup_call_crashes_on_one_char": Impl(  # one feature missing: the warm-up is one call on prefix[:-1],
+            # an empty (1, 0) input for a one-character prefix, which the model cannot run. Loses that cell only.
+            """
+            def predict(prefix, num_preds, net, vocab, device=None):
+                state = net.begin_state(batch_size=1, device=device)
+                with torch.no_grad():
+                    _, state = net(torch.tensor([vocab[list(prefix[:-1])]], device=device), state)
+                    indices = [vocab[prefix[-1]]]
+                    for _ in range(num_preds):
+                        Y, state = net(torch.tensor([[indices[-1]]], device=device), state)
+                        indices.append(int(Y[-1].argmax()))
+                return prefix[:-1] + "".join(vocab.to_tokens(indices))
+            """,
+            loses={P_SHORT},
         ),
     },
     "sample_next": {
@@ -201,10 +219,36 @@ IMPLEMENTATIONS = {
                     return int(logits.argmax())
                 return torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator)
             """,
-            loses={S_ARGMAX},
+            loses={S_INT},
         ),
     },
     "train_epoch": {
+        # --- one feature missing --------------------------------------------------
+        "tuple_state_only": Impl(  # detaches tuple(s.detach() for s in state) only: a tensor state (nn.RNN, nn.GRU)
+            # becomes a tuple of its rows. Loses the tensor-state cell only.
+            """
+            def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0, device=None):
+                state, timer = None, helpers.Timer()
+                total_loss, total_tokens = 0.0, 0
+                timer.start()
+                for X, Y in train_iter:
+                    if state is None or use_random_iter:
+                        state = net.begin_state(batch_size=X.shape[0], device=device)
+                    else:
+                        state = tuple(s.detach() for s in state)
+                    y = Y.T.reshape(-1)
+                    outputs, state = net(X, state)
+                    loss = loss_fn(outputs, y)
+                    optimizer.zero_grad()
+                    loss.backward()
+                    grad_clipping(net, theta)
+                    optimizer.step()
+                    total_loss += loss.item() * y.numel()
+                    total_tokens += y.numel()
+                return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
+            """,
+            loses={T_TENSOR_STATE},
+        ),
         # --- correct alternatives -------------------------------------------------
         "detach_in_place": Impl(  # D2L's detach_(), time.perf_counter, the norm kept
             """
@@ -315,7 +359,7 @@ IMPLEMENTATIONS = {
                     total_tokens += y.numel()
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
-            loses={T_STATE, T_PPL, T_BOUND},
+            loses={T_STATE, T_TENSOR_STATE, T_PPL, T_BOUND},
         ),
         "never_reset_random": Impl(  # one state per epoch, whatever the sampler
             """
@@ -570,6 +614,10 @@ STUDENTS = {
     "wrong_tensor_sample_mean_of_batch_perplexities": {
         "sample_next": "tensor_when_sampling",
         "train_epoch": "mean_of_batch_perplexities",
+    },
+    "wrong_one_char_prefix_tuple_state_only": {  # one feature missing in each
+        "predict": "warmup_call_crashes_on_one_char",
+        "train_epoch": "tuple_state_only",
     },
     "alt_float_loss_progress_bar": {"train_epoch": "float_loss_progress_bar"},  # warns: full marks
     # monotone transforms of the loss: each needs its own student (one train_epoch per student)

@@ -4,7 +4,12 @@ There is one graded class, `RNNModel`, so each student carries one implementatio
 Its tests use the read-only `train_epoch`, `predict` and `evaluate_perplexity` of
 the notebook (never the student's assignment 6 functions). The forward tests
 pass their own states, so a wrong `begin_state` only loses the cells that call it
-(begin_state, lstm, and training, whose hidden part trains an LSTM model).
+(begin_state, lstm, whose hidden part trains an LSTM model, and training).
+
+Points follow aspects: the shapes, values and training cells use a one-directional layer of the
+notebook's vocabulary; bidirectional layers, LSTM states and another vocabulary size have cells of
+their own, so a model that lacks one of those features (bidirectional_width_ignored,
+lstm_state_not_tuple, global_vocab_size) loses that cell only.
 
 Perplexity bound of `test_RNNModel_training`: see the calibration comment in the
 test cell (hidden part).
@@ -12,8 +17,9 @@ test cell (hidden part).
 
 from tests.grading.cases import Impl
 
-SHAPES, BEGIN, VALUES, LSTM, BIDIR, TRAINING = (
+SHAPES, OTHER_VOCAB, BEGIN, VALUES, LSTM, BIDIR, TRAINING = (
     "test_RNNModel_shapes",
+    "test_RNNModel_other_vocab",
     "test_RNNModel_begin_state",
     "test_RNNModel_values",
     "test_RNNModel_lstm",
@@ -97,7 +103,7 @@ IMPLEMENTATIONS = {
                         return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
                     return torch.zeros(shape, device=device)
             """,
-            loses={SHAPES, VALUES, LSTM, BIDIR, TRAINING},
+            loses={SHAPES, OTHER_VOCAB, VALUES, LSTM, BIDIR, TRAINING},
         ),
         "linear_on_state": Impl(  # the output layer reads the final state instead of the outputs
             """
@@ -122,7 +128,7 @@ IMPLEMENTATIONS = {
                         return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
                     return torch.zeros(shape, device=device)
             """,
-            loses={SHAPES, VALUES, LSTM, BIDIR, TRAINING},
+            loses={SHAPES, OTHER_VOCAB, VALUES, LSTM, BIDIR, TRAINING},
         ),
         "begin_state_no_layer_dim": Impl(  # (B, H) like the scratch model's state
             """
@@ -168,7 +174,7 @@ IMPLEMENTATIONS = {
                     shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
                     return torch.zeros(shape, device=device)
             """,
-            loses={LSTM, TRAINING},  # the training test also trains an LSTM model (hidden part)
+            loses={LSTM},
         ),
         "bidirectional_width_ignored": Impl(  # nn.Linear(num_hiddens, vocab_size) whatever the directions
             """
@@ -192,7 +198,7 @@ IMPLEMENTATIONS = {
                         return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
                     return torch.zeros(shape, device=device)
             """,
-            loses={SHAPES, BIDIR},
+            loses={BIDIR},
         ),
         "global_vocab_size": Impl(  # forward uses the notebook's vocab_size (28): right only for that corpus
             """
@@ -216,7 +222,7 @@ IMPLEMENTATIONS = {
                         return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
                     return torch.zeros(shape, device=device)
             """,
-            loses={SHAPES},
+            loses={OTHER_VOCAB},
         ),
     },
 }
