@@ -282,3 +282,41 @@ def test_ngram_perplexity_of_06_equals_the_answers_of_04(ref, seed):
     ngram = ref["06"]["ngram_perplexity"]
     assert ngram(train, test, VOCAB, 1) == pytest.approx(ref["04"]["unigram_perplexity"](train, test, VOCAB))
     assert ngram(train, test, VOCAB, 2) == pytest.approx(ref["04"]["bigram_perplexity"](train, test, VOCAB))
+
+
+# ---------------------------------------------------------------------------
+# Grading never trusts a submission's toolbox.py
+# ---------------------------------------------------------------------------
+HOSTILE = """
+
+import helpers as _helpers
+
+for _name in dir(_helpers):  # every check of the test cells, switched off through its code object
+    if _name.startswith("check"):
+        getattr(_helpers, _name).__code__ = (lambda *args, **kwargs: None).__code__
+"""
+
+
+@pytest.mark.grading
+def test_a_submitted_toolbox_is_replaced_by_the_courses(tmp_path):
+    """A student of 05 with two classic mistakes hands in a toolbox.py that switches every check off when
+    the notebook imports it: graded with the course's copy, the mistakes lose exactly their cells, and the
+    edited file is reported."""
+    from tests.grading import cases, nbgrader_run
+    from tools import grade
+
+    assignment, student = "05_clipping", "wrong_no_tanh_per_param"
+    root = nbgrader_run.copy_course(tmp_path / "course")
+    shutil.copytree(ROOT / "course" / assignment, root / "course" / assignment)
+    case = next(s for s in cases.students(assignment) if s.student_id == student)
+    answers = nbgrader_run.reference_answers(root, assignment) | {c: i.source for c, i in case.answers.items()}
+    folder = nbgrader_run.submit(root, student, assignment, answers)
+    with open(folder / toolbox.FILENAME, "a") as f:
+        f.write(HOSTILE)
+    course = grade.Course(root)
+    grade.autograde(course, [assignment], [student], workers=1, quiet=True)
+    scores = nbgrader_run.cell_scores(root, assignment, student)
+    lost = {cell for cell, (score, _) in scores.items() if score == 0}
+    assert lost == set(case.expected_lost), f"graded with the submitted toolbox.py? lost {lost}"
+    anomalies = [(a.kind, a.detail) for a in grade.Anomalies.load(course.anomalies_file) if a.student == student]
+    assert any(kind == "edited-files" and toolbox.FILENAME in detail for kind, detail in anomalies), anomalies
