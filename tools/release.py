@@ -108,7 +108,7 @@ def _committed(root: Path, path: str) -> bytes | None:
 # ---------------------------------------------------------------------------
 def course(root: Path, names: list[str], out=print) -> list[Path]:
     """Regenerate course/<a>/ for each assignment; returns the files backed up first."""
-    toolbox.write(root, names, out)  # the reference code of earlier assignments, as the notebooks mark it now
+    toolbox.write(root, out=out)  # every toolbox.py, as the notebooks mark it now (an edit of 02 reaches 05's)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     backup = Course(root).backups / f"course-{stamp}"
     Course(root).grading.mkdir(exist_ok=True)
@@ -172,7 +172,7 @@ def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
     its fresh release folder (autograder/release/<a>/)."""
     releases = grading_release(root)
     releases.mkdir(parents=True, exist_ok=True)
-    toolbox.write(root, names, out)  # grading uses solutions/ now, its generated toolbox.py included
+    toolbox.write(root, out=out)  # grading uses solutions/ now, its generated toolbox.py included
     result = {}
     for assignment in names:
         stamp = releases / f".{assignment}.source-sha256"

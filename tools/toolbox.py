@@ -73,13 +73,12 @@ class Saved:
 
     @property
     def origin(self) -> str:
-        return f"{self.assignment}.ipynb, cell {self.cell}"
+        return f'{self.assignment}.ipynb, section "{self.section}", cell {self.cell}'
 
     @property
     def comment(self) -> str:
         """The comment above it in the generated file: where it comes from."""
-        text = f'From {self.assignment}.ipynb, section "{self.section}", cell {self.cell}.'
-        return "\n".join(textwrap.wrap(text, width=118, initial_indent="# ", subsequent_indent="# "))
+        return "\n".join(textwrap.wrap(f"From {self.origin}.", width=118, initial_indent="# ", subsequent_indent="# "))
 
 
 def _notebook(root: Path, assignment: str):
@@ -207,7 +206,11 @@ def contents(root: Path, assignment: str, everything: dict[str, Saved] | None = 
 def render(assignment: str, items: list[Saved]) -> str:
     """The text of solutions/<assignment>/toolbox.py."""
     width = max(len(item.name) for item in items) + 2
-    table = "\n".join(f"    {item.name:{width}s}{item.origin}" for item in items)
+    lines = []
+    for item in items:  # name, then where it comes from (wrapped under itself)
+        first, *rest = textwrap.wrap(item.origin, 116 - width)
+        lines += [f"    {item.name:{width}s}{first}", *(" " * (4 + width) + line for line in rest)]
+    table = "\n".join(lines)
     banner = (
         f'"""Reference code of earlier assignments that {assignment} builds on.\n\n'
         "GENERATED FILE, DO NOT EDIT: `python -m tools.toolbox` (run by `make course`) writes it from the cells\n"

@@ -4,10 +4,10 @@ GENERATED FILE, DO NOT EDIT: `python -m tools.toolbox` (run by `make course`) wr
 marked `# @save` in the solution notebooks; edit those cells and regenerate. Grading uses the
 course's own copy of this file, whatever a submission holds.
 
-    init_rnn_params  02_recurrence.ipynb, cell init_rnn_params
-    init_rnn_state   02_recurrence.ipynb, cell init_rnn_state
-    rnn_step         02_recurrence.ipynb, cell rnn_step
-    rnn_forward      02_recurrence.ipynb, cell rnn_forward
+    init_rnn_params  02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_params
+    init_rnn_state   02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_state
+    rnn_step         02_recurrence.ipynb, section "5. One step of the recurrence", cell rnn_step
+    rnn_forward      02_recurrence.ipynb, section "6. A whole sequence", cell rnn_forward
 """
 
 import torch

@@ -4,16 +4,21 @@ GENERATED FILE, DO NOT EDIT: `python -m tools.toolbox` (run by `make course`) wr
 marked `# @save` in the solution notebooks; edit those cells and regenerate. Grading uses the
 course's own copy of this file, whatever a submission holds.
 
-    init_rnn_params           02_recurrence.ipynb, cell init_rnn_params
-    init_rnn_state            02_recurrence.ipynb, cell init_rnn_state
-    seq_data_iter_sequential  03_samplers.ipynb, cell seq_data_iter_sequential
-    grad_clipping             05_clipping.ipynb, cell grad_clipping
-    rnn_forward_lookup        06_scratch_training.ipynb, cell model
-    RNNModelScratch           06_scratch_training.ipynb, cell model
-    predict                   06_scratch_training.ipynb, cell predict
-    train_epoch               06_scratch_training.ipynb, cell train_epoch
-    evaluate_perplexity       06_scratch_training.ipynb, cell evaluate
-    ngram_perplexity          06_scratch_training.ipynb, cell evaluate
+    init_rnn_params           02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_params
+    init_rnn_state            02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_state
+    seq_data_iter_sequential  03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential
+    grad_clipping             05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping
+    rnn_forward_lookup        06_scratch_training.ipynb, section "1. The toolbox from earlier assignments (read-only)",
+                              cell model
+    RNNModelScratch           06_scratch_training.ipynb, section "1. The toolbox from earlier assignments (read-only)",
+                              cell model
+    predict                   06_scratch_training.ipynb, section "2. Generating text: warm-up, then prediction", cell
+                              predict
+    train_epoch               06_scratch_training.ipynb, section "4. Training for one epoch", cell train_epoch
+    evaluate_perplexity       06_scratch_training.ipynb, section "5. Held-out perplexity and the baselines of assignment
+                              4", cell evaluate
+    ngram_perplexity          06_scratch_training.ipynb, section "5. Held-out perplexity and the baselines of assignment
+                              4", cell evaluate
 """
 
 import math
