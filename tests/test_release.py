@@ -78,10 +78,11 @@ def test_release_stubs_keep_signature_and_docstring(assignment):
 # ---------------------------------------------------------------------------
 # What students may receive (tools/release.py, course.toml)
 # ---------------------------------------------------------------------------
-# The reference code each later release carries, found by tools.release.carried: 05 builds on 02's
-# model, 06 on 03's samplers, 02's model and 05's clipping, 07 on 03, 05 and 06.
+# The reference code each later release carries (in its toolbox.py, tools/toolbox.py), found by
+# tools.release.carried: 05 builds on 02's model, 06 on 03's samplers, 02's model and 05's clipping, 07 on
+# 03's sampler, 06's scratch model (with 02's parameters), 05's clipping and 06's predict and train_epoch.
 CARRIED = {"05_clipping": {"02_recurrence"}, "06_scratch_training": {"02_recurrence", "03_samplers", "05_clipping"}}
-CARRIED["07_concise_rnn"] = {"03_samplers", "05_clipping", "06_scratch_training"}
+CARRIED["07_concise_rnn"] = {"02_recurrence", "03_samplers", "05_clipping", "06_scratch_training"}
 
 
 def test_what_each_release_carries_is_found(generated_course):

@@ -27,7 +27,10 @@ code of earlier assignments (05 on 02's `rnn_forward`, 06 on 03's samplers and 0
 07 on 06's `train_epoch`), so a release is allowed only when every assignment whose code it carries is
 *closed* in `course.toml`, the course's schedule. What a release carries is found, not declared
 (`carried`): the graded functions of another assignment that it defines, two or more lines of another
-assignment's solution regions, or any line of its hidden tests.
+assignment's solution regions, or any line of its hidden tests — in its notebook and in its Python files,
+among them `toolbox.py`, the reference code of earlier assignments that `tools/toolbox.py` generates
+into `solutions/<a>/` (`course` and `sync` regenerate it first; `check`, `zip` and `hub` refuse a stale
+one).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools import toolbox
 from tools.layout import BIN, ROOT, Course
 
 
@@ -104,6 +108,7 @@ def _committed(root: Path, path: str) -> bytes | None:
 # ---------------------------------------------------------------------------
 def course(root: Path, names: list[str], out=print) -> list[Path]:
     """Regenerate course/<a>/ for each assignment; returns the files backed up first."""
+    toolbox.write(root, out=out)  # every toolbox.py, as the notebooks mark it now (an edit of 02 reaches 05's)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     backup = Course(root).backups / f"course-{stamp}"
     Course(root).grading.mkdir(exist_ok=True)
@@ -167,6 +172,7 @@ def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
     its fresh release folder (autograder/release/<a>/)."""
     releases = grading_release(root)
     releases.mkdir(parents=True, exist_ok=True)
+    toolbox.write(root, out=out)  # grading uses solutions/ now, its generated toolbox.py included
     result = {}
     for assignment in names:
         stamp = releases / f".{assignment}.source-sha256"
@@ -251,6 +257,11 @@ def _release_code(folder: Path) -> tuple[set[str], set[str]]:
             sources += [c.source for c in nb.cells if c.cell_type == "code"]
         elif path.suffix == ".py":
             sources.append(path.read_text())
+    return _release_code_of(*sources)
+
+
+def _release_code_of(*sources: str) -> tuple[set[str], set[str]]:
+    """(names of the functions and classes defined, stripped lines) of some code."""
     defined = set()
     for source in sources:
         try:
@@ -294,6 +305,14 @@ def release_problems(root: Path, assignment: str, folder: Path) -> list[str]:
     _, lines = _release_code(folder)
     if any(line.startswith(("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")) for line in lines):
         problems.append("it still holds solution regions or hidden tests of its own (nbgrader did not strip them)")
+    own = secrets(root, assignment)
+    for path in sorted(folder.rglob("*.py")):  # beside the notebook: helpers.py, toolbox.py
+        defined, code = _release_code_of(path.read_text())
+        solution = sorted(code & own.solution_lines)
+        leaked = [f"defines {name}" for name in sorted(defined & own.functions)]
+        leaked += [f"{len(solution)} lines of its solutions"] if len(solution) >= 2 else []
+        if leaked:
+            problems.append(f"its {path.relative_to(folder)} holds its own answers ({'; '.join(leaked)})")
     return problems
 
 
@@ -307,22 +326,26 @@ def check(root: Path, out=print) -> int:
     """Print, for every assignment, what its release carries and whether course.toml allows it."""
     states = schedule(root)
     refused = 0
+    for path in toolbox.stale(root):
+        out(f"note: {path} is out of date (`make course` regenerates it): what follows is the releases it makes")
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         fresh = _scratch_releases(root, assignments(root), Path(tmp))
-        out(f"{'assignment':22s} {'state':7s} {'carries the code of':48s} release")
+        out(f"{'assignment':22s} {'state':7s} {'carries the code of':72s} release")
         for assignment in assignments(root):
             needs = carried(root, assignment, fresh[assignment])
             problems = release_problems(root, assignment, fresh[assignment])
             refused += bool(problems)
             closing = ", ".join(o for o in needs if states[o] != "closed")
             verdict = f"REFUSED: close {closing}" if problems else "allowed"
-            out(f"{assignment:22s} {states[assignment]:7s} {', '.join(needs) or '-':48s} {verdict}")
+            out(f"{assignment:22s} {states[assignment]:7s} {', '.join(needs) or '-':72s} {verdict}")
     return refused
 
 
 def _checked(root: Path, assignment: str) -> None:
     """Raise ReleaseError unless course/<assignment> is what solutions/ generates now and course.toml
     allows handing it out."""
+    if toolbox.stale(root, [assignment]):
+        raise ReleaseError(f"solutions/{assignment}/{toolbox.FILENAME} is out of date: run `make course` first")
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         fresh = _scratch_releases(root, [assignment], Path(tmp))[assignment]
         if files(Course(root).release / assignment) != files(fresh):
@@ -429,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"released {names[0]} to the exchange: students fetch it in their Assignments tab")
         else:
             (course if args.command == "course" else sync)(root, names)
-    except ReleaseError as error:
+    except (ReleaseError, toolbox.ToolboxError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     return 0

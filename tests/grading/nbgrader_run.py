@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -141,6 +142,9 @@ def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Pat
     namespace: dict = {}
     cwd = os.getcwd()
     os.chdir(path.parent)
+    # The folder's own toolbox.py (generated per assignment: tools/toolbox.py), not another one's.
+    sys.modules.pop("toolbox", None)
+    sys.path.insert(0, str(path.parent))
     try:
         for cell_id in cell_ids:
             source = cells[cell_id].source
@@ -151,4 +155,6 @@ def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Pat
                 exec(compile(source, f"{assignment}:{cell_id}", "exec"), namespace)
     finally:
         os.chdir(cwd)
+        sys.path.remove(str(path.parent))
+        sys.modules.pop("toolbox", None)
     return namespace

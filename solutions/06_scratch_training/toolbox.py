@@ -1,0 +1,183 @@
+"""Reference code of earlier assignments that 06_scratch_training builds on.
+
+GENERATED FILE, DO NOT EDIT: `python -m tools.toolbox` (run by `make course`) writes it from the cells
+marked `# @save` in the solution notebooks; edit those cells and regenerate. Grading uses the
+course's own copy of this file, whatever a submission holds.
+
+    init_rnn_params           02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_params
+    init_rnn_state            02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_state
+    rnn_step                  02_recurrence.ipynb, section "5. One step of the recurrence", cell rnn_step
+    rnn_forward               02_recurrence.ipynb, section "6. A whole sequence", cell rnn_forward
+    seq_data_iter_random      03_samplers.ipynb, section "3. Random sampling", cell seq_data_iter_random
+    seq_data_iter_sequential  03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential
+    grad_clipping             05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping
+"""
+
+import math
+import random
+
+import torch
+from torch import nn
+
+
+# From 02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_params.
+def init_rnn_params(vocab_size, num_hiddens, device=None):
+    """Create the parameters of a one-layer RNN language model.
+
+    Args:
+        vocab_size: int, V (inputs and outputs are vectors over the vocabulary).
+        num_hiddens: int, H, the size of the hidden state.
+        device: torch.device or str or None (None: PyTorch's default device).
+
+    Returns:
+        list [W_xh, W_hh, b_h, W_hq, b_q] of float32 leaf tensors with requires_grad=True:
+            W_xh: (V, H), W_hh: (H, H), W_hq: (H, V)  -- drawn from N(0, 0.01**2)
+            b_h: (H,), b_q: (V,)                       -- zeros
+    """
+    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01
+    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01
+    b_h = torch.zeros(num_hiddens, device=device)
+    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01
+    b_q = torch.zeros(vocab_size, device=device)
+    params = [W_xh, W_hh, b_h, W_hq, b_q]
+    for param in params:
+        param.requires_grad_(True)
+    return params
+
+
+# From 02_recurrence.ipynb, section "4. Parameters and state", cell init_rnn_state.
+def init_rnn_state(batch_size, num_hiddens, device=None):
+    """The initial state of the RNN: all zeros.
+
+    Args:
+        batch_size: int, B.
+        num_hiddens: int, H.
+        device: torch.device or str or None (None: PyTorch's default device).
+
+    Returns:
+        tuple (H0,) with H0 a float32 tensor of zeros of shape (B, H).
+    """
+    return (torch.zeros((batch_size, num_hiddens), device=device),)
+
+
+# From 02_recurrence.ipynb, section "5. One step of the recurrence", cell rnn_step.
+def rnn_step(X_t, H, params):
+    """One time step of the RNN.
+
+    Args:
+        X_t: float tensor of shape (B, V), the one-hot tokens of this step.
+        H: tensor of shape (B, H), the state before this step.
+        params: list [W_xh (V, H), W_hh (H, H), b_h (H,), W_hq (H, V), b_q (V,)].
+
+    Returns:
+        tuple (O_t, H_t):
+            O_t: (B, V), the logits of this step, computed from the new state;
+            H_t: (B, H), the new state, tanh(X_t @ W_xh + H @ W_hh + b_h).
+    """
+    W_xh, W_hh, b_h, W_hq, b_q = params
+    H_t = torch.tanh(X_t @ W_xh + H @ W_hh + b_h)
+    O_t = H_t @ W_hq + b_q
+    return O_t, H_t
+
+
+# From 02_recurrence.ipynb, section "6. A whole sequence", cell rnn_forward.
+def rnn_forward(inputs, state, params):
+    """Run the RNN over a whole minibatch of sequences.
+
+    Args:
+        inputs: float tensor of shape (T, B, V), time-major one-hot tokens; inputs[t] is X_t.
+        state: tuple (H,) with H of shape (B, H), the state before the first step.
+        params: list [W_xh (V, H), W_hh (H, H), b_h (H,), W_hq (H, V), b_q (V,)].
+
+    Returns:
+        tuple (outputs, (H_T,)):
+            outputs: (T * B, V), the logits O_1, ..., O_T concatenated along dim 0
+                     (row t * B + b is step t of sequence b);
+            (H_T,): tuple holding the state after the last step, shape (B, H).
+    """
+    (H,) = state
+    outputs = []
+    for X_t in inputs:  # X_t: (B, V)
+        O_t, H = rnn_step(X_t, H, params)
+        outputs.append(O_t)
+    return torch.cat(outputs, dim=0), (H,)
+
+
+# From 03_samplers.ipynb, section "3. Random sampling", cell seq_data_iter_random.
+def seq_data_iter_random(corpus, batch_size, num_steps):
+    """Minibatches of random, non-overlapping subsequences (one epoch).
+
+    Args:
+        corpus: list of int token indices, length N.
+        batch_size: int, B, subsequences per minibatch.
+        num_steps: int, T, tokens per subsequence.
+
+    Returns:
+        a generator of (X, Y) pairs, one per minibatch:
+            X: int64 tensor of shape (B, T), each row a subsequence corpus[j : j + T];
+            Y: int64 tensor of shape (B, T), the same rows shifted by one: corpus[j + 1 : j + 1 + T].
+        The start positions j are offset + k * T for a random offset in [0, T), in shuffled order;
+        every minibatch is full (leftover subsequences are dropped).
+    """
+    offset = random.randint(0, num_steps - 1)
+    num_subseqs = (len(corpus) - offset - 1) // num_steps  # -1: the last label needs one more token
+    starts = [offset + k * num_steps for k in range(num_subseqs)]
+    random.shuffle(starts)
+    num_batches = num_subseqs // batch_size
+    for k in range(num_batches):
+        batch_starts = starts[k * batch_size : (k + 1) * batch_size]
+        X = [corpus[j : j + num_steps] for j in batch_starts]
+        Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch_starts]
+        yield torch.tensor(X), torch.tensor(Y)
+
+
+# From 03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential.
+def seq_data_iter_sequential(corpus, batch_size, num_steps):
+    """Minibatches read side by side from batch_size contiguous streams (one epoch).
+
+    Args:
+        corpus: list of int token indices, length N.
+        batch_size: int, B, number of streams (rows of each minibatch).
+        num_steps: int, T, tokens per row.
+
+    Returns:
+        a generator of (X, Y) pairs, one per minibatch, in order:
+            X: int64 tensor of shape (B, T); row i of minibatch k + 1 continues row i of minibatch k;
+            Y: int64 tensor of shape (B, T), the tokens one position after X in the corpus.
+        The streams start after a random offset; every minibatch is full.
+    """
+    offset = random.randint(0, num_steps - 1)
+    num_tokens = (len(corpus) - offset - 1) // batch_size * batch_size
+    Xs = torch.tensor(corpus[offset : offset + num_tokens]).reshape(batch_size, -1)  # (B, L)
+    Ys = torch.tensor(corpus[offset + 1 : offset + 1 + num_tokens]).reshape(batch_size, -1)  # (B, L)
+    num_batches = Xs.shape[1] // num_steps
+    for k in range(num_batches):
+        columns = slice(k * num_steps, (k + 1) * num_steps)
+        yield Xs[:, columns], Ys[:, columns]
+
+
+# From 05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping.
+def grad_clipping(net, theta):
+    """Clip gradients by their global L2 norm, in place (written without clip_grad_norm_).
+
+    Args:
+        net: an nn.Module, an object with a .params list of tensors, or an iterable of tensors.
+        theta: float > 0, the largest allowed global norm.
+
+    Returns:
+        float: the global norm sqrt(sum over parameters p of sum((p.grad) ** 2)) before clipping,
+        over the parameters whose .grad is not None. If it exceeds theta, every such p.grad
+        (shape of p) has been multiplied in place by theta / norm.
+    """
+    if isinstance(net, nn.Module):
+        params = net.parameters()
+    elif hasattr(net, "params"):
+        params = net.params
+    else:
+        params = net
+    grads = [param.grad for param in params if param.grad is not None]
+    norm = math.sqrt(sum(float((grad * grad).sum()) for grad in grads))
+    if norm > theta:
+        for grad in grads:
+            grad.mul_(theta / norm)
+    return norm
