@@ -41,7 +41,7 @@ import pytest
 import torch
 
 from tests.grading import cases
-from tests.grading.nbgrader_run import ROOT, notebook_path, reference_answers
+from tests.grading.nbgrader_run import ROOT, in_notebook_folder, notebook_path, reference_answers
 
 THRESHOLD = 0.95
 EXPECTED = re.compile(r"\b(expected|should|must)\b", re.IGNORECASE)
@@ -169,9 +169,8 @@ def table(results: list[Lost]) -> tuple[str, dict[str, float]]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_lost_cell_says_what_was_expected_and_what_came_back(assignment, notebook_process):
-    notebook_process.chdir(notebook_path(ROOT / "solutions", assignment).parent)
-    notebook_process.syspath_prepend(str(notebook_path(ROOT / "solutions", assignment).parent))
-    results = measure(assignment)
+    with in_notebook_folder(notebook_path(ROOT / "solutions", assignment).parent):
+        results = measure(assignment)
     text, rates = table(results)
     print(f"\n{assignment}: the messages of the cells lost by its classic mistakes\n{text}")
     for lost in results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -130,7 +131,6 @@ def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Pat
     Raises FileNotFoundError for a missing notebook, KeyError for a missing cell.
     """
     import ast
-    import contextlib
     import io
 
     path = notebook_path(folder, assignment)
@@ -140,12 +140,7 @@ def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Pat
         raise KeyError(f"{path.name} has no code cell {missing}")
     keep = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
     namespace: dict = {}
-    cwd = os.getcwd()
-    os.chdir(path.parent)
-    # The folder's own toolbox.py (generated per assignment: tools/toolbox.py), not another one's.
-    sys.modules.pop("toolbox", None)
-    sys.path.insert(0, str(path.parent))
-    try:
+    with in_notebook_folder(path.parent):
         for cell_id in cell_ids:
             source = cells[cell_id].source
             if cell_id != "setup":
@@ -153,8 +148,20 @@ def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Pat
                 source = "\n\n".join(ast.get_source_segment(source, node) for node in nodes)
             with contextlib.redirect_stdout(io.StringIO()):  # setup cells print the corpus size
                 exec(compile(source, f"{assignment}:{cell_id}", "exec"), namespace)
+    return namespace
+
+
+@contextlib.contextmanager
+def in_notebook_folder(folder: Path):
+    """Run notebook code in this process as its kernel would: from its folder, importing the folder's
+    own toolbox.py (generated per assignment: tools/toolbox.py), not another assignment's."""
+    cwd = os.getcwd()
+    os.chdir(folder)
+    sys.modules.pop("toolbox", None)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
     finally:
         os.chdir(cwd)
-        sys.path.remove(str(path.parent))
+        sys.path.remove(str(folder))
         sys.modules.pop("toolbox", None)
-    return namespace
