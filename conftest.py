@@ -28,7 +28,8 @@ def pytest_configure(config):
 def pytest_ignore_collect(collection_path, config):
     """Leave out the solution notebooks of assignments not chosen with --assignments."""
     chosen = [a for a in config.getoption("--assignments").split(",") if a]
-    relative = Path(collection_path).resolve().relative_to(ROOT) if Path(collection_path).is_relative_to(ROOT) else None
+    path = Path(collection_path).resolve()  # .venv may be a symlink out of the checkout
+    relative = path.relative_to(ROOT) if path.is_relative_to(ROOT) else None
     if chosen and relative is not None and len(relative.parts) >= 2 and relative.parts[0] == "solutions":
         return relative.parts[1] not in chosen
     return None
