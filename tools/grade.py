@@ -7,6 +7,7 @@
     python -m tools.grade feedback  [-a A ...] [-s S ...]
     python -m tools.grade report                       # autograder/report/: grades.csv, summary.md, PNGs
     python -m tools.grade all       [-a A ...] [-s S ...] [--workers N]   # autograde + feedback + report
+    python -m tools.grade all --scheduler tcp://host:8786                # the same, on a Dask cluster
     (autograde and all take --unsafe: grade without the sandbox, on a machine where bwrap cannot run)
 
 (`make grade`, `make feedback`, `make report`, `make collect FROM=... ASSIGNMENT=...` run these.)
@@ -37,7 +38,11 @@ nbgrader is the engine; this module only adds what a class-sized run needs:
   `--workers` shards, each graded by its own `nbgrader autograde` process
   (nbgrader's own autograde is sequential); the gradebook is SQLite and
   nbgrader's short transactions share it safely. A shard that exceeds its wall
-  clock is killed and its ungraded submissions are graded one by one.
+  clock is killed and its ungraded submissions are graded one by one. `autograde` reads as its steps:
+  prepare -> plan (checks, shards) -> run -> retry -> account (failures, anomalies, verification).
+* **Or on a Dask cluster** (`--scheduler tcp://host:8786`, tools/cluster.py): the "run" step ships
+  each submission to a worker, which grades it with this same pipeline in a scratch copy of its own
+  checkout and returns the autograded files, scores and anomalies; they are written here.
 * **The report**: grades.csv for the LMS (one row per student), summary.md
   (per-assignment scores, per-function pass rates, anomalies) and a score
   histogram per assignment.
