@@ -83,7 +83,12 @@ def loopback(tmp_path_factory):
         timings["local"] = time.perf_counter() - start
         grade.report(grade.Course(local))
         start = time.perf_counter()
-        jobs = grade.autograde(grade.Course(remote), [A], students, quiet=True, scheduler=lb.address)
+        by_batch = cluster.batches
+        cluster.batches = lambda names, workers: [names[:2], names[2:]]  # a batch of two, one of one
+        try:
+            jobs = grade.autograde(grade.Course(remote), [A], students, quiet=True, scheduler=lb.address)
+        finally:
+            cluster.batches = by_batch
         timings["cluster"] = time.perf_counter() - start
         print(f"\n{len(students)} submissions: local {timings['local']:.1f} s, cluster {timings['cluster']:.1f} s")
         yield lb, local, remote, students, jobs
@@ -210,3 +215,11 @@ def test_checkout_digest_sees_what_grades(tmp_path):
     notebook = nbgrader_run.notebook_path(course / "solutions", A)
     notebook.write_text(notebook.read_text().replace("one_hot", "one_hot ", 1))
     assert cluster.checkout_digest(course) != before
+
+
+def test_batches_amortise_and_spread():
+    names = [f"s{k:02d}" for k in range(40)]
+    assert cluster.batches(names, 2) == [names[k : k + 8] for k in range(0, 40, 8)]  # at most BATCH
+    assert [len(b) for b in cluster.batches(names[:6], 2)] == [2, 2, 2]  # every worker gets two or more
+    assert cluster.batches(names[:3], 2) == [[n] for n in names[:3]]
+    assert sum(cluster.batches(names[:7], 3), []) == names[:7]

@@ -394,7 +394,7 @@ def bench_throughput(count: int) -> None:
             f"cluster {rates['loopback cluster, 2'] / one:.2f}x  (target: >= 1.8x)"
         )
         writes = sorted(j.times["written"] - j.times["received"] for j in jobs)
-        worker_side = sorted(j.times["end"] - j.times["start"] for j in jobs)
+        worker_side = sorted(j.seconds for j in jobs)  # a batch's time on its worker over its submissions
         bench_overhead(first, students[0], 60 / one, statistics.median(writes), statistics.median(worker_side))
 
 

@@ -34,6 +34,7 @@ task, where a slow import would delay its heartbeats.)
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import socket
@@ -50,6 +51,7 @@ from tools.layout import COURSE_ID, Course
 CHECKOUT = ("solutions", "tools", "helpers.py")  # what decides a grade, besides the submission
 SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
 CONNECT_SECONDS = 5
+BATCH = 8  # submissions per task at most
 WORKERS_SECONDS = 60
 
 
@@ -117,7 +119,8 @@ def _release_scratch(path: Path) -> None:
 
 
 def grade_submission(task: dict) -> dict:
-    """Grade one submission on this worker (a Dask task): see the module's docstring."""
+    """Grade a batch of submissions of one assignment on this worker (a Dask task), in one `nbgrader
+    autograde` process (its start costs seconds): see the module's docstring."""
     if task["digest"] != worker_digest():
         return {
             "error": f"the checkout of worker {socket.gethostname()} (pid {os.getpid()}) differs from the "
@@ -137,34 +140,43 @@ def grade_submission(task: dict) -> dict:
 
 
 def _grade_in(course: Course, task: dict, times: dict) -> dict:
-    assignment, student = task["assignment"], task["student"]
+    assignment, submissions = task["assignment"], task["submissions"]
     for folder in (course.submitted, course.autograded, course.feedback, course.logs):
         shutil.rmtree(folder, ignore_errors=True)
     course.anomalies_file.unlink(missing_ok=True)
-    submitted = course.submitted / student / assignment
-    submitted.mkdir(parents=True)
-    for name, data in task["files"].items():
-        path = submitted / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+    for student, files in submissions.items():
+        submitted = course.submitted / student / assignment
+        submitted.mkdir(parents=True)
+        for name, data in files.items():
+            path = submitted / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
     options = Options(**(task["options"] | {"workers": 1, "quiet": True}))
-    grade.autograde(course, [assignment], [student], **vars(options))
+    grade.autograde(course, [assignment], list(submissions), **vars(options))
     times["graded"] = time.time()
-    folder = course.autograded / student / assignment
-    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
     logs = {p.name: p.read_text(errors="replace") for p in sorted(course.logs.glob("*")) if p.is_file()}
-    grades, comments, timestamp = _scores(course, assignment, student)
+    anomalies = Anomalies.load(course.anomalies_file)
+    results = []
+    for student in submissions:
+        folder = course.autograded / student / assignment
+        files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+        grades, comments, timestamp = _scores(course, assignment, student)
+        results.append(
+            {
+                "assignment": assignment,
+                "student": student,
+                "files": files,
+                "grades": grades,
+                "comments": comments,
+                "timestamp": timestamp,
+                "anomalies": [a.__dict__ for a in anomalies if (a.student, a.assignment) == (student, assignment)],
+            }
+        )
     return {
-        "assignment": assignment,
-        "student": student,
+        "results": results,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
-        "files": files,
-        "grades": grades,
-        "comments": comments,
-        "timestamp": timestamp,
-        "anomalies": [a.__dict__ for a in Anomalies.load(course.anomalies_file)],
         "logs": logs,
-        "times": times | {"end": time.time()},
+        "times": times | {"end": time.time(), "batch": len(submissions)},
     }
 
 
@@ -224,19 +236,31 @@ def check_workers(client, course: Course) -> str:
     return ours
 
 
-def _task(course: Course, assignment: str, student: str, options: Options, digest: str) -> dict:
-    folder = course.submitted / student / assignment
-    files = {}
-    if folder.is_dir():
-        files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def _task(course: Course, assignment: str, students: list[str], options: Options, digest: str) -> dict:
+    """A batch of submissions of one assignment: their files (bytes), the options, the digest."""
+    submissions = {}
+    for student in students:
+        folder = course.submitted / student / assignment
+        submissions[student] = (
+            {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+            if folder.is_dir()
+            else {}
+        )
     shipped = {k: v for k, v in vars(options).items() if k not in ("workers", "quiet")}
-    return {"assignment": assignment, "student": student, "files": files, "options": shipped, "digest": digest}
+    return {"assignment": assignment, "submissions": submissions, "options": shipped, "digest": digest}
+
+
+def batches(students: list[str], workers: int) -> list[list[str]]:
+    """Students in batches of at most BATCH, and small enough that every worker gets two or more
+    (one nbgrader process per batch: its start is amortised; a lost worker costs one batch)."""
+    size = max(1, min(BATCH, math.ceil(len(students) / (2 * max(1, workers)))))
+    return [students[k : k + size] for k in range(0, len(students), size)]
 
 
 def autograde(
     course: Course, assignments: list[str], students: list[str], options: Options, scheduler: str
 ) -> list[Job]:
-    """plan (one task per submission) -> run (on the cluster) -> account (here): see the docstring."""
+    """plan (a task per batch of submissions) -> run (on the cluster) -> account (here): see the docstring."""
     client = connect(scheduler)
     try:
         digest = check_workers(client, course)
@@ -246,12 +270,13 @@ def autograde(
         except release.ReleaseError as error:
             raise GradingError(str(error)) from error
         grade.import_roster(course)
+        workers = len(client.scheduler_info()["workers"])
         futures = {}
         for assignment in assignments:
-            for student in students:
-                key = f"grade-{assignment}-{student}-{uuid.uuid4().hex[:8]}"
-                task = _task(course, assignment, student, options, digest)
-                futures[client.submit(grade_submission, task, key=key, pure=False)] = (assignment, student)
+            for batch in batches(students, workers):
+                key = f"grade-{assignment}-{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}"
+                task = _task(course, assignment, batch, options, digest)
+                futures[client.submit(grade_submission, task, key=key, pure=False)] = (assignment, batch)
         anomalies = Anomalies()
         done = _run(client, futures, course, options, anomalies)
         anomalies.save(course.anomalies_file, {(s, a) for a in assignments for s in students})
@@ -268,7 +293,7 @@ def _run(client, futures: dict, course: Course, options: Options, anomalies: Ano
     done: list[Job] = []
     pending = set(futures)
     stall = 2 * options.wall_seconds
-    with grade.progress_counter([Job(a, [s]) for a, s in futures.values()], options.quiet) as graded:
+    with grade.progress_counter([Job(a, list(b)) for a, b in futures.values()], options.quiet) as graded:
         last = time.monotonic()
         while pending and time.monotonic() - last < stall:
             finished = {future for future in pending if future.done()}
@@ -278,42 +303,52 @@ def _run(client, futures: dict, course: Course, options: Options, anomalies: Ano
             pending -= finished
             last = time.monotonic()
             for future in finished:
-                assignment, student = futures[future]
+                assignment, batch = futures[future]
                 try:
-                    result = future.result()
+                    answer = future.result()
                 except (FutureCancelledError, Exception) as error:  # KilledWorker: it killed worker after worker
-                    anomalies.add(
-                        student,
-                        assignment,
-                        "grading-failed",
-                        f"no worker could grade it ({type(error).__name__}); scored 0",
-                    )
-                    grade._zero(course, assignment, student)
-                    done.append(Job(assignment, [student], failed=[student]))
+                    for student in batch:
+                        anomalies.add(
+                            student,
+                            assignment,
+                            "grading-failed",
+                            f"no worker could grade it ({type(error).__name__}); scored 0",
+                        )
+                        grade._zero(course, assignment, student)
+                        done.append(Job(assignment, [student], failed=[student]))
                     continue
-                if "error" in result:
+                if "error" in answer:
                     client.cancel(list(pending))
-                    raise GradingError(result["error"])
-                done.append(write_result(course, result, anomalies))
-                graded(assignment, student)
+                    raise GradingError(answer["error"])
+                _write_logs(course, answer)
+                for result in answer["results"]:
+                    done.append(write_result(course, result, anomalies, answer["worker"], answer["times"]))
+                    graded(assignment, result["student"])
     for future in pending:
-        assignment, student = futures[future]
+        assignment, batch = futures[future]
         future.cancel()
-        anomalies.add(
-            student,
-            assignment,
-            "grading-timeout",
-            f"no result from the cluster within {stall:.0f} s; scored 0",
-        )
-        grade._zero(course, assignment, student)
-        done.append(Job(assignment, [student], timed_out=True))
+        for student in batch:
+            anomalies.add(
+                student,
+                assignment,
+                "grading-timeout",
+                f"no result from the cluster within {stall:.0f} s; scored 0",
+            )
+            grade._zero(course, assignment, student)
+            done.append(Job(assignment, [student], timed_out=True))
     return done
 
 
-def write_result(course: Course, result: dict, anomalies: Anomalies) -> Job:
-    """Write one submission's result here: autograded files, gradebook scores, anomalies, logs."""
+def _write_logs(course: Course, answer: dict) -> None:
+    course.logs.mkdir(parents=True, exist_ok=True)
+    for name, text in answer["logs"].items():
+        (course.logs / f"cluster-{name}").write_text(text)
+
+
+def write_result(course: Course, result: dict, anomalies: Anomalies, worker: str, batch_times: dict) -> Job:
+    """Write one submission's result here: autograded files, gradebook scores, anomalies."""
     assignment, student = result["assignment"], result["student"]
-    times = dict(result["times"])
+    times = dict(batch_times)
     folder = course.autograded / student / assignment
     shutil.rmtree(folder, ignore_errors=True)
     for name, data in result["files"].items():
@@ -326,10 +361,8 @@ def write_result(course: Course, result: dict, anomalies: Anomalies) -> Job:
     anomalies.items += [
         Anomaly(**a) for a in result["anomalies"] if (a["student"], a["assignment"]) == (student, assignment)
     ]
-    course.logs.mkdir(parents=True, exist_ok=True)
-    for name, text in result["logs"].items():
-        (course.logs / f"{student}-{name}").write_text(text)
-    return Job(assignment, [student], seconds=times["end"] - times["start"], worker=result["worker"], times=times)
+    seconds = (times["end"] - times["start"]) / times["batch"]
+    return Job(assignment, [student], seconds=seconds, worker=worker, times=times)
 
 
 def _set_gradebook(course: Course, assignment: str, student: str, grades: dict, comments: dict, timestamp) -> None:
