@@ -447,6 +447,7 @@ class Loopback:
                 time.sleep(0.2)
 
     def stop(self) -> None:
+        """Kill the scheduler, the workers and their grading processes; remove the workers' scratch courses."""
         import signal
 
         for proc in [*self.workers, self.scheduler]:
@@ -460,6 +461,9 @@ class Loopback:
                     os.kill(int(proc.name), signal.SIGKILL)
             except (OSError, ValueError):
                 continue
+        for worker in self.workers:
+            for scratch in Path(tempfile.gettempdir()).glob(f"rnn-course-worker-*-{worker.pid}-*"):
+                shutil.rmtree(scratch, ignore_errors=True)
 
     def __enter__(self):
         return self
