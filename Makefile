@@ -26,6 +26,7 @@ help:
 	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if course.toml allows it)"
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
 	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel, sandboxed) + feedback + report"
+	@echo "  make grade SCHEDULER=tcp://host:8786      the same, graded on a Dask cluster (README, 'Grading on a cluster')"
 	@echo "  make sandbox        install bubblewrap, the sandbox of grading kernels (root, apt-get)"
 	@echo "  make grade-selftest check on this machine that grading kernels are sandboxed"
 	@echo "  make autograde / feedback / report        one step of make grade"
@@ -113,7 +114,7 @@ clean:
 	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db
 
 # Grading a class (tools/grade.py; README, "For instructors").
-GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT)) $(if $(filter 1 yes true,$(UNSAFE)),--unsafe)
+GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(filter 1 yes true,$(UNSAFE)),--unsafe)
 
 # FROM=<folder or .zip> (an LMS download); without FROM, from the hub's exchange (nbgrader collect).
 collect: $(STAMP)

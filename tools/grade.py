@@ -7,6 +7,7 @@
     python -m tools.grade feedback  [-a A ...] [-s S ...]
     python -m tools.grade report                       # autograder/report/: grades.csv, summary.md, PNGs
     python -m tools.grade all       [-a A ...] [-s S ...] [--workers N]   # autograde + feedback + report
+    python -m tools.grade all --scheduler tcp://host:8786                # the same, on a Dask cluster
     (autograde and all take --unsafe: grade without the sandbox, on a machine where bwrap cannot run)
 
 (`make grade`, `make feedback`, `make report`, `make collect FROM=... ASSIGNMENT=...` run these.)
@@ -37,7 +38,11 @@ nbgrader is the engine; this module only adds what a class-sized run needs:
   `--workers` shards, each graded by its own `nbgrader autograde` process
   (nbgrader's own autograde is sequential); the gradebook is SQLite and
   nbgrader's short transactions share it safely. A shard that exceeds its wall
-  clock is killed and its ungraded submissions are graded one by one.
+  clock is killed and its ungraded submissions are graded one by one. `autograde` reads as its steps:
+  prepare -> plan (checks, shards) -> run -> retry -> account (failures, anomalies, verification).
+* **Or on a Dask cluster** (`--scheduler tcp://host:8786`, tools/cluster.py): the "run" step ships
+  each submission to a worker, which grades it with this same pipeline in a scratch copy of its own
+  checkout and returns the autograded files, scores and anomalies; they are written here.
 * **The report**: grades.csv for the LMS (one row per student), summary.md
   (per-assignment scores, per-function pass rates, anomalies) and a score
   histogram per assignment.
@@ -46,6 +51,7 @@ nbgrader is the engine; this module only adds what a class-sized run needs:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import math
@@ -216,6 +222,8 @@ class Job:
     failed: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # working directories of killed processes
     tag: str = field(default_factory=lambda: uuid.uuid4().hex)  # marks the job's processes
+    worker: str = ""  # on a cluster (tools/cluster.py): the worker that graded it, and when
+    times: dict = field(default_factory=dict)
 
 
 def _run_job(
@@ -278,6 +286,19 @@ def _report_progress(log: Path, assignment: str, seen: set[str], on_graded) -> s
     return new
 
 
+@dataclass
+class Options:
+    """How a submission is graded: the limits of its kernel and of its nbgrader process."""
+
+    workers: int = 2
+    memory: str = "6G"
+    cpu_seconds: int = 600
+    wall_seconds: float = 1800
+    cell_timeout: int | None = None
+    quiet: bool = False
+    unsafe: bool = False
+
+
 def autograde(
     course: Course,
     assignments: list[str],
@@ -289,75 +310,132 @@ def autograde(
     cell_timeout: int | None = None,
     quiet: bool = False,
     unsafe: bool = False,
+    scheduler: str | None = None,
 ) -> list[Job]:
     """Check, then autograde every (assignment, student) submission in parallel, each notebook
-    in its own sandbox (tools/sandbox.py) unless `unsafe`."""
-    if not unsafe:
+    in its own sandbox (tools/sandbox.py) unless `unsafe`: on this machine, or on the Dask cluster
+    whose scheduler is at `scheduler` (tools/cluster.py: each submission graded there by this
+    same pipeline, its results written here)."""
+    options = Options(workers, memory, cpu_seconds, wall_seconds, cell_timeout, quiet, unsafe)
+    if scheduler:
+        from tools import cluster
+
+        return cluster.autograde(course, assignments, students, options, scheduler)
+    prepare(course, assignments, options)
+    anomalies = Anomalies()
+    jobs = plan(course, assignments, students, options.workers, anomalies)
+    with progress_counter(jobs, options.quiet) as graded:
+        done = run_local(course, jobs, options, graded)
+        done += retry(course, done, options, graded, anomalies)
+    account(course, assignments, students, done, anomalies, options)
+    return done
+
+
+def prepare(course: Course, assignments: list[str], options: Options) -> None:
+    """What grading needs before the first submission: the sandbox, the gradebook holding the
+    cells of solutions/ now (the tests autograde restores), the grading kernel, the roster."""
+    if not options.unsafe:
         reason = sandbox.problem()
         if reason:
             raise GradingError(f"cannot grade in the sandbox: {reason}")
     check_assignments(course, assignments)
-    try:  # the gradebook gets the cells of solutions/ now: the tests that autograde restores
-        release.sync(course.root, assignments, out=print if not quiet else lambda *_: None)
+    try:
+        release.sync(course.root, assignments, out=print if not options.quiet else lambda *_: None)
     except release.ReleaseError as error:
         raise GradingError(str(error)) from error
-    install_grading_kernel(course, memory, cpu_seconds)
+    install_grading_kernel(course, options.memory, options.cpu_seconds)
     import_roster(course)
-    anomalies = Anomalies()
-    todo: dict[str, list[str]] = {}
+
+
+def plan(course: Course, assignments: list[str], students: list[str], workers: int, anomalies: Anomalies) -> list[Job]:
+    """The checks before grading (a submission that cannot be graded scores 0, not "not graded"),
+    then the gradable submissions of each assignment split into at most `workers` shards."""
+    jobs = []
     for assignment in assignments:
         gradable = [s for s in students if inspect_submission(course, s, assignment, anomalies)]
-        todo[assignment] = gradable
-        for student in students:  # a submission that cannot be graded scores 0, not "not graded"
+        for student in students:
             if student not in gradable:
                 _zero(course, assignment, student)
-    jobs = []
-    for assignment, gradable in todo.items():
         shards = max(1, min(workers, len(gradable)))
         jobs += [Job(assignment, gradable[k::shards]) for k in range(shards) if gradable[k::shards]]
+    return jobs
+
+
+@contextlib.contextmanager
+def progress_counter(jobs: list[Job], quiet: bool):
+    """A progress bar over the submissions of `jobs`; yields its callback (assignment, student) -> None."""
     total = sum(len(j.students) for j in jobs)
     bar = progress(range(total), desc="autograde", total=total, disable=quiet or total == 0)
-    graded = lambda assignment, student: bar.update(1)  # noqa: E731
-    done: list[Job] = []
+    try:
+        yield lambda assignment, student: bar.update(1)
+    finally:
+        bar.close()
+
+
+def run_local(course: Course, jobs: list[Job], options: Options, graded) -> list[Job]:
+    """Run: each shard by its own `nbgrader autograde` process, `options.workers` at a time."""
     all_students = course.students()
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
         futures = [
-            pool.submit(_run_job, course, j, all_students, wall_seconds, cell_timeout, graded, unsafe) for j in jobs
-        ]
-        for future in as_completed(futures):
-            job = future.result()
-            done.append(job)
-            if job.timed_out:  # grade what the killed shard left, one submission at a time
-                for student in job.students:
-                    if not (course.autograded / student / job.assignment / f"{job.assignment}.ipynb").exists():
-                        single = _run_job(
-                            course,
-                            Job(job.assignment, [student]),
-                            all_students,
-                            wall_seconds / 3,
-                            cell_timeout,
-                            graded,
-                            unsafe,
-                        )
-                        done.append(single)
-                        if single.timed_out:
-                            anomalies.add(
-                                student,
-                                job.assignment,
-                                "grading-timeout",
-                                f"grading took longer than {wall_seconds / 3:.0f} s and was stopped; scored 0",
-                            )
-                            _zero(course, job.assignment, student)
-    retried = []
-    for job in [j for j in done if j.failed and len(j.students) > 1]:  # a transient failure gets a second try
-        for student in job.failed:
-            single = _run_job(
-                course, Job(job.assignment, [student]), all_students, wall_seconds / 3, cell_timeout, graded, unsafe
+            pool.submit(
+                _run_job,
+                course,
+                job,
+                all_students,
+                options.wall_seconds,
+                options.cell_timeout,
+                graded,
+                options.unsafe,
             )
+            for job in jobs
+        ]
+        return [future.result() for future in as_completed(futures)]
+
+
+def _run_single(course: Course, assignment: str, student: str, options: Options, graded) -> Job:
+    """One submission alone, with a third of a shard's wall clock."""
+    job = Job(assignment, [student])
+    return _run_job(
+        course, job, course.students(), options.wall_seconds / 3, options.cell_timeout, graded, options.unsafe
+    )
+
+
+def retry(course: Course, done: list[Job], options: Options, graded, anomalies: Anomalies) -> list[Job]:
+    """Retry, one submission at a time: what a shard killed at its wall clock left ungraded (a second
+    timeout scores 0), and the failures of a shard (a transient failure gets a second try; a failure
+    of a submission graded alone is final). Returns the new single-submission jobs."""
+    retried = []
+    for job in [j for j in done if j.timed_out]:
+        for student in job.students:
+            if (course.autograded / student / job.assignment / f"{job.assignment}.ipynb").exists():
+                continue
+            single = _run_single(course, job.assignment, student, options, graded)
             retried.append(single)
+            if single.timed_out:
+                anomalies.add(
+                    student,
+                    job.assignment,
+                    "grading-timeout",
+                    f"grading took longer than {options.wall_seconds / 3:.0f} s and was stopped; scored 0",
+                )
+                _zero(course, job.assignment, student)
+    for job in [j for j in done if j.failed and len(j.students) > 1]:
+        retried += [_run_single(course, job.assignment, student, options, graded) for student in job.failed]
         job.failed = []
-    done += retried
-    bar.close()
+    return retried
+
+
+def account(
+    course: Course,
+    assignments: list[str],
+    students: list[str],
+    done: list[Job],
+    anomalies: Anomalies,
+    options: Options,
+) -> None:
+    """Account: final failures score 0, leftover processes and what the autograded notebooks show
+    (timeouts, memory, exits, floods) become anomalies, the verification run (tools/integrity.py)
+    checks every graded submission, and the anomalies are saved."""
     for job in done:
         for student in job.failed:
             anomalies.add(
@@ -378,13 +456,14 @@ def autograde(
                     f"{len(left)} process(es) left running by the notebook were killed",
                 )
     anomalies.items += _execution_anomalies(course, assignments, students)
-    verify(course, assignments, students, anomalies, workers, cell_timeout, unsafe, quiet)
-    if unsafe:
+    verify(
+        course, assignments, students, anomalies, options.workers, options.cell_timeout, options.unsafe, options.quiet
+    )
+    if options.unsafe:
         for assignment in assignments:
             for student in students:
                 anomalies.add(student, assignment, "graded-without-sandbox", "graded with --unsafe (no sandbox)")
     anomalies.save(course.anomalies_file, {(s, a) for a in assignments for s in students})
-    return done
 
 
 # ---------------------------------------------------------------------------
@@ -789,6 +868,9 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="grade WITHOUT the sandbox (student code then reads every file the grader can, and the network)",
     )
+    parser.add_argument(
+        "--scheduler", help="grade on the Dask cluster of this scheduler (tcp://host:8786; tools/cluster.py)"
+    )
     parser.add_argument("--root", type=Path, default=ROOT, help="course root (default: this repository)")
     args = parser.parse_args(argv)
     try:
@@ -827,10 +909,12 @@ def _run(args, parser) -> int:
             args.cpu_seconds,
             cell_timeout=args.cell_timeout,
             unsafe=args.unsafe,
+            scheduler=args.scheduler,
         )
+        where = f"on the cluster at {args.scheduler}" if args.scheduler else f"with {args.workers} workers"
         print(
             f"autograded {sum(len(j.students) for j in jobs)} submissions in {time.perf_counter() - start:.1f} s "
-            f"with {args.workers} workers"
+            + where
         )
     if args.command in ("feedback", "all"):
         feedback(course, assignments, students)
@@ -845,4 +929,6 @@ def _run(args, parser) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from tools import grade  # the module tools.cluster imports too: one GradingError class
+
+    sys.exit(grade.main())
