@@ -138,6 +138,50 @@ class Anomalies:
 
 
 # ---------------------------------------------------------------------------
+# Collect
+# ---------------------------------------------------------------------------
+LMS_NAME = re.compile(r"^(?P<student>[A-Za-z0-9.\-]+)_(?P<file>.+\.ipynb)$")
+
+
+def collect(course: Course, source: Path, assignment: str) -> list[str]:
+    """Copy submissions into autograder/submitted/<student>/<assignment>/.
+
+    `source` is a folder or a .zip (an LMS download) holding either
+    `<student>/<assignment>/...` folders (nbgrader's layout) or flat files named
+    `<student>_<anything>.ipynb` (one notebook per student, the LMS convention;
+    it is saved as `<assignment>.ipynb`)."""
+    tmp = None
+    if not source.exists():
+        raise GradingError(f"{source} does not exist (FROM= a folder or a .zip of submissions)")
+    if source.suffix == ".zip" and not zipfile.is_zipfile(source):
+        raise GradingError(f"{source} is not a zip file")
+    if source.suffix == ".zip":
+        tmp = course.grading / "downloaded" / assignment / "extracted"
+        shutil.rmtree(tmp, ignore_errors=True)
+        with zipfile.ZipFile(source) as archive:
+            archive.extractall(tmp)
+        source = tmp
+    collected = []
+    for path in sorted(source.rglob("*.ipynb")):
+        relative = path.relative_to(source).parts
+        if ".ipynb_checkpoints" in relative or "__MACOSX" in relative:
+            continue
+        if len(relative) >= 3 and relative[-2] == assignment:  # <student>/<assignment>/<file>
+            student, dest_name = relative[-3], relative[-1]
+        else:
+            match = LMS_NAME.match(path.name)
+            if not match:
+                print(f"collect: skipped {path.relative_to(source)} (not <student>_<name>.ipynb)")
+                continue
+            student, dest_name = match["student"], f"{assignment}.ipynb"
+        dest = course.submitted / student / assignment
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest / dest_name)
+        collected.append(student)
+    return sorted(set(collected))
+
+
+# ---------------------------------------------------------------------------
 # Checks before grading
 # ---------------------------------------------------------------------------
 def inspect_submission(course: Course, student: str, assignment: str, anomalies: Anomalies) -> bool:
@@ -804,50 +848,6 @@ def histogram(values: list[float], maximum: float, assignment: str):
     ax.set(xlabel=f"score (of {maximum:g})", ylabel="students", title=f"{assignment}: {_count(values, 'student')}")
     fig.tight_layout()
     return fig
-
-
-# ---------------------------------------------------------------------------
-# Collect
-# ---------------------------------------------------------------------------
-LMS_NAME = re.compile(r"^(?P<student>[A-Za-z0-9.\-]+)_(?P<file>.+\.ipynb)$")
-
-
-def collect(course: Course, source: Path, assignment: str) -> list[str]:
-    """Copy submissions into autograder/submitted/<student>/<assignment>/.
-
-    `source` is a folder or a .zip (an LMS download) holding either
-    `<student>/<assignment>/...` folders (nbgrader's layout) or flat files named
-    `<student>_<anything>.ipynb` (one notebook per student, the LMS convention;
-    it is saved as `<assignment>.ipynb`)."""
-    tmp = None
-    if not source.exists():
-        raise GradingError(f"{source} does not exist (FROM= a folder or a .zip of submissions)")
-    if source.suffix == ".zip" and not zipfile.is_zipfile(source):
-        raise GradingError(f"{source} is not a zip file")
-    if source.suffix == ".zip":
-        tmp = course.grading / "downloaded" / assignment / "extracted"
-        shutil.rmtree(tmp, ignore_errors=True)
-        with zipfile.ZipFile(source) as archive:
-            archive.extractall(tmp)
-        source = tmp
-    collected = []
-    for path in sorted(source.rglob("*.ipynb")):
-        relative = path.relative_to(source).parts
-        if ".ipynb_checkpoints" in relative or "__MACOSX" in relative:
-            continue
-        if len(relative) >= 3 and relative[-2] == assignment:  # <student>/<assignment>/<file>
-            student, dest_name = relative[-3], relative[-1]
-        else:
-            match = LMS_NAME.match(path.name)
-            if not match:
-                print(f"collect: skipped {path.relative_to(source)} (not <student>_<name>.ipynb)")
-                continue
-            student, dest_name = match["student"], f"{assignment}.ipynb"
-        dest = course.submitted / student / assignment
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest / dest_name)
-        collected.append(student)
-    return sorted(set(collected))
 
 
 # ---------------------------------------------------------------------------
