@@ -26,6 +26,7 @@ import pytest
 
 from tests.grading import cases, nbgrader_run
 from tools import cluster, grade
+from tools.sandbox import _children
 
 pytestmark = pytest.mark.grading
 
@@ -38,18 +39,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def _make_class(course: Path) -> list[str]:

@@ -367,24 +367,12 @@ def write_result(course: Course, result: dict, anomalies: Anomalies, worker: str
 
 def _set_gradebook(course: Course, assignment: str, student: str, grades: dict, comments: dict, timestamp) -> None:
     """The worker's scores and comments into this gradebook's submission (created if new)."""
-    import warnings
-
-    from nbgrader.api import Gradebook, MissingEntry
-    from sqlalchemy.exc import SAWarning
-
-    warnings.filterwarnings("ignore", category=SAWarning)  # nbgrader's own, on creating a submission
-    with Gradebook(course.db_url, COURSE_ID) as gb:
-        try:
-            gb.find_student(student)
-        except MissingEntry:
-            gb.add_student(student)
-        submission = gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+    with grade.gradebook_submission(course, assignment, student, timestamp=timestamp) as submission:
         for notebook in submission.notebooks:
             for g in notebook.grades:
                 g.auto_score, g.needs_manual_grade = grades.get((notebook.name, g.name), (0, False))
             for c in notebook.comments:
                 c.auto_comment = comments.get((notebook.name, c.name))
-        gb.db.commit()
 
 
 # ---------------------------------------------------------------------------

@@ -633,8 +633,10 @@ def _set_scores(course: Course, assignment: str, student: str, scores: dict[str,
         gb.db.commit()
 
 
-def _zero(course: Course, assignment: str, student: str) -> None:
-    """Record an all-zero submission in the gradebook for one that cannot be graded."""
+@contextlib.contextmanager
+def gradebook_submission(course: Course, assignment: str, student: str, timestamp=None):
+    """The gradebook's submission of `student` for `assignment` (student and submission created if
+    new), committed when the block ends."""
     import warnings
 
     from nbgrader.api import Gradebook, MissingEntry
@@ -646,12 +648,18 @@ def _zero(course: Course, assignment: str, student: str) -> None:
             gb.find_student(student)
         except MissingEntry:
             gb.add_student(student)
-        submission = gb.update_or_create_submission(assignment, student)
+        extra = {} if timestamp is None else {"timestamp": timestamp}
+        yield gb.update_or_create_submission(assignment, student, **extra)
+        gb.db.commit()
+
+
+def _zero(course: Course, assignment: str, student: str) -> None:
+    """Record an all-zero submission in the gradebook for one that cannot be graded."""
+    with gradebook_submission(course, assignment, student) as submission:
         for notebook in submission.notebooks:
             for grade in notebook.grades:
                 grade.auto_score = 0
                 grade.needs_manual_grade = False
-        gb.db.commit()
 
 
 def _execution_anomalies(course: Course, assignments: list[str], students: list[str]) -> list[Anomaly]:
