@@ -206,3 +206,24 @@ def test_report_pass_rates_match_the_expected_verdicts(generated_course, assignm
     # the cells of an assignment are listed in the notebook's order
     positions = [summary.index(f"| `{cell}` |") for cell in cells]
     assert positions == sorted(positions), f"{assignment}: summary.md lists its cells out of the notebook's order"
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_cells_after_the_last_graded_cell_do_not_run_while_grading(generated_course, assignment):
+    """Grading runs a notebook up to its last answer or test cell (tools.sandbox.GradingExecute): the
+    demonstrations after it (training runs, figures, the progress report) cannot change a grade. They
+    get a note instead of outputs; every code cell up to the last graded one ran."""
+    from tools.sandbox import NOT_RUN_WHILE_GRADING, last_graded_index
+
+    graded = grade_assignment(generated_course, assignment)
+    path = graded / "autograder" / "autograded" / SOLUTION / assignment / f"{assignment}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    last = last_graded_index(nb)
+    assert 0 <= last < len(nb.cells) - 1, f"{assignment}: no cell follows the last graded one"
+    code = [(index, cell) for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    not_run = [cell.id for index, cell in code if index <= last and cell.execution_count is None]
+    assert not not_run, f"{assignment}: cells before the last graded one did not run: {not_run}"
+    for index, cell in code:
+        if index > last:
+            texts = [output.get("text", "") for output in cell.outputs]
+            assert cell.execution_count is None and texts == [NOT_RUN_WHILE_GRADING + "\n"], (cell.id, texts)

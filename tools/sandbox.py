@@ -43,7 +43,9 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Unicode
+from traitlets import Bool, Enum, Unicode
+
+from tools.layout import is_answer_cell, is_test_cell
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "alternatives")
@@ -274,6 +276,13 @@ def _children(pid: int) -> list[int]:
     return [p for _, p in sorted(kids)]
 
 
+#: The output of a cell GradingExecute does not run (after the notebook's last graded cell).
+NOT_RUN_WHILE_GRADING = (
+    "Not run while grading: no graded cell comes after this one, so it cannot change a grade "
+    "(it runs as usual in JupyterLab)."
+)
+
+
 class GradingExecute(Execute):
     """nbgrader's Execute preprocessor for grading: every kernel starts in the
     sandbox (SandboxKernelManager), and what a cell writes to stderr (a
@@ -281,17 +290,35 @@ class GradingExecute(Execute):
     visible "stderr" output instead of a stream named stderr, which nbgrader
     would score as a failed test (`nbgrader.utils.determine_grade`). Errors
     still fail: they are `error` outputs, and nbgrader also checks the status
-    of every execute reply."""
+    of every execute reply.
+
+    The cells after the notebook's last graded cell (answer or test cell) are not run: no test can
+    see what they do, so they cannot change a grade, and they are where the notebooks train their
+    demonstration models (tools.grade's checks put deleted and moved graded cells back first, so a
+    student cannot move that boundary). The kernel is stopped at once when the notebook is done:
+    nothing it would still do on a graceful shutdown counts."""
+
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(*args, **kwargs)
 
     def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and index > last_graded_index(self.nb):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=NOT_RUN_WHILE_GRADING + "\n")]
+            cell.execution_count = None
+            return cell, resources
         cell, resources = super().preprocess_cell(cell, resources, index)
         if cell.cell_type == "code":
             cell.outputs = [stderr_as_display(output) for output in cell.outputs]
         return cell, resources
+
+
+def last_graded_index(nb) -> int:
+    """The index of the notebook's last answer or test cell (-1 when it has none)."""
+    graded = [i for i, cell in enumerate(nb.cells) if is_answer_cell(cell) or is_test_cell(cell)]
+    return max(graded, default=-1)
 
 
 def stderr_as_display(output):
