@@ -45,11 +45,11 @@ def init_rnn_params(vocab_size, num_hiddens, device=None):
             W_xh: (V, H), W_hh: (H, H), W_hq: (H, V)  -- drawn from N(0, 0.01**2)
             b_h: (H,), b_q: (V,)                       -- zeros
     """
-    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01
-    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01
-    b_h = torch.zeros(num_hiddens, device=device)
-    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01
-    b_q = torch.zeros(vocab_size, device=device)
+    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01  # (V, H)
+    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01  # (H, H)
+    b_h = torch.zeros(num_hiddens, device=device)  # (H,)
+    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01  # (H, V)
+    b_q = torch.zeros(vocab_size, device=device)  # (V,)
     params = [W_xh, W_hh, b_h, W_hq, b_q]
     for param in params:
         param.requires_grad_(True)
@@ -68,7 +68,7 @@ def init_rnn_state(batch_size, num_hiddens, device=None):
     Returns:
         tuple (H0,) with H0 a float32 tensor of zeros of shape (B, H).
     """
-    return (torch.zeros((batch_size, num_hiddens), device=device),)
+    return (torch.zeros((batch_size, num_hiddens), device=device),)  # (H0,), H0 of shape (B, H)
 
 
 # From 03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential.
