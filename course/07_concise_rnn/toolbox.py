@@ -93,7 +93,7 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):
     num_batches = Xs.shape[1] // num_steps
     for k in range(num_batches):
         columns = slice(k * num_steps, (k + 1) * num_steps)
-        yield Xs[:, columns], Ys[:, columns]
+        yield Xs[:, columns], Ys[:, columns]  # (B, T) each
 
 
 # From 05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping.

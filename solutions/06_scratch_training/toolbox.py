@@ -128,7 +128,7 @@ def seq_data_iter_random(corpus, batch_size, num_steps):
         batch_starts = starts[k * batch_size : (k + 1) * batch_size]
         X = [corpus[j : j + num_steps] for j in batch_starts]
         Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch_starts]
-        yield torch.tensor(X), torch.tensor(Y)
+        yield torch.tensor(X), torch.tensor(Y)  # (B, T) each, int64
 
 
 # From 03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential.
@@ -153,7 +153,7 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):
     num_batches = Xs.shape[1] // num_steps
     for k in range(num_batches):
         columns = slice(k * num_steps, (k + 1) * num_steps)
-        yield Xs[:, columns], Ys[:, columns]
+        yield Xs[:, columns], Ys[:, columns]  # (B, T) each
 
 
 # From 05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping.
