@@ -175,9 +175,9 @@ def grad_clipping(net, theta):
         params = net.params
     else:
         params = net
-    grads = [param.grad for param in params if param.grad is not None]
+    grads = [param.grad for param in params if param.grad is not None]  # each of its parameter's shape
     norm = math.sqrt(sum(float((grad * grad).sum()) for grad in grads))
     if norm > theta:
         for grad in grads:
-            grad.mul_(theta / norm)
+            grad.mul_(theta / norm)  # in place: the same tensor, the same shape
     return norm
