@@ -132,6 +132,6 @@ grade: $(STAMP)
 autograde feedback report: $(STAMP)
 	$(BIN)/python -m tools.grade $@ $(GRADE_ARGS)
 
-# Performance measurements (not part of make test): see README, "Budgets and measurements".
+# Performance measurements (not part of make test): see docs/benchmarks.md and README, "Budgets and measurements".
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench

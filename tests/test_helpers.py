@@ -369,3 +369,22 @@ def test_live_plot_labels_stay_inside_and_log_ticks_are_plain_numbers(tmp_path):
         assert figure.x0 <= box.x0 and box.x1 <= figure.x1 and figure.y0 <= box.y0, text
     shown = [t.get_text() for t in drawn]
     assert shown and all(label.replace(".", "").isdigit() for label in shown), f"log ticks read {shown}"
+
+
+def test_random_rnn_params_are_the_tests_parameter_lists():
+    """The fixture the test cells of 02 and 05 share: the list they used to spell out, draw for draw."""
+    generator = torch.Generator().manual_seed(5)
+    expected = [torch.randn(*shape, generator=generator) * 0.3 for shape in [(7, 4), (4, 4), (4,), (4, 7), (7,)]]
+    params = helpers.random_rnn_params(7, 4, scale=0.3, generator=torch.Generator().manual_seed(5))
+    assert [tuple(p.shape) for p in params] == [(7, 4), (4, 4), (4,), (4, 7), (7,)]
+    assert all(torch.equal(p, e) and not p.requires_grad for p, e in zip(params, expected))
+    as_double = helpers.random_rnn_params(7, 4, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
+    assert all(p.dtype == torch.float64 for p in as_double)
+
+
+def test_random_one_hot_inputs_are_time_major():
+    generator = torch.Generator().manual_seed(2)
+    tokens = torch.randint(0, 9, (5, 3), generator=generator)  # (T, B)
+    inputs = helpers.random_one_hot_inputs(5, 3, 9, torch.Generator().manual_seed(2))
+    assert inputs.shape == (5, 3, 9) and inputs.dtype == torch.float32
+    assert torch.equal(inputs, torch.eye(9)[tokens])

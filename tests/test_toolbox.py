@@ -135,7 +135,7 @@ def test_an_edit_of_a_saved_answer_makes_the_toolboxes_stale_until_regenerated(r
     edit(root, "02_recurrence", "rnn_step", lambda s: s.replace("O_t = H_t @ W_hq + b_q", "O_t = H_t @ W_hq"))
     assert toolbox.stale(root) == ["solutions/05_clipping/toolbox.py", "solutions/06_scratch_training/toolbox.py"]
     assert len(toolbox.write(root, out=lambda *_: None)) == 2 and toolbox.stale(root) == []
-    assert "O_t = H_t @ W_hq\n" in toolbox.path(root, "05_clipping").read_text()
+    assert "O_t = H_t @ W_hq  # (B, V)\n" in toolbox.path(root, "05_clipping").read_text()
 
 
 def test_a_release_whose_toolbox_holds_its_own_answers_is_refused(tmp_path):

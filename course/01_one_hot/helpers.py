@@ -51,6 +51,8 @@ __all__ = [
     "load_corpus",
     "progress",
     "progress_report",
+    "random_one_hot_inputs",
+    "random_rnn_params",
     "read_text",
     "set_seed",
     "tokenize",
@@ -589,6 +591,36 @@ def check_no_builtin(
         f"{name} must be written without {', '.join(builtins)}, but it refers to {', '.join(sorted(named))}.",
         hint,
     )
+
+
+# Fixtures of the tests: random inputs of given shapes, the same in every notebook that uses them.
+
+
+def random_rnn_params(
+    vocab_size: int,
+    num_hiddens: int,
+    scale: float = 1.0,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> list[torch.Tensor]:
+    """Random test parameters [W_xh (V, H), W_hh (H, H), b_h (H,), W_hq (H, V), b_q (V,)]: every entry,
+    biases included, drawn from N(0, scale**2) with ``generator``, in that order. Plain tensors (no
+    ``requires_grad``): test values for the recurrence, not an initialisation to train from."""
+    shapes = [(vocab_size, num_hiddens), (num_hiddens, num_hiddens), (num_hiddens,), (num_hiddens, vocab_size)]
+    return [torch.randn(*shape, generator=generator, dtype=dtype) * scale for shape in [*shapes, (vocab_size,)]]
+
+
+def random_one_hot_inputs(
+    num_steps: int,
+    batch_size: int,
+    vocab_size: int,
+    generator: torch.Generator | None = None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """Time-major one-hot inputs of random tokens drawn with ``generator``: shape (T, B, V),
+    ``inputs[t, b]`` the one-hot vector of the token of sequence b at step t."""
+    tokens = torch.randint(0, vocab_size, (num_steps, batch_size), generator=generator)  # (T, B)
+    return torch.nn.functional.one_hot(tokens, vocab_size).to(dtype)  # (T, B, V)
 
 
 # --------------------------------------------------------------------------

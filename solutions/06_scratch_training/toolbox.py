@@ -34,11 +34,11 @@ def init_rnn_params(vocab_size, num_hiddens, device=None):
             W_xh: (V, H), W_hh: (H, H), W_hq: (H, V)  -- drawn from N(0, 0.01**2)
             b_h: (H,), b_q: (V,)                       -- zeros
     """
-    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01
-    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01
-    b_h = torch.zeros(num_hiddens, device=device)
-    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01
-    b_q = torch.zeros(vocab_size, device=device)
+    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01  # (V, H)
+    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01  # (H, H)
+    b_h = torch.zeros(num_hiddens, device=device)  # (H,)
+    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01  # (H, V)
+    b_q = torch.zeros(vocab_size, device=device)  # (V,)
     params = [W_xh, W_hh, b_h, W_hq, b_q]
     for param in params:
         param.requires_grad_(True)
@@ -57,26 +57,26 @@ def init_rnn_state(batch_size, num_hiddens, device=None):
     Returns:
         tuple (H0,) with H0 a float32 tensor of zeros of shape (B, H).
     """
-    return (torch.zeros((batch_size, num_hiddens), device=device),)
+    return (torch.zeros((batch_size, num_hiddens), device=device),)  # (H0,), H0 of shape (B, H)
 
 
 # From 02_recurrence.ipynb, section "5. One step of the recurrence", cell rnn_step.
-def rnn_step(X_t, H, params):
+def rnn_step(X_t, H_prev, params):
     """One time step of the RNN.
 
     Args:
         X_t: float tensor of shape (B, V), the one-hot tokens of this step.
-        H: tensor of shape (B, H), the state before this step.
+        H_prev: tensor of shape (B, H), the state before this step.
         params: list [W_xh (V, H), W_hh (H, H), b_h (H,), W_hq (H, V), b_q (V,)].
 
     Returns:
         tuple (O_t, H_t):
             O_t: (B, V), the logits of this step, computed from the new state;
-            H_t: (B, H), the new state, tanh(X_t @ W_xh + H @ W_hh + b_h).
+            H_t: (B, H), the new state, tanh(X_t @ W_xh + H_prev @ W_hh + b_h).
     """
     W_xh, W_hh, b_h, W_hq, b_q = params
-    H_t = torch.tanh(X_t @ W_xh + H @ W_hh + b_h)
-    O_t = H_t @ W_hq + b_q
+    H_t = torch.tanh(X_t @ W_xh + H_prev @ W_hh + b_h)  # (B, H)
+    O_t = H_t @ W_hq + b_q  # (B, V)
     return O_t, H_t
 
 
@@ -86,7 +86,7 @@ def rnn_forward(inputs, state, params):
 
     Args:
         inputs: float tensor of shape (T, B, V), time-major one-hot tokens; inputs[t] is X_t.
-        state: tuple (H,) with H of shape (B, H), the state before the first step.
+        state: tuple (H_0,) with H_0 of shape (B, H), the state before the first step.
         params: list [W_xh (V, H), W_hh (H, H), b_h (H,), W_hq (H, V), b_q (V,)].
 
     Returns:
@@ -95,12 +95,12 @@ def rnn_forward(inputs, state, params):
                      (row t * B + b is step t of sequence b);
             (H_T,): tuple holding the state after the last step, shape (B, H).
     """
-    (H,) = state
+    (H_t,) = state  # (B, H): H_0 before the first step, then the state after each step
     outputs = []
     for X_t in inputs:  # X_t: (B, V)
-        O_t, H = rnn_step(X_t, H, params)
+        O_t, H_t = rnn_step(X_t, H_t, params)  # (B, V), (B, H)
         outputs.append(O_t)
-    return torch.cat(outputs, dim=0), (H,)
+    return torch.cat(outputs, dim=0), (H_t,)  # (T * B, V), (H_T,)
 
 
 # From 03_samplers.ipynb, section "3. Random sampling", cell seq_data_iter_random.
@@ -128,7 +128,7 @@ def seq_data_iter_random(corpus, batch_size, num_steps):
         batch_starts = starts[k * batch_size : (k + 1) * batch_size]
         X = [corpus[j : j + num_steps] for j in batch_starts]
         Y = [corpus[j + 1 : j + 1 + num_steps] for j in batch_starts]
-        yield torch.tensor(X), torch.tensor(Y)
+        yield torch.tensor(X), torch.tensor(Y)  # (B, T) each, int64
 
 
 # From 03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential.
@@ -153,7 +153,7 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):
     num_batches = Xs.shape[1] // num_steps
     for k in range(num_batches):
         columns = slice(k * num_steps, (k + 1) * num_steps)
-        yield Xs[:, columns], Ys[:, columns]
+        yield Xs[:, columns], Ys[:, columns]  # (B, T) each
 
 
 # From 05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping.
@@ -175,9 +175,9 @@ def grad_clipping(net, theta):
         params = net.params
     else:
         params = net
-    grads = [param.grad for param in params if param.grad is not None]
+    grads = [param.grad for param in params if param.grad is not None]  # each of its parameter's shape
     norm = math.sqrt(sum(float((grad * grad).sum()) for grad in grads))
     if norm > theta:
         for grad in grads:
-            grad.mul_(theta / norm)
+            grad.mul_(theta / norm)  # in place: the same tensor, the same shape
     return norm

@@ -45,11 +45,11 @@ def init_rnn_params(vocab_size, num_hiddens, device=None):
             W_xh: (V, H), W_hh: (H, H), W_hq: (H, V)  -- drawn from N(0, 0.01**2)
             b_h: (H,), b_q: (V,)                       -- zeros
     """
-    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01
-    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01
-    b_h = torch.zeros(num_hiddens, device=device)
-    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01
-    b_q = torch.zeros(vocab_size, device=device)
+    W_xh = torch.randn(vocab_size, num_hiddens, device=device) * 0.01  # (V, H)
+    W_hh = torch.randn(num_hiddens, num_hiddens, device=device) * 0.01  # (H, H)
+    b_h = torch.zeros(num_hiddens, device=device)  # (H,)
+    W_hq = torch.randn(num_hiddens, vocab_size, device=device) * 0.01  # (H, V)
+    b_q = torch.zeros(vocab_size, device=device)  # (V,)
     params = [W_xh, W_hh, b_h, W_hq, b_q]
     for param in params:
         param.requires_grad_(True)
@@ -68,7 +68,7 @@ def init_rnn_state(batch_size, num_hiddens, device=None):
     Returns:
         tuple (H0,) with H0 a float32 tensor of zeros of shape (B, H).
     """
-    return (torch.zeros((batch_size, num_hiddens), device=device),)
+    return (torch.zeros((batch_size, num_hiddens), device=device),)  # (H0,), H0 of shape (B, H)
 
 
 # From 03_samplers.ipynb, section "4. Sequential partitioning", cell seq_data_iter_sequential.
@@ -93,7 +93,7 @@ def seq_data_iter_sequential(corpus, batch_size, num_steps):
     num_batches = Xs.shape[1] // num_steps
     for k in range(num_batches):
         columns = slice(k * num_steps, (k + 1) * num_steps)
-        yield Xs[:, columns], Ys[:, columns]
+        yield Xs[:, columns], Ys[:, columns]  # (B, T) each
 
 
 # From 05_clipping.ipynb, section "3. Gradient clipping", cell grad_clipping.
@@ -115,11 +115,11 @@ def grad_clipping(net, theta):
         params = net.params
     else:
         params = net
-    grads = [param.grad for param in params if param.grad is not None]
+    grads = [param.grad for param in params if param.grad is not None]  # each of its parameter's shape
     norm = math.sqrt(sum(float((grad * grad).sum()) for grad in grads))
     if norm > theta:
         for grad in grads:
-            grad.mul_(theta / norm)
+            grad.mul_(theta / norm)  # in place: the same tensor, the same shape
     return norm
 
 
@@ -129,22 +129,22 @@ def rnn_forward_lookup(tokens, state, params):
 
     Args:
         tokens: int64 tensor (num_steps, batch_size), time-major token indices.
-        state: tuple (H,), H of shape (batch_size, num_hiddens).
+        state: tuple (H_0,), H_0 of shape (batch_size, num_hiddens), the state before the first step.
         params: [W_xh, W_hh, b_h, W_hq, b_q].
 
     Returns:
-        (outputs, (H,)): outputs (num_steps * batch_size, vocab_size), concatenated over time;
-        H (batch_size, num_hiddens), the last hidden state.
+        (outputs, (H_T,)): outputs (num_steps * batch_size, vocab_size), concatenated over time;
+        H_T (batch_size, num_hiddens), the last hidden state.
     """
     W_xh, W_hh, b_h, W_hq, b_q = params
-    (H,) = state
+    (H_t,) = state  # (batch_size, num_hiddens): H_0, then the state after each step
     XW = W_xh[tokens] + b_h  # (num_steps, batch_size, num_hiddens): one_hot(tokens) @ W_xh, as a lookup
     hiddens = []
     for XW_t in XW:  # the recurrence: one step at a time
-        H = torch.tanh(XW_t + H @ W_hh)  # (batch_size, num_hiddens)
-        hiddens.append(H)
+        H_t = torch.tanh(XW_t + H_t @ W_hh)  # (batch_size, num_hiddens)
+        hiddens.append(H_t)
     outputs = torch.cat(hiddens) @ W_hq + b_q  # (num_steps * batch_size, vocab_size), all steps at once
-    return outputs, (H,)
+    return outputs, (H_t,)
 
 
 # From 06_scratch_training.ipynb, section "1. The toolbox from earlier assignments (read-only)", cell model.
@@ -153,14 +153,14 @@ class RNNModelScratch:
 
     def __init__(self, vocab_size, num_hiddens, device=None):
         self.vocab_size, self.num_hiddens = vocab_size, num_hiddens
-        self.params = init_rnn_params(vocab_size, num_hiddens, device)
+        self.params = init_rnn_params(vocab_size, num_hiddens, device)  # [W_xh (V, H), W_hh (H, H), b_h (H,), ...]
 
     def __call__(self, X, state):
         """X: (batch_size, num_steps) int64 -> (outputs (num_steps * batch_size, vocab_size), state)."""
         return rnn_forward_lookup(X.T, state, self.params)  # X.T: time-major
 
     def begin_state(self, batch_size=1, device=None):
-        return init_rnn_state(batch_size, self.num_hiddens, device)
+        return init_rnn_state(batch_size, self.num_hiddens, device)  # (H_0,), H_0 of shape (batch_size, H)
 
     def parameters(self):
         """The parameter list, like nn.Module.parameters() (for optimizers)."""
@@ -182,14 +182,14 @@ def predict(prefix, num_preds, net, vocab, device=None):
     Returns:
         str of length len(prefix) + num_preds: the prefix, then the generated characters.
     """
-    state = net.begin_state(batch_size=1, device=device)
-    outputs = [vocab[prefix[0]]]
+    state = net.begin_state(batch_size=1, device=device)  # a tensor or a tuple of tensors, for one sequence
+    outputs = [vocab[prefix[0]]]  # token indices (ints), the prefix's first
     with torch.no_grad():
         for char in prefix[1:]:  # warm-up: update the state, ignore the predictions
-            _, state = net(torch.tensor([[outputs[-1]]], device=device), state)
+            _, state = net(torch.tensor([[outputs[-1]]], device=device), state)  # X: (1, 1), one token
             outputs.append(vocab[char])
         for _ in range(num_preds):  # predict num_preds characters, each fed back
-            Y, state = net(torch.tensor([[outputs[-1]]], device=device), state)
+            Y, state = net(torch.tensor([[outputs[-1]]], device=device), state)  # Y: (1, vocab_size), logits
             outputs.append(int(Y[-1].argmax()))
     return "".join(vocab.idx_to_token[index] for index in outputs)
 
@@ -218,17 +218,17 @@ def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0,
     state, timer = None, helpers.Timer()
     total_loss, total_tokens = 0.0, 0
     timer.start()
-    for X, Y in train_iter:
+    for X, Y in train_iter:  # (batch_size, num_steps) each
         if state is None or use_random_iter:
-            state = net.begin_state(batch_size=X.shape[0], device=device)
+            state = net.begin_state(batch_size=X.shape[0], device=device)  # fresh: zeros
         elif isinstance(state, tuple):
-            state = tuple(s.detach() for s in state)
+            state = tuple(s.detach() for s in state)  # the same values and shapes, cut from the graph
         else:
-            state = state.detach()
-        X, Y = X.to(device), Y.to(device)
+            state = state.detach()  # the same values and shape, cut from the graph
+        X, Y = X.to(device), Y.to(device)  # (batch_size, num_steps) each
         y = Y.T.reshape(-1)  # (num_steps * batch_size,): time-major, like the outputs
-        outputs, state = net(X, state)
-        loss = loss_fn(outputs, y)
+        outputs, state = net(X, state)  # outputs: (num_steps * batch_size, vocab_size)
+        loss = loss_fn(outputs, y)  # (): the mean cross-entropy of the minibatch
         optimizer.zero_grad()
         loss.backward()
         grad_clipping(net, theta)
@@ -242,12 +242,12 @@ def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0,
 def evaluate_perplexity(net, corpus, batch_size=16, num_steps=64, device=None):
     """Perplexity of net's next-token predictions over the token stream corpus (e.g. the held-out split)."""
     num_tokens = (len(corpus) - 1) // batch_size * batch_size
-    Xs = torch.tensor(corpus[:num_tokens], device=device).reshape(batch_size, -1)
-    Ys = torch.tensor(corpus[1 : num_tokens + 1], device=device).reshape(batch_size, -1)
+    Xs = torch.tensor(corpus[:num_tokens], device=device).reshape(batch_size, -1)  # (batch_size, L): contiguous streams
+    Ys = torch.tensor(corpus[1 : num_tokens + 1], device=device).reshape(batch_size, -1)  # (batch_size, L): next tokens
     state, total_loss = net.begin_state(batch_size=batch_size, device=device), 0.0
     with torch.no_grad():
         for i in range(0, Xs.shape[1], num_steps):
-            outputs, state = net(Xs[:, i : i + num_steps], state)
+            outputs, state = net(Xs[:, i : i + num_steps], state)  # (num_steps * batch_size, vocab_size)
             total_loss += F.cross_entropy(outputs, Ys[:, i : i + num_steps].T.reshape(-1), reduction="sum").item()
     return math.exp(total_loss / Ys.numel())
 
