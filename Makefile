@@ -36,12 +36,17 @@ help:
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt Makefile
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), \
 		f"Python 3.11 is required, found {sys.version.split()[0]} at {sys.executable}"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# jsonschema (via nbformat, hence every nbgrader, nbconvert and tools process) imports rfc3987-syntax if it
+	@# is installed, which compiles ~35 Lark grammars on import: 1.6-2 s per process, for an "iri" format check
+	@# no Jupyter schema uses. jupyter-events pulls it in through jsonschema[format-nongpl]; without it jsonschema
+	@# registers every other format (tests/test_environment.py checks that it stays out).
+	$(BIN)/python -m pip uninstall --quiet --yes rfc3987-syntax
 	touch $(STAMP)
 
 # As root (containers, CI) JupyterLab refuses to start without --allow-root.

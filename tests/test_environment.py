@@ -71,3 +71,16 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert command, "README.md must show the test command in its own code block"
     ci = (ROOT / ".ci" / "run").read_text()
     assert [line for line in ci.splitlines() if line and not line.startswith(("#", "set ", "cd "))] == [command[1]]
+
+
+def test_notebook_tools_import_without_the_slow_iri_grammars():
+    """rfc3987-syntax (jsonschema's optional "iri" format checker, pulled in by jupyter-events) compiles
+    ~35 Lark grammars whenever nbformat is imported: 1.6-2 s of CPU for every nbgrader, nbconvert and
+    tools process of a grading run. `make setup` uninstalls it; nbformat must then import fast."""
+    import importlib.util
+    import subprocess
+
+    assert importlib.util.find_spec("rfc3987_syntax") is None, "rfc3987-syntax is installed: run `make setup`"
+    code = "import time; t = time.process_time(); import nbformat; print(time.process_time() - t)"
+    seconds = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+    assert seconds < 1.0, f"importing nbformat took {seconds:.2f} s of CPU"
