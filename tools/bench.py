@@ -21,9 +21,10 @@
    `tools.grade` with 1 and with 2 local workers and on a loopback Dask cluster of 2 one-thread workers
    (tools/cluster.py; after a warm-up in which each worker makes its scratch course), in submissions
    per minute, the median of interleaved rounds, beside this machine's own ceiling for two CPU-bound
-   processes (a virtual machine's two CPUs may not do twice the work of one); then where one submission's time goes: kernel start, imports (the setup cell), the
-   other cells (timed by nbclient's hooks in a run of the grading kernel), gradebook writes (timed by
-   the cluster's coordinator), and the rest.
+   processes (a virtual machine's two CPUs may not do twice the work of one); then where one
+   submission's time goes: kernel start, imports (the setup cell), the other cells (timed by
+   nbclient's hooks in a run of the grading kernel), gradebook writes (timed by the cluster's
+   coordinator), and the rest.
 
 Numbers depend on the machine and on its load: run it on an idle machine.
 """
