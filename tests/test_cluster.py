@@ -7,6 +7,8 @@
   worker, once;
 * a worker that hangs (SIGSTOP) in the middle of a submission: the scheduler drops it after its
   worker-ttl (10 s here) and the other worker grades the submission, once;
+* every worker hanging: after twice a submission's wall clock without a result the coordinator stops
+  waiting, and what is still out scores 0 with a grading-timeout anomaly;
 * a worker with another checkout is refused; an unreachable scheduler is one line and exit 1.
 """
 
@@ -123,14 +125,17 @@ def test_cluster_grades_like_local(loopback):
     assert "BEGIN HIDDEN TESTS" not in html
 
 
-def _regrade_while(lb: cluster.Loopback, remote: Path, students: list[str], fault) -> tuple[list, int]:
-    """Grade the class again on the cluster; as soon as a worker has a grading process (mid-submission),
-    apply `fault` to that worker. Returns the jobs and the faulted worker's PID."""
+def _regrade_while(lb: cluster.Loopback, remote: Path, students: list[str], fault, **options) -> tuple[list, int]:
+    """Grade the class again on the cluster (with these autograde options); as soon as a worker has a
+    grading process (mid-submission), apply `fault` to that worker. Returns the jobs and the faulted
+    worker's PID."""
     result: dict = {}
 
     def run():
         try:
-            result["jobs"] = grade.autograde(grade.Course(remote), [A], students, quiet=True, scheduler=lb.address)
+            result["jobs"] = grade.autograde(
+                grade.Course(remote), [A], students, quiet=True, scheduler=lb.address, **options
+            )
         except BaseException as error:  # noqa: BLE001 -- re-raised below, in the test's thread
             result["error"] = error
 
@@ -167,6 +172,47 @@ def test_worker_hung_mid_submission(loopback):
     jobs, pid = _regrade_while(lb, remote, students, lambda worker: os.kill(worker.pid, signal.SIGSTOP))
     assert not any(j.worker.endswith(f":{pid}") for j in jobs), "the stopped worker cannot have delivered"
     _assert_graded_once(local, remote, students, jobs)
+    _replace_stopped_workers(lb)
+
+
+def _replace_stopped_workers(lb: cluster.Loopback) -> None:
+    """Kill the workers a test stopped (SIGSTOP) and start as many fresh ones."""
+    stopped = [w for w in lb.alive() if _state(w.pid) == "T"]
+    for worker in stopped:
+        worker.kill()
+        worker.wait()
+    for _ in stopped:
+        lb.add_worker()
+    lb.wait_for_workers(2)
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_no_result_at_all_scores_zero_after_the_stall_limit(loopback):
+    """Every worker hangs mid-submission: once no result has come for twice a submission's wall clock
+    (here 2 x 8 s), the coordinator stops waiting; every submission still out scores 0 with one
+    grading-timeout anomaly, and is in the gradebook once."""
+    lb, _, remote, students, _ = loopback
+
+    def stop_every_worker(_victim):
+        for worker in lb.alive():
+            os.kill(worker.pid, signal.SIGSTOP)
+
+    start = time.monotonic()
+    try:
+        jobs, _ = _regrade_while(lb, remote, students, stop_every_worker, wall_seconds=8)
+    finally:
+        _replace_stopped_workers(lb)
+    assert time.monotonic() - start < 120
+    assert sorted(s for j in jobs for s in j.students) == sorted(students) and all(j.timed_out for j in jobs)
+    timeouts = [a for a in grade.Anomalies.load(grade.Course(remote).anomalies_file) if a.kind == "grading-timeout"]
+    assert sorted(a.student for a in timeouts) == sorted(students), [a.line() for a in timeouts]
+    assert all("no result from the cluster within 16 s" in a.detail for a in timeouts)
+    assert _submissions(remote) == sorted(students)
+    for student in students:
+        assert all(score == 0 for score, _ in nbgrader_run.cell_scores(remote, A, student).values())
 
 
 def test_other_checkout_is_refused(loopback, tmp_path):
