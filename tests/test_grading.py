@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import re
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -44,6 +45,7 @@ print("done")
 
 
 _graded: dict[str, object] = {}
+_timings: dict[str, list[dict]] = {}  # per assignment: GradingExecute's time split of each graded notebook
 
 
 def grade_assignment(course, assignment):
@@ -60,8 +62,9 @@ def grade_assignment(course, assignment):
         answers = reference | {cell: impl.source for cell, impl in student.answers.items()}
         nbgrader_run.submit(course, student.student_id, assignment, answers)
     start = time.perf_counter()
-    grade.autograde(grade.Course(course), [assignment], all_students(assignment), workers=2, quiet=True)
+    jobs = grade.autograde(grade.Course(course), [assignment], all_students(assignment), workers=2, quiet=True)
     seconds = time.perf_counter() - start
+    _timings[assignment] = [timing for job in jobs for timing in job.timings]
     count = len(all_students(assignment))
     print(f"\n{assignment}: autograded {count} submissions in {seconds:.1f} s ({seconds / count:.1f} s each)")
     nbgrader_run.nbgrader("generate_feedback", assignment, cwd=course)
@@ -227,3 +230,17 @@ def test_cells_after_the_last_graded_cell_do_not_run_while_grading(generated_cou
         if index > last:
             texts = [output.get("text", "") for output in cell.outputs]
             assert cell.execution_count is None and texts == [NOT_RUN_WHILE_GRADING + "\n"], (cell.id, texts)
+
+
+@pytest.mark.parametrize("assignment", GRADED)
+def test_every_graded_notebook_reports_where_its_time_went(generated_course, assignment):
+    """GradingExecute writes each notebook's time split (kernel start, setup cell, other cells, kernel
+    stop) beside the leftover-process events; tools.grade hands it back per job (make bench uses it)."""
+    grade_assignment(generated_course, assignment)
+    timings = _timings[assignment]
+    folders = sorted(Path(t["cwd"]).parent.name for t in timings)
+    assert folders == sorted(all_students(assignment)), f"{assignment}: one timing per graded notebook"
+    for timing in timings:
+        parts = [timing[k] for k in ("kernel_start", "setup_cell", "other_cells", "shutdown")]
+        assert all(0 <= part < 600 for part in parts), timing
+        assert timing["setup_cell"] > 0.05, f"the setup cell imports torch: {timing}"

@@ -268,6 +268,7 @@ class Job:
     tag: str = field(default_factory=lambda: uuid.uuid4().hex)  # marks the job's processes
     worker: str = ""  # on a cluster (tools/cluster.py): the worker that graded it, and when
     times: dict = field(default_factory=dict)
+    timings: list[dict] = field(default_factory=list)  # per notebook: GradingExecute's time split
 
 
 def _run_job(
@@ -293,6 +294,7 @@ def _run_job(
         f"--CourseDirectory.student_id_exclude={','.join(excluded)}",
         f"--SandboxKernelManager.sandbox={not unsafe}",
         f"--SandboxKernelManager.events_file={events}",
+        f"--GradingExecute.timings_file={events}",
     ]
     if cell_timeout:
         args.append(f"--Execute.timeout={cell_timeout}")
@@ -312,10 +314,12 @@ def _run_job(
                 job.timed_out = True
                 proc.wait()
     job.leftovers = kill_tagged(tag)
-    if events.exists():  # processes a sandboxed notebook left running (they died with its sandbox)
+    if events.exists():  # processes a sandboxed notebook left running (they died with its sandbox); timings
         for line in events.read_text().splitlines():
             event = json.loads(line)
             job.leftovers += [event["cwd"]] * int(event.get("leftover_processes", 0))
+            if "kernel_start" in event:
+                job.timings.append(event)
     _report_progress(log, job.assignment, seen, on_graded)
     text = log.read_text(errors="replace")
     job.failed = sorted(set(re.findall(rf"error processing assignment '{job.assignment}' for student '([^']+)'", text)))

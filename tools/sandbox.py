@@ -38,6 +38,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -299,20 +300,53 @@ class GradingExecute(Execute):
     nothing it would still do on a graceful shutdown counts."""
 
     shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate").tag(config=True)
+    timings_file = Unicode(
+        "", help="Append one JSON line per notebook: where its grading time went (tools.grade, make bench)"
+    ).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(*args, **kwargs)
 
+    def preprocess(self, nb, resources=None, km=None):
+        self._last_graded = last_graded_index(nb)
+        self._cells: list[tuple[float, float]] = []  # (start, end) of every code cell run
+        start = time.perf_counter()
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self._write_timing(resources, start, time.perf_counter())
+
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and index > last_graded_index(self.nb):
+        if cell.cell_type == "code" and index > self._last_graded:
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=NOT_RUN_WHILE_GRADING + "\n")]
             cell.execution_count = None
             return cell, resources
-        cell, resources = super().preprocess_cell(cell, resources, index)
+        begun = time.perf_counter()
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        finally:
+            if cell.cell_type == "code":
+                self._cells.append((begun, time.perf_counter()))
         if cell.cell_type == "code":
             cell.outputs = [stderr_as_display(output) for output in cell.outputs]
         return cell, resources
+
+    def _write_timing(self, resources, start: float, end: float) -> None:
+        """One notebook's time split: the kernel's start (until its first cell can run), the setup
+        cell (the first code cell: torch's import), the other cells, the kernel's stop."""
+        if not self.timings_file or not self._cells:
+            return
+        path = ((resources or {}).get("metadata") or {}).get("path", "")
+        timing = {
+            "cwd": str(path),
+            "kernel_start": self._cells[0][0] - start,
+            "setup_cell": self._cells[0][1] - self._cells[0][0],
+            "other_cells": sum(e - b for b, e in self._cells[1:]),
+            "shutdown": end - self._cells[-1][1],
+        }
+        with open(self.timings_file, "a") as out:
+            out.write(json.dumps(timing) + "\n")
 
 
 def last_graded_index(nb) -> int:
