@@ -6,9 +6,18 @@ solution notebooks that nbval runs to some assignments (a quick loop while writi
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+
+# One thread per PyTorch process while testing: the suite keeps both cores busy (two pytest workers, and
+# grading shards, nbval's and JupyterLab's kernels inside them), and a second OpenMP thread on a busy core
+# spins instead of working. Measured on the 2-core machine with one core kept busy: nbval of 05_clipping
+# takes 66 s with PyTorch's default two threads, 14.7 s with one (idle: 12.6 s and 14.8 s). Every process
+# the tests start (kernels, nbgrader, JupyterLab and its kernels) inherits it; grading kernels always
+# run with one thread (tools/grade.py, the rnn-grading kernelspec). Set OMP_NUM_THREADS yourself to override.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_addoption(parser):
