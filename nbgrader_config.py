@@ -71,6 +71,8 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "tools.feedback.TeachingFeedback",
 ]
+# ... rendered by nbconvert's HTMLExporter without its slow BeautifulSoup pass (tools/feedback.py)
+c.GenerateFeedback.exporter_class = "tools.feedback.FeedbackExporter"
 # nbgrader's feedback page, its table of contents naming each test cell (tools/templates/course_feedback);
 # nbgrader's own templates stay on the search path (ours extends its "feedback").
 c.HTMLExporter.template_name = "course_feedback"

@@ -293,3 +293,29 @@ def test_the_score_histogram_reads_at_a_glance(tmp_path):
     for text in [ax.title, ax.xaxis.label, ax.yaxis.label, *drawn]:
         extent = text.get_window_extent(renderer)
         assert box.x0 <= extent.x0 and extent.x1 <= box.x1 and box.y0 <= extent.y0 and extent.y1 <= box.y1, text
+
+
+def test_feedback_pages_are_what_nbconvert_renders():
+    """FeedbackExporter skips HTMLExporter's BeautifulSoup pass (2.6x faster feedback): the page it
+    renders is nbconvert's, images without alt text included, for a notebook with every kind of output."""
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+
+    nb = nbformat.read(nbgrader_run.notebook_path(nbgrader_run.ROOT / "solutions", A), as_version=4)
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    code[0].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="some <text> & more\n"),
+        nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": f'<p>two images</p><IMG src="data:image/png;base64,{png}"><img alt="kept" src="x">'},
+        ),
+    ]
+    code[1].outputs = [
+        nbformat.v4.new_output("error", ename="CheckFailed", evalue="\x1b[31mwrong\x1b[0m", traceback=["\x1b[31mx"])
+    ]
+    ours, _ = feedback.FeedbackExporter(template_name="classic").from_notebook_node(nb)
+    theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
+    assert ours.count(feedback.NO_ALT_TEXT) == 2, "the PNG output and the HTML output's <IMG> get the alt text"
+    assert BeautifulSoup(ours, "html.parser") == BeautifulSoup(theirs, "html.parser")
