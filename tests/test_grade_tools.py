@@ -319,3 +319,41 @@ def test_feedback_pages_are_what_nbconvert_renders():
     theirs, _ = HTMLExporter(template_name="classic").from_notebook_node(nb)
     assert ours.count(feedback.NO_ALT_TEXT) == 2, "the PNG output and the HTML output's <IMG> get the alt text"
     assert BeautifulSoup(ours, "html.parser") == BeautifulSoup(theirs, "html.parser")
+
+
+def test_sandboxed_kernels_read_the_font_list_and_cannot_change_it():
+    """matplotlib in the sandbox uses the font list built outside it (no rebuild, nothing on stderr,
+    the same fonts), and cannot write to it: it is shared by every kernel, so it must carry nothing
+    from one submission to the next."""
+    import json
+    import subprocess
+    import sys
+
+    from tools import sandbox
+
+    if sandbox.bwrap_path() is None:
+        pytest.skip("bubblewrap is not installed (make sandbox)")
+    fonts = sandbox.font_list()
+    assert fonts is not None and fonts.name.startswith("fontlist-v")
+    script = """if True:
+        import json, os, matplotlib, matplotlib.font_manager as fm
+        cache = matplotlib.get_cachedir()
+        path = os.path.join(cache, os.listdir(cache)[0])
+        try:
+            open(path, "a").close()
+            writable = True
+        except OSError:
+            writable = False
+        print(json.dumps([cache, os.listdir(cache), len(fm.fontManager.ttflist), writable]))
+    """
+    proc = subprocess.run(
+        sandbox.command([sys.executable, "-c", script], workdir=None, env={}, fonts=fonts),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    cachedir, files, count, writable = json.loads(proc.stdout)
+    assert (cachedir, files) == (sandbox.MPLCONFIGDIR, [fonts.name]), "matplotlib wrote a cache of its own"
+    assert count == len(json.loads(fonts.read_text())["ttflist"]) > 0
+    assert not writable, "a kernel could change the font list the next kernels read"
