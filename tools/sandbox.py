@@ -6,8 +6,9 @@ Inside it, student code sees
 * a private, writable copy of its own submission folder, at the folder's real
   path (the kernel's working directory), and a private `/tmp`;
 * read-only: `/usr` (system programs and libraries), a few files of `/etc`
-  (the dynamic loader's cache, fonts, time zone), the Python installation and
-  the course's virtual environment;
+  (the dynamic loader's cache, fonts, time zone), the Python installation,
+  the course's virtual environment and matplotlib's list of those fonts
+  (`font_list`, built once outside);
 * nothing else: not the course root (`solutions/`, `autograder/`, `.git`,
   other students), not the instructor's home, no network (its own network
   namespace), no other process (its own PID namespace: whatever the notebook
