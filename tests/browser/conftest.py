@@ -139,6 +139,7 @@ class LabServer:
             f"--IdentityProvider.token={self.token}",
             # the layout JupyterLab saves goes into the copy, not ~/.jupyter/lab/workspaces
             f"--LabApp.workspaces_dir={self.root / '.workspaces'}",
+            f"--LabApp.user_settings_dir={self._settings()}",
         ]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")  # CI containers run as root
@@ -157,6 +158,15 @@ class LabServer:
             time.sleep(0.5)
         self.stop()
         raise RuntimeError(f"jupyter lab did not answer within {SERVER_START_TIMEOUT} s:\n{self.log()}")
+
+    def _settings(self) -> Path:
+        """JupyterLab's user settings, in the copy: the "official Jupyter news?" question is answered
+        "never" (every test's first page load showed it, and closing it cost 1.4 s a test)."""
+        settings = self.root / ".settings"
+        notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+        notification.parent.mkdir(parents=True, exist_ok=True)
+        notification.write_text(json.dumps({"fetchNews": "false"}))
+        return settings
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:]
@@ -256,12 +266,18 @@ def lab(chromium, tmp_path_factory, screenshots) -> LabServer:
     server.stop()
 
 
-@pytest.fixture
-def page(chromium, lab):
-    """A fresh browser page; afterwards its kernels are shut down."""
+@pytest.fixture(scope="session")
+def _context(chromium):
     context = chromium.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
-    page = context.new_page()
-    yield page
+    yield context
     context.close()
+
+
+@pytest.fixture
+def page(_context, lab):
+    """A fresh browser page; afterwards its kernels are shut down."""
+    page = _context.new_page()
+    yield page
+    page.close()
     lab.shutdown_kernels()

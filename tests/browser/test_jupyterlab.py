@@ -608,12 +608,19 @@ def report(path: str, sections: dict[str, list[str]]) -> str:
 @pytest.mark.parametrize("assignment", RELEASES)
 def test_release_notebook(page, lab, screenshots, assignment):
     """A student opens the untouched release: Run All stops at the first
-    stub's NotImplementedError, and Validate lists every failing test."""
+    stub's NotImplementedError; on the first one, Validate lists every failing test.
+
+    That an untouched release scores zero on every test cell is proven for each assignment by the
+    untouched-release student of tests/test_grading.py (nbgrader autograde, hidden tests included);
+    here it is the button's round trip and its list that count, so it is pressed once (as on the
+    solutions: 4-7 s of the suite for each notebook)."""
     nb = Notebook(page, lab, f"course/{assignment}/{assignment}.ipynb", screenshots, f"{assignment}-release").open()
     # opening it changes nothing: its metadata is what JupyterLab and the kernel would write
     dirty = page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count()
     opened = [f"opening {nb.path} marked it modified (the ● on its tab)"] if dirty else []
-    sections = {"Open": opened, "Run All": check_release_run(nb), "Validate": check_validate_lists_failures(nb)}
+    sections = {"Open": opened, "Run All": check_release_run(nb)}
+    if assignment == RELEASES[0]:
+        sections["Validate"] = check_validate_lists_failures(nb)
     assert not any(sections.values()), report(nb.path, sections)
 
 
