@@ -13,7 +13,12 @@ c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # nbgrader imports tools.* from here
 
-from tools.layout import COURSE_ID, Course  # noqa: E402 -- after the path is set
+from tools import metadata_schema  # noqa: E402 -- after the path is set
+from tools.layout import COURSE_ID, Course  # noqa: E402
+
+# nbgrader checks every cell's metadata against its schema; the schema itself is checked once per process
+# instead of once per cell (a third of nbgrader's own time per graded notebook): tools/metadata_schema.py
+metadata_schema.install()
 
 course = Course(ROOT)
 c.CourseDirectory.root = str(ROOT)

@@ -4,14 +4,20 @@ proven in test_grading_faults.py."""
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
+import jsonschema
 import nbformat
 import pytest
+from nbgrader.nbgraderformat import MetadataValidator, common
 
 from tests.grading import nbgrader_run
-from tools import feedback, grade
+from tools import feedback, grade, metadata_schema
 from tools.release import grading_release
 
 A = "01_one_hot"
@@ -357,3 +363,54 @@ def test_sandboxed_kernels_read_the_font_list_and_cannot_change_it():
     assert (cachedir, files) == (sandbox.MPLCONFIGDIR, [fonts.name]), "matplotlib wrote a cache of its own"
     assert count == len(json.loads(fonts.read_text())["ttflist"]) > 0
     assert not writable, "a kernel could change the font list the next kernels read"
+
+
+def test_the_metadata_check_is_installed_and_judges_as_jsonschema_does():
+    """nbgrader_config.py makes nbgrader check each cell's metadata with tools.metadata_schema (the
+    schema checked once per process): every nbgrader command of the course gets it, and it accepts
+    and refuses exactly what `jsonschema.validate` does, with the same error."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from traitlets.config.loader import PyFileConfigLoader as Loader\n"
+            "Loader('nbgrader_config.py', path='.').load_config()\n"
+            "from tools import metadata_schema\n"
+            "print(metadata_schema.installed())\n",
+        ],
+        cwd=nbgrader_run.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "True", loaded.stderr
+    schema = json.loads((Path(common.root) / "v3.json").read_text())
+    good = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "grade_id": "t", "points": 2}
+    bad = [
+        good | {"points": -1},  # a student hands points to themselves the other way round
+        good | {"points": "10"},
+        good | {"grade_id": "no spaces allowed"},
+        good | {"checksum": "short"},
+        good | {"cell_type": "widget"},
+        good | {"cheat": True},
+        {k: v for k, v in good.items() if k != "locked"},
+        good | {"schema_version": 4, "grade": "yes"},
+    ]
+    metadata_schema.validate(good, schema)
+    for instance in bad:
+        with pytest.raises(jsonschema.ValidationError) as expected:
+            jsonschema.validate(instance, schema)
+        with pytest.raises(jsonschema.ValidationError) as ours:
+            metadata_schema.validate(instance, schema)
+        assert (str(ours.value), list(ours.value.path)) == (str(expected.value), list(expected.value.path)), instance
+    with pytest.raises(jsonschema.SchemaError):  # a broken schema is still refused
+        metadata_schema.validate(good, schema | {"type": "no-such-type"})
+
+    # nbgrader's own check, through the installed module, refuses a tampered cell of a release
+    metadata_schema.install()
+    nb = nbformat.read(nbgrader_run.ROOT / "course" / A / f"{A}.ipynb", as_version=4)
+    MetadataValidator().validate_nb(nb)
+    test_cell = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade"))
+    test_cell.metadata["nbgrader"]["points"] = -5
+    with pytest.raises(jsonschema.ValidationError, match="-5 is less than the minimum of 0"):
+        MetadataValidator().validate_nb(nb)
