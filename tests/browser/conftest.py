@@ -276,10 +276,44 @@ def _context(chromium):
     context.close()
 
 
+def close_all_tabs(page) -> None:
+    """File > Close All Tabs, discarding unsaved changes, until no notebook or dialog is left."""
+    page.keyboard.press("Escape")  # a menu or a dialog left open
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.get_by_role("menuitem", name="Close All Tabs", exact=True).click()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        discard = page.locator(".jp-Dialog .jp-Dialog-button", has_text="Discard")
+        if discard.count():  # "Save your work": one question for each modified notebook
+            discard.first.click()
+        elif not page.locator(".jp-Dialog, .jp-NotebookPanel").count():
+            return
+        page.wait_for_timeout(100)
+    raise RuntimeError("JupyterLab kept a tab or a dialog open after Close All Tabs")
+
+
+@pytest.fixture(scope="session")
+def _lab_page(_context):
+    """The session's one JupyterLab page: loading JupyterLab costs 4-5 s of a CPU in Chromium (measured),
+    so tests open their notebooks in the page already loaded (test_jupyterlab.Notebook.open)."""
+    pages = {}
+    yield pages
+    for page in pages.values():
+        page.close()
+
+
 @pytest.fixture
-def page(_context, lab):
-    """A fresh browser page; afterwards its kernels are shut down."""
-    page = _context.new_page()
+def page(_lab_page, _context, lab):
+    """The JupyterLab page, with no tab open; afterwards every tab is closed (unsaved changes discarded) and
+    the kernels are shut down. A page that does not close its tabs is replaced by a fresh one."""
+    page = _lab_page.get("page")
+    if page is None or page.is_closed():
+        page = _lab_page["page"] = _context.new_page()
     yield page
-    page.close()
+    if page.url.startswith(lab.url):
+        try:
+            close_all_tabs(page)
+        except Exception as error:
+            print(f"browser page replaced: {error}")
+            page.close()
     lab.shutdown_kernels()

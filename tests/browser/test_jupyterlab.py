@@ -164,7 +164,7 @@ def saved_warnings(nb: dict) -> dict[int, str]:
 
 # Records every image each cell shows (a live plot replaces its image in place).
 OBSERVE_IMAGES = """() => {
-  if (window.__imageHistory) return;
+  if (window.__imageObserver) window.__imageObserver.disconnect();  // the previous notebook's
   const history = window.__imageHistory = {};
   const hash = (s) => { let h = 2166136261; for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i);
       h = Math.imul(h, 16777619); } return (h >>> 0).toString(16) + ':' + s.length; };
@@ -178,7 +178,7 @@ OBSERVE_IMAGES = """() => {
   };
   const root = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook');
   root.querySelectorAll('img').forEach(record);
-  new MutationObserver((mutations) => {
+  window.__imageObserver = new MutationObserver((mutations) => {
     for (const m of mutations) {
       if (m.type === 'attributes' && m.target.tagName === 'IMG') record(m.target);
       for (const node of m.addedNodes || []) {
@@ -239,6 +239,11 @@ def error_outputs(cell_state: dict) -> list[str]:
     ]
 
 
+def lab_is_loaded(page, lab) -> bool:
+    """The page shows this server's JupyterLab."""
+    return page.url.startswith(f"{lab.url}/lab") and page.locator(".jp-LabShell").count() > 0
+
+
 def dismiss_notifications(page) -> None:
     """Close toasts such as 'official Jupyter news?' (closing answers nothing)."""
     toasts = page.locator(".Toastify__toast")
@@ -257,8 +262,17 @@ class Notebook:
         self.cells = read_cells(lab.root / path)
 
     def open(self) -> Notebook:
+        """Open the notebook as a student does: in the JupyterLab page already loaded, File > Open from
+        Path… (the first time, by loading JupyterLab at the notebook's URL)."""
         page = self.page
-        page.goto(self.lab.lab_url(self.path), timeout=LOAD_TIMEOUT)
+        if lab_is_loaded(page, self.lab):
+            page.get_by_role("menuitem", name="File", exact=True).click()
+            page.get_by_role("menuitem", name="Open from Path…", exact=True).click()
+            field = page.locator(".jp-Dialog input")
+            field.fill(self.path)
+            field.press("Enter")
+        else:
+            page.goto(self.lab.lab_url(self.path), timeout=LOAD_TIMEOUT)
         panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
         page.wait_for_selector(f"{panel} .jp-Notebook .jp-Cell", timeout=LOAD_TIMEOUT)
         page.wait_for_selector(f'{panel} .jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=LOAD_TIMEOUT)
@@ -643,8 +657,9 @@ def test_solution_notebook(page, lab, screenshots, assignment):
 def test_formgrader_lists_every_assignment(page, lab, screenshots):
     """Instructor: Nbgrader > Formgrader shows every assignment of solutions/."""
     expected = sorted(p.name for p in (lab.root / "solutions").iterdir() if re.match(r"\d\d_", p.name))
-    page.goto(lab.lab_url(), timeout=LOAD_TIMEOUT)
-    page.wait_for_selector(".jp-LabShell", timeout=LOAD_TIMEOUT)
+    if not lab_is_loaded(page, lab):
+        page.goto(lab.lab_url(), timeout=LOAD_TIMEOUT)
+        page.wait_for_selector(".jp-LabShell", timeout=LOAD_TIMEOUT)
     page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
     page.get_by_role("menuitem", name="Formgrader", exact=True).click()
     frame = page.frame_locator("#formgrader iframe")
