@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from filelock import FileLock
 
 from tests.grading import nbgrader_run
+from tools import release
 
 
 def pytest_sessionstart(session):
@@ -19,9 +21,31 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(scope="session")
-def generated_course(tmp_path_factory):
+def generated_course(tmp_path_factory, worker_id):
     """A copy of config, helpers, data and solutions with course/ generated
-    from scratch by `nbgrader generate_assignment`."""
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("course"))
+    from scratch by `nbgrader generate_assignment`.
+
+    The grading releases are synced too (`tools.release sync`, what `make grade` does first), so the
+    grading tests' autograde finds them current instead of generating each assignment again.
+
+    Generated once per run: under xdist, the first worker to ask generates it in the run's shared
+    temporary folder (under a file lock; 14 nbgrader runs, about 25 s of a CPU) and each worker gets a
+    copy of its own (the grading tests write into theirs)."""
+    course = tmp_path_factory.mktemp("course")
+    if worker_id == "master":  # no xdist
+        return _generate_course(course)
+    shared = tmp_path_factory.getbasetemp().parent / "generated-course"
+    with FileLock(f"{shared}.lock"):
+        if not (shared / ".generated").exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            _generate_course(shared)
+            (shared / ".generated").touch()
+    shutil.copytree(shared, course, symlinks=True, dirs_exist_ok=True)
+    return course
+
+
+def _generate_course(course):
+    nbgrader_run.copy_course(course)
     nbgrader_run.generate_release(course, nbgrader_run.assignments())
+    release.sync(course, nbgrader_run.assignments(), out=lambda *_: None)
     return course
