@@ -387,7 +387,7 @@ def test_the_metadata_check_is_installed_and_judges_as_jsonschema_does():
     schema = json.loads((Path(common.root) / "v3.json").read_text())
     good = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "grade_id": "t", "points": 2}
     bad = [
-        good | {"points": -1},  # a student hands points to themselves the other way round
+        good | {"points": -1},  # negative points
         good | {"points": "10"},
         good | {"grade_id": "no spaces allowed"},
         good | {"checksum": "short"},
