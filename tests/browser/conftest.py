@@ -268,8 +268,8 @@ def lab(chromium, tmp_path_factory, screenshots) -> LabServer:
 
 @pytest.fixture(scope="session")
 def _context(chromium):
-    """One browser context for the session: JupyterLab's files are fetched once and cached; each test
-    still gets a page of its own, and the server's ?reset URL gives it a fresh layout."""
+    """One browser context for the session, holding its one JupyterLab page (`_lab_page`); a page that had
+    to be replaced is opened in it again, JupyterLab's files already cached."""
     context = chromium.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
     yield context
