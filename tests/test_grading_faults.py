@@ -12,7 +12,7 @@ do not interfere, so that the class stays small:
 | tampered           | a classic mistake + helpers.py that passes every check + edited data |
 | cells_moved        | a test cell deleted, one duplicated, one moved above its function  |
 | hang_in_answer     | `while True: pass` in the answer cell of one_hot                   |
-| hang_when_called   | one_hot_batch waits forever (a sleep) only when a test calls it    |
+| hang_when_called   | one_hot_batch hangs (a sleep) in the first test cell that calls it |
 | kills_kernel       | os._exit(1) in an answer cell                                      |
 | exits_and_hogs     | sys.exit() inside one_hot, an 8 GiB allocation in one_hot_batch    |
 | forks_and_floods   | a forked child that sleeps, a million printed lines                |
@@ -57,6 +57,18 @@ ALL = ONE_HOT_CELLS | BATCH_CELLS
 # a child that leaves the kernel's process group, as a hostile submission would
 FORK = "import os\nimport time\n\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(3600)\n    os._exit(0)\n\n\n"
 SELF_CONTAINED_BATCH = IMPLEMENTATIONS["one_hot_batch"]["stack_steps"].source  # does not call one_hot
+# hangs in the first test cell that calls it (test_one_hot_batch_shape), then answers like the reference
+HANG_ON_FIRST_CALL = """import time
+
+_calls = []
+
+
+def one_hot_batch(X, vocab_size):
+    _calls.append(X)
+    if len(_calls) == 1:
+        time.sleep(10**6)
+    return one_hot(X.T, vocab_size)
+"""
 
 # student -> (test cells that score 0, anomaly kinds the report must show)
 EXPECTED = {
@@ -65,7 +77,7 @@ EXPECTED = {
     "tampered": (IMPLEMENTATIONS["one_hot"]["class_dim_first"].loses, {"edited-files"}),
     "cells_moved": (set(), {"deleted-cells", "duplicated-cells", "reordered-cells"}),
     "hang_in_answer": (ONE_HOT_CELLS, {"timeout"}),
-    "hang_when_called": (BATCH_CELLS, {"timeout"}),
+    "hang_when_called": ({B_SHAPE}, {"timeout"}),  # interrupted; the kernel goes on with the next cells
     "kills_kernel": (ALL, {"grading-failed"}),
     "exits_and_hogs": (ALL, {"memory"}),
     "forks_and_floods": (set(), {"leftover-processes", "output-flood"}),
@@ -128,9 +140,7 @@ def make_class(course: Path) -> None:
     )
     submit(
         "hang_when_called",
-        notebook_with(
-            course, {"one_hot_batch": "import time\n\n\ndef one_hot_batch(X, vocab_size):\n    time.sleep(10**6)\n"}
-        ),
+        notebook_with(course, {"one_hot_batch": HANG_ON_FIRST_CALL}),
     )
     submit("kills_kernel", notebook_with(course, {"one_hot_batch": "import os\n\nos._exit(1)\n"}))
     submit(
