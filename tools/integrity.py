@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import os
 import re
 import shutil
@@ -245,14 +246,39 @@ def _bound_names(tree) -> dict[str, Binding]:
     return found
 
 
+# The read-only cells and the release are the same for every submission of an assignment: what is
+# derived from one cell's source (never from the student's cells, whose trees the scan edits) is
+# computed once per source and process. Each result is immutable.
+@functools.lru_cache(maxsize=4096)
+def _cell_bindings(source: str) -> tuple[tuple[str, Binding], ...]:
+    tree, _ = _parse(source)
+    return tuple(_bound_names(tree).items()) if tree is not None else ()
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_aliases(source: str) -> tuple[tuple[str, str], ...]:
+    tree, _ = _parse(source)
+    aliases = []
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for name, path in _import_targets(node).items():
+                if isinstance(node, ast.Import) or path.rsplit(".", 1)[-1][:1].islower():
+                    aliases.append((name, path))
+    return tuple(aliases)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cell_statements(source: str) -> frozenset[str]:
+    tree, _ = _parse(source)
+    return frozenset(ast.dump(node) for node in tree.body) if tree is not None else frozenset()
+
+
 def protected_names(nb) -> dict[str, Binding]:
     """The names the notebook's read-only code cells bind, and every builtin."""
     names = {name: Binding("builtin", f"builtins.{name}") for name in dir(builtins) if not name.startswith("_")}
     for cell in nb.cells:
         if is_read_only_code(cell):
-            tree, _ = _parse(cell.source)
-            if tree is not None:
-                names |= _bound_names(tree)
+            names |= dict(_cell_bindings(cell.source))
     return names
 
 
@@ -458,27 +484,18 @@ class _Scanner(ast.NodeVisitor):
 def _notebook_aliases(nb) -> dict[str, str]:
     aliases: dict[str, str] = {}
     for cell in nb.cells:
-        if cell.get("cell_type") != "code":
-            continue
-        tree, _ = _parse(cell.source)
-        if tree is None:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                for name, path in _import_targets(node).items():
-                    if isinstance(node, ast.Import) or path.rsplit(".", 1)[-1][:1].islower():
-                        aliases[name] = path
+        if cell.get("cell_type") == "code":
+            aliases |= dict(_cell_aliases(cell.source))
     return aliases
 
 
 def release_statements(release) -> frozenset[str]:
     """The top-level statements of the release's code cells (as `ast.dump`s): instructor code, also
     where it stands in a cell the student may edit (an optional exercise's scaffold)."""
-    dumps = set()
+    dumps: set[str] = set()
     for cell in release.cells if release is not None else []:
         if cell.get("cell_type") == "code":
-            tree, _ = _parse(cell.source)
-            dumps |= {ast.dump(node) for node in tree.body} if tree else set()
+            dumps |= _cell_statements(cell.source)
     return frozenset(dumps)
 
 
