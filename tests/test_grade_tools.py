@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -17,7 +18,7 @@ import pytest
 from nbgrader.nbgraderformat import MetadataValidator, common
 
 from tests.grading import nbgrader_run
-from tools import feedback, grade, metadata_schema
+from tools import feedback, grade, gradebook, metadata_schema
 from tools.release import grading_release
 
 A = "01_one_hot"
@@ -414,3 +415,43 @@ def test_the_metadata_check_is_installed_and_judges_as_jsonschema_does():
     test_cell.metadata["nbgrader"]["points"] = -5
     with pytest.raises(jsonschema.ValidationError, match="-5 is less than the minimum of 0"):
         MetadataValidator().validate_nb(nb)
+
+
+def test_a_new_gradebook_gets_nbgraders_schema_revision_without_a_subprocess(tmp_path, monkeypatch):
+    """nbgrader_config.py makes nbgrader stamp each new gradebook with its schema revision read in the
+    process (tools.gradebook.alembic_head), instead of running `alembic heads`: the same revision."""
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from traitlets.config.loader import PyFileConfigLoader as Loader\n"
+            "Loader('nbgrader_config.py', path='.').load_config()\n"
+            "from tools import gradebook\n"
+            "print(gradebook.installed())\n",
+        ],
+        cwd=nbgrader_run.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "True", loaded.stderr
+    from nbgrader import api
+    from nbgrader.dbutil import _temp_alembic_ini
+
+    with _temp_alembic_ini(f"sqlite:///{tmp_path / 'unused.db'}") as ini:
+        heads = subprocess.run(
+            [str(nbgrader_run.BIN / "alembic"), "-c", ini, "heads"], capture_output=True, text=True, check=True
+        ).stdout
+    assert gradebook.alembic_head() == heads.split()[0]
+
+    monkeypatch.setattr(api, "get_alembic_version", api.get_alembic_version)  # put back after the test
+    gradebook.install()
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"nbgrader ran a subprocess: {args}")
+
+    monkeypatch.setattr(api.sp, "check_output", no_subprocess)
+    with api.Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", "course"):
+        pass
+    with sqlite3.connect(tmp_path / "gradebook.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(heads.split()[0],)]

@@ -15,6 +15,11 @@ Every command of the course then uses it. To move an existing gradebook:
 
 `copy` creates nbgrader's schema in the target (which must hold no gradebook yet, or be given
 --replace), copies every table in dependency order, and then compares the two row by row.
+
+A new gradebook is stamped with the revision of nbgrader's schema (its alembic head). nbgrader reads
+that revision by running `alembic heads` in a subprocess, a Python start-up and about 1 s of CPU for
+each gradebook it creates, and it fails when `alembic` is not on PATH. `install()`, called by
+nbgrader_config.py, makes it read the same revision in the process instead (`alembic_head`).
 """
 
 from __future__ import annotations
@@ -27,6 +32,31 @@ from tools.layout import COURSE_ID, Course
 
 class GradebookError(RuntimeError):
     """A copy that cannot be made, or that did not give the same rows."""
+
+
+def alembic_head() -> str:
+    """The revision nbgrader stamps a new gradebook with: the head of its alembic migrations (what
+    `alembic heads` prints for nbgrader's alembic.ini), read without a subprocess."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = Config()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def install() -> None:
+    """Make nbgrader (nbgrader.api.Gradebook) stamp new gradebooks with `alembic_head()`."""
+    from nbgrader import api
+
+    api.get_alembic_version = alembic_head
+
+
+def installed() -> bool:
+    from nbgrader import api
+
+    return api.get_alembic_version is alembic_head
 
 
 def _tables():
