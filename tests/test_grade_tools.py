@@ -366,25 +366,30 @@ def test_sandboxed_kernels_read_the_font_list_and_cannot_change_it():
     assert not writable, "a kernel could change the font list the next kernels read"
 
 
-def test_the_metadata_check_is_installed_and_judges_as_jsonschema_does():
-    """nbgrader_config.py makes nbgrader check each cell's metadata with tools.metadata_schema (the
-    schema checked once per process): every nbgrader command of the course gets it, and it accepts
-    and refuses exactly what `jsonschema.validate` does, with the same error."""
+def _assert_the_course_config_installs(module):
+    """Loading nbgrader_config.py, as every nbgrader command of the course does, installs tools.<module>."""
     loaded = subprocess.run(
         [
             sys.executable,
             "-c",
             "from traitlets.config.loader import PyFileConfigLoader as Loader\n"
             "Loader('nbgrader_config.py', path='.').load_config()\n"
-            "from tools import metadata_schema\n"
-            "print(metadata_schema.installed())\n",
+            f"from tools import {module}\n"
+            f"print({module}.installed())\n",
         ],
         cwd=nbgrader_run.ROOT,
         capture_output=True,
         text=True,
         check=True,
     )
-    assert loaded.stdout.strip() == "True", loaded.stderr
+    assert loaded.stdout.strip() == "True", (module, loaded.stderr)
+
+
+def test_the_metadata_check_is_installed_and_judges_as_jsonschema_does():
+    """nbgrader_config.py makes nbgrader check each cell's metadata with tools.metadata_schema (the
+    schema checked once per process): every nbgrader command of the course gets it, and it accepts
+    and refuses exactly what `jsonschema.validate` does, with the same error."""
+    _assert_the_course_config_installs("metadata_schema")
     schema = json.loads((Path(common.root) / "v3.json").read_text())
     good = {"schema_version": 3, "grade": True, "solution": False, "locked": True, "grade_id": "t", "points": 2}
     bad = [
@@ -420,21 +425,7 @@ def test_the_metadata_check_is_installed_and_judges_as_jsonschema_does():
 def test_a_new_gradebook_gets_nbgraders_schema_revision_without_a_subprocess(tmp_path, monkeypatch):
     """nbgrader_config.py makes nbgrader stamp each new gradebook with its schema revision read in the
     process (tools.gradebook.alembic_head), instead of running `alembic heads`: the same revision."""
-    loaded = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from traitlets.config.loader import PyFileConfigLoader as Loader\n"
-            "Loader('nbgrader_config.py', path='.').load_config()\n"
-            "from tools import gradebook\n"
-            "print(gradebook.installed())\n",
-        ],
-        cwd=nbgrader_run.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert loaded.stdout.strip() == "True", loaded.stderr
+    _assert_the_course_config_installs("gradebook")
     from nbgrader import api
     from nbgrader.dbutil import _temp_alembic_ini
 
