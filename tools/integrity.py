@@ -247,8 +247,9 @@ def _bound_names(tree) -> dict[str, Binding]:
 
 
 # The read-only cells and the release are the same for every submission of an assignment: what is
-# derived from one cell's source (never from the student's cells, whose trees the scan edits) is
-# computed once per source and process. Each result is immutable.
+# derived from one cell's source is computed once per source and process. Each result is immutable and
+# a function of the source alone (each call parses its own tree; the trees the scan edits are never
+# these), so a student's cell that happens to be cached cannot change what another submission gets.
 @functools.lru_cache(maxsize=4096)
 def _cell_bindings(source: str) -> tuple[tuple[str, Binding], ...]:
     tree, _ = _parse(source)
