@@ -84,3 +84,14 @@ def test_notebook_tools_import_without_the_slow_iri_grammars():
     code = "import time; t = time.process_time(); import nbformat; print(time.process_time() - t)"
     seconds = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     assert seconds < 1.0, f"importing nbformat took {seconds:.2f} s of CPU"
+
+
+def test_the_readme_test_subset_passes():
+    """README, "For contributors": `pytest --assignments ...` runs the tests of some assignments. The
+    release tests read across assignments (what each release carries), so they run here with one
+    assignment, the smallest subset: a test that assumes every release was generated fails."""
+    import subprocess
+
+    args = [sys.executable, "-m", "pytest", "-n", "0", "-q", "--assignments", "01_one_hot", "tests/test_release.py"]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:]
