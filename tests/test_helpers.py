@@ -388,3 +388,19 @@ def test_random_one_hot_inputs_are_time_major():
     inputs = helpers.random_one_hot_inputs(5, 3, 9, torch.Generator().manual_seed(2))
     assert inputs.shape == (5, 3, 9) and inputs.dtype == torch.float32
     assert torch.equal(inputs, torch.eye(9)[tokens])
+
+
+def test_a_failure_names_the_test_line_with_its_brackets_closed():
+    """A check called over several lines is quoted by its first line: `check_true(…)`, never `check_true(`."""
+    import linecache
+
+    cell = "x = 1\ncheck_true(\n    x == 2,\n    'x is not 2',\n)\n"
+    name = "<ipython-input-test-cell>"
+    linecache.cache[name] = (len(cell), None, cell.splitlines(True), name)
+    try:
+        exec(compile(cell, name, "exec"), {"check_true": helpers.check_true})
+    except helpers.CheckFailed as error:
+        lines = error._render_traceback_()
+    last = lines[-1].replace("\x1b[2m", "").replace("\x1b[0m", "")
+    assert last == "found by this cell, line 2: check_true(…)", lines
+    assert helpers._closed("check_equal(f(x[0], [1, {2: 3") == "check_equal(f(x[0], [1, {2: 3…}]))"

@@ -429,8 +429,19 @@ class CheckFailed(AssertionError):  # noqa: N818 -- shown to students: "CheckFai
             lines.append(f"\x1b[1;34mHint:\x1b[0m {hint}")
         where = _cell_line(self.__traceback__)
         if where:
-            lines.append(f"\x1b[2m(found by this cell, line {where[0]}: {where[1]})\x1b[0m")
+            lines.append(f"\x1b[2mfound by this cell, line {where[0]}: {_closed(where[1])}\x1b[0m")
         return lines
+
+
+def _closed(code: str) -> str:
+    """A line of code as a quote: brackets it leaves open (a call over several lines) closed after `…`."""
+    pairs, still_open = {"(": ")", "[": "]", "{": "}"}, []
+    for char in code:
+        if char in pairs:
+            still_open.append(pairs[char])
+        elif still_open and char == still_open[-1]:
+            still_open.pop()
+    return code + ("…" + "".join(reversed(still_open)) if still_open else "")
 
 
 def _cell_line(traceback) -> tuple[int, str] | None:
