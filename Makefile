@@ -16,7 +16,8 @@ export PYTHONNOUSERSITE := 1
 
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
-	sandbox postgres grade-selftest release-zip hub-setup hub release-hub release-feedback
+	sandbox postgres grade-selftest release-zip hub-setup hub release-hub release-feedback \
+	delete-submissions remove-student
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -32,7 +33,9 @@ help:
 	@echo "  make autograde / feedback / report        one step of make grade"
 	@echo "  make browser        install Chromium for the browser tests (tests/browser)"
 	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times"
-	@echo "  make clean          remove .venv and grading outputs"
+	@echo "  make remove-student STUDENT=..          remove a student from the gradebook and autograder/ (asks)"
+	@echo "  make clean          remove .venv and what make grade rebuilds (never submissions or the gradebook)"
+	@echo "  make delete-submissions                   delete every submission, the gradebook and grades (asks)"
 
 setup: $(STAMP)
 
@@ -115,8 +118,22 @@ release-hub: $(STAMP)
 strip-outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb
 
+# What `make setup` and `make grade` rebuild. Never student work (autograder/submitted, quarantine, the
+# exchange), the gradebook (manual grades), the roster or backups: `make delete-submissions` deletes those.
+REBUILT := autograder/autograded autograder/feedback autograder/report autograder/logs autograder/release \
+	autograder/jupyter autograder/downloaded autograder/anomalies.json autograder/last-grading.json
 clean:
-	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db
+	rm -rf $(VENV) .test-artifacts .ruff_cache dist $(REBUILT)
+	@echo "kept: student work (autograder/submitted, quarantine, exchange), the gradebook, the roster, backups"
+
+# Deleting student work is explicit: it lists what goes and asks (FORCE=1: without asking).
+YES = $(if $(filter 1 yes true,$(FORCE)),--yes)
+delete-submissions: $(STAMP)
+	$(BIN)/python -m tools.submissions delete $(YES)
+
+remove-student: $(STAMP)
+	@test -n "$(STUDENT)" || { echo "usage: make remove-student STUDENT=<student id> [FORCE=1]"; exit 2; }
+	$(BIN)/python -m tools.submissions remove-student "$(STUDENT)" $(YES)
 
 # Grading a class (tools/grade.py; README, "For instructors").
 GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT)) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(filter 1 yes true,$(UNSAFE)),--unsafe)

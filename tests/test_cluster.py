@@ -225,6 +225,7 @@ def test_other_checkout_is_refused(loopback, tmp_path):
 
 def test_unreachable_scheduler_is_one_line(tmp_path):
     course = nbgrader_run.copy_course(tmp_path / "c")
+    (course / "autograder" / "submitted" / "alice" / A).mkdir(parents=True)  # something collected to grade
     address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
     proc = subprocess.run(
         [sys.executable, "-m", "tools.grade", "autograde", "-a", A, "--scheduler", address, "--root", str(course)],

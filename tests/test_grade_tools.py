@@ -18,7 +18,7 @@ import pytest
 from nbgrader.nbgraderformat import MetadataValidator, common
 
 from tests.grading import nbgrader_run
-from tools import feedback, grade, gradebook, metadata_schema
+from tools import feedback, grade, gradebook, metadata_schema, submissions
 from tools.release import grading_release
 
 A = "01_one_hot"
@@ -117,20 +117,174 @@ def test_edited_course_files_are_reported(course):
     assert inspect(course, "heidi")[1][0][0] == "edited-files"
 
 
+def _zip(path, files: dict[str, str]):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return path
+
+
+def _collected(course, source, capsys=None):
+    result = submissions.collect(course, source, A, out=lambda *_: None)
+    return {(r.student, r.file): (r.result, r.why) for r in result.rows}, result
+
+
 def test_collect_from_lms_zip_and_from_folders(course, tmp_path):
-    archive = tmp_path / "download.zip"
     text = nbformat.writes(release(course))
-    with zipfile.ZipFile(archive, "w") as z:
-        z.writestr("ivan_01_one_hot.ipynb", text)
-        z.writestr("judy_assignment1.ipynb", text)
-        z.writestr("__MACOSX/._judy_assignment1.ipynb", "junk")
-        z.writestr("readme.txt", "not a notebook")
-    assert grade.collect(course, archive, A) == ["ivan", "judy"]
+    files = {"ivan_01_one_hot.ipynb": text, "judy_assignment1.ipynb": text, "__MACOSX/._judy_assignment1.ipynb": "x"}
+    archive = _zip(tmp_path / "download.zip", files | {"readme.txt": "not a notebook"})
+    rows, result = _collected(course, archive)
+    assert result.students == ["ivan", "judy"]
+    assert rows[("", "readme.txt")] == ("skipped", "not a notebook")
     assert (course.submitted / "judy" / A / f"{A}.ipynb").exists()
     layout = tmp_path / "exchange" / "mallory" / A
     layout.mkdir(parents=True)
     (layout / f"{A}.ipynb").write_text(text)
-    assert grade.collect(course, tmp_path / "exchange", A) == ["mallory"]
+    assert _collected(course, tmp_path / "exchange")[1].students == ["mallory"]
+
+
+# File names as each LMS's "download all submissions" writes them (README, "Collecting from an LMS").
+MOODLE = {
+    "Frank Miller_123456_assignsubmission_file_01_one_hot.ipynb": "frank_miller",
+    "Grace Hopper_123457_assignsubmission_file_/01_one_hot.ipynb": "grace_hopper",  # "in folders"
+    "Zoë Ångström_123458_assignsubmission_file_my notebook.ipynb": "zoe_angstrom",
+}
+CANVAS = {
+    "smithjohn_12345_678901_01_one_hot.ipynb": "smithjohn",
+    "doejane_LATE_12346_678902_01_one_hot.ipynb": "doejane",
+}
+BLACKBOARD = {"Assignment 1_heidi_attempt_2026-11-02-10-15-00_01_one_hot.ipynb": "heidi"}
+
+
+@pytest.mark.parametrize("names", [MOODLE, CANVAS, BLACKBOARD], ids=["moodle", "canvas", "blackboard"])
+def test_collect_reads_the_file_names_of_moodle_canvas_and_blackboard(course, tmp_path, names):
+    text = nbformat.writes(release(course))
+    extra = {"Assignment 1_heidi_attempt_2026-11-02-10-15-00.txt": "receipt"} if names is BLACKBOARD else {}
+    online = {"Grace Hopper_123457_assignsubmission_onlinetext_/onlinetext.html": "<p>hi</p>"}
+    extra |= online if names is MOODLE else {}
+    rows, result = _collected(course, _zip(tmp_path / "lms.zip", dict.fromkeys(names, text) | extra))
+    assert result.students == sorted(names.values())
+    for name, student in names.items():
+        assert rows[(student, name)][0] == "collected", rows
+        assert (course.submitted / student / A / f"{A}.ipynb").read_text() == text
+    assert all(result == "skipped" for (_, file), (result, _) in rows.items() if file in extra)
+    if names is CANVAS:
+        assert "LATE" in rows[("doejane", "doejane_LATE_12346_678902_01_one_hot.ipynb")][1]
+
+
+def test_collect_finds_students_in_the_roster(course, tmp_path):
+    course.roster.write_text("id,first_name,last_name,email,lms_id\njs42,John,Smith,john.smith@uni.edu,\n")
+    course.roster.write_text(course.roster.read_text() + "fm7,Frank,Miller,fm@uni.edu,\nhh,Grace,Hopper,,123457\n")
+    text = nbformat.writes(release(course))
+    names = ["smithjohn_12345_678901_01_one_hot.ipynb", "Frank Miller_99_assignsubmission_file_x.ipynb"]
+    names.append("Amazing Grace_123457_assignsubmission_file_x.ipynb")  # the Moodle id of the roster wins
+    _, result = _collected(course, _zip(tmp_path / "lms.zip", dict.fromkeys(names, text)))
+    assert result.students == ["fm7", "hh", "js42"]
+
+
+def test_collect_keeps_the_newest_by_the_lms_order_and_says_so(course, tmp_path):
+    old, new = nbformat.writes(release(course)), nbformat.writes(release(course)) + "\n"
+    files = {
+        "Assignment 1_heidi_attempt_2026-11-02-10-15-00_01_one_hot.ipynb": old,
+        "Assignment 1_heidi_attempt_2026-11-03-09-00-00_01_one_hot.ipynb": new,
+        "smithjohn_12345_678901_01_one_hot.ipynb": old,
+        "smithjohn_12345_678901_01_one_hot-1.ipynb": new,  # Canvas numbers a resubmitted file
+    }
+    rows, result = _collected(course, _zip(tmp_path / "lms.zip", files))
+    assert result.students == ["heidi", "smithjohn"]
+    for student in result.students:
+        assert (course.submitted / student / A / f"{A}.ipynb").read_text() == new
+    newest = [why for (_, _), (res, why) in rows.items() if res == "collected"]
+    assert all("newest of 2" in why for why in newest) and len(newest) == 2
+    assert sum(res == "skipped" and "older" in why for res, why in rows.values()) == 2
+
+
+def test_two_unordered_files_of_one_student_are_kept_aside_not_merged(course, tmp_path):
+    text = nbformat.writes(release(course))
+    files = {"judy_01_one_hot.ipynb": text, "judy_01_one_hot_v2.ipynb": text + "\n"}
+    files |= {"Alice_01_one_hot.ipynb": text, "alice_01_one_hot.ipynb": text}  # one student, the same file
+    rows, result = _collected(course, _zip(tmp_path / "lms.zip", files))
+    assert result.students == ["alice"]
+    assert rows[("judy", "judy_01_one_hot.ipynb")][0] == rows[("judy", "judy_01_one_hot_v2.ipynb")][0] == "conflict"
+    assert not (course.submitted / "judy").exists()
+    assert sorted(p.name for p in (course.grading / "collect-conflicts" / A / "judy").iterdir()) == sorted(
+        ["judy_01_one_hot.ipynb", "judy_01_one_hot_v2.ipynb"]
+    )
+    assert any("'Alice' and 'alice' are taken as one student" in note for note in result.notes)
+    assert "conflict" in result.table() and "2 conflict" in result.table()
+
+
+def test_collecting_again_never_loses_the_earlier_file(course, tmp_path):
+    text = nbformat.writes(release(course))
+    _collected(course, _zip(tmp_path / "a.zip", {"ivan_01_one_hot.ipynb": text}))
+    rows, _ = _collected(course, _zip(tmp_path / "b.zip", {"ivan_01_one_hot.ipynb": text}))
+    assert rows[("ivan", "ivan_01_one_hot.ipynb")] == ("unchanged", "")
+    rows, _ = _collected(course, _zip(tmp_path / "c.zip", {"ivan_01_one_hot.ipynb": text + "\n"}))
+    result, why = rows[("ivan", "ivan_01_one_hot.ipynb")]
+    assert result == "replaced" and "saved to autograder/backups/" in why
+    saved = course.root / why.split("saved to ")[1]
+    assert saved.read_text() == text
+
+
+def test_look_alike_new_ids_are_named(course, tmp_path):
+    text = nbformat.writes(release(course))
+    _, result = _collected(course, _zip(tmp_path / "a.zip", {"martha_a.ipynb": text, "marhta_b.ipynb": text + " "}))
+    assert any("'marhta' and 'martha' look alike" in note for note in result.notes), result.notes
+
+
+def test_a_student_named_on_the_command_line_must_have_a_submission(course):
+    submit(course, "alice", release(course))
+    assert grade.what_to_grade(course, None, ["alice"], out=lambda *_: None) == ([A], ["alice"])
+    with pytest.raises(grade.GradingError, match=r"no submission of 'alicce'.*did you mean alice\?"):
+        grade.what_to_grade(course, [A], ["alicce"])
+    with pytest.raises(grade.GradingError, match=r"nothing collected for 02_recurrence.*make collect"):
+        grade.what_to_grade(course, ["02_recurrence"], None)
+    lines = []
+    assert grade.what_to_grade(course, None, None, out=lines.append) == ([A], ["alice"])
+    assert lines and lines[0].startswith("not collected, not graded: 02_recurrence")
+
+
+def test_remove_student_asks_first_then_removes_everywhere(course, capsys):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    for folder in (submit(course, "zoe", release(course)), course.autograded / "zoe" / A):
+        folder.mkdir(parents=True, exist_ok=True)
+    grade.Anomalies([grade.Anomaly("zoe", A, "timeout", "x"), grade.Anomaly("bob", A, "timeout", "y")]).save(
+        course.anomalies_file
+    )
+    with Gradebook(course.db_url, grade.COURSE_ID) as gb:
+        gb.add_student("zoe")
+    assert submissions.remove_student(course, "zoe") == 1  # stdin is not a terminal: not confirmed
+    assert "FORCE=1" in capsys.readouterr().err and (course.submitted / "zoe").exists()
+    assert submissions.remove_student(course, "zoe", yes=True) == 0
+    assert not (course.submitted / "zoe").exists() and not (course.autograded / "zoe").exists()
+    assert [a.student for a in grade.Anomalies.load(course.anomalies_file)] == ["bob"]
+    with Gradebook(course.db_url, grade.COURSE_ID) as gb, pytest.raises(MissingEntry):
+        gb.find_student("zoe")
+    assert submissions.remove_student(course, "zoe", yes=True) == 1  # nothing left of zoe
+
+
+def test_delete_submissions_asks_first_and_keeps_the_roster(course, capsys):
+    submit(course, "alice", release(course))
+    course.roster.write_text("id,first_name,last_name,email\nalice,A,L,\n")
+    assert submissions.delete_all(course) == 1 and course.submitted.exists()
+    assert "FORCE=1" in capsys.readouterr().err
+    assert submissions.delete_all(course, yes=True) == 0
+    assert sorted(p.name for p in course.grading.iterdir()) == ["roster.csv"]
+
+
+def test_make_clean_removes_only_what_can_be_rebuilt(course):
+    shutil.copy(nbgrader_run.ROOT / "Makefile", course.root / "Makefile")
+    kept = [course.submitted / "alice" / A / f"{A}.ipynb", course.quarantine / "alice" / A / "x.py"]
+    kept += [course.gradebook, course.roster, course.backups / "course-1" / "x"]
+    rebuilt = [course.autograded / "alice" / A / f"{A}.ipynb", course.feedback / "alice" / A / f"{A}.html"]
+    rebuilt += [course.report_dir / "grades.csv", course.anomalies_file, course.logs / "x.log"]
+    for path in kept + rebuilt:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    subprocess.run(["make", "--no-print-directory", "clean"], cwd=course.root, check=True, capture_output=True)
+    assert [p for p in kept if not p.exists()] == []
+    assert [p for p in rebuilt if p.exists()] == []
 
 
 def test_memory_sizes():
@@ -241,6 +395,7 @@ def test_extra_files_are_quarantined_and_importable_ones_flagged(course):
 def test_grading_stops_with_one_line_when_the_sandbox_is_missing(course, monkeypatch, capsys):
     from tools import sandbox
 
+    submit(course, "alice", release(course))
     monkeypatch.setattr(sandbox, "bwrap_path", lambda: None)
     sandbox.problem.cache_clear()
     try:
@@ -446,3 +601,21 @@ def test_a_new_gradebook_gets_nbgraders_schema_revision_without_a_subprocess(tmp
         pass
     with sqlite3.connect(tmp_path / "gradebook.db") as db:
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(heads.split()[0],)]
+
+
+def test_feedback_starts_with_an_answer_cell_that_did_not_run():
+    """One missing colon in `f` costs the tests of `f` and of `g`, which calls it: the page says so first."""
+    broken = _answer("def f(x)\n    return x")
+    broken.outputs = [nbformat.v4.new_output("error", ename="SyntaxError", evalue="expected ':' (1234.py, line 1)")]
+    g = _answer("def g(x):\n    return f(x) + 1", name="g")
+    name_error = ("NameError", "name 'f' is not defined")
+    cells = [broken, _test("check(f(1))", error=name_error), g]
+    cells += [_test("check(g(1))", "test_g_values", points=3.0, error=name_error)]
+    cells += [_test("check(g(2) > 0)", "test_g_positive", score=1.0, points=1.0)]
+    summary = _feedback_of(*cells).cells[0].source
+    first = summary.splitlines()[0]
+    assert first.startswith("**Start here: your answer cell `f` did not run** (SyntaxError: expected"), first
+    assert "the tests of `f` and of `g`, which uses it, could not pass (5 points)" in first, first
+    crashed = _answer("def f(x):\n    return x\nundefined_name")
+    crashed.outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'undefined_name' is not")]
+    assert "Start here" not in _feedback_of(crashed, _test("check(f(1))", score=2.0)).cells[0].source

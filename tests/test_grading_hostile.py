@@ -131,7 +131,7 @@ def test_correct_noisy_work_keeps_full_marks_and_is_not_flagged(hostile_class):
 def test_summary_lists_the_submissions_held_for_review(hostile_class):
     course, _ = hostile_class
     summary = (course / "autograder" / "report" / "summary.md").read_text()
-    assert "## Held for review" in summary and "students, 1 assignment." in summary
+    assert "## Held for review" in summary and "students; 1 assignment graded (01_one_hot)" in summary
     for student in hostile.CHEATS:
         if student != "skips_tests":
             assert f"{student} / {A}: possible-tampering" in summary

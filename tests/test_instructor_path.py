@@ -3,6 +3,7 @@ else was run, always grades with the tests in solutions/ now, and `make course` 
 
 from __future__ import annotations
 
+import csv
 import shutil
 
 import nbformat
@@ -29,17 +30,36 @@ def fresh_course(tmp_path_factory):
     return root
 
 
-def test_grading_works_before_anything_else_ran(fresh_course):
+def _grades(root):
+    with open(root / "autograder" / "report" / "grades.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_make_grade_mid_course_grades_what_was_collected(fresh_course, capsys):
+    """A fresh clone, only 01 collected (two students): `make grade` grades 01, says the others were not
+    collected, and the report invents no zeros and no anomalies for them."""
     root = fresh_course
-    nbgrader_run.submit(root, "alice", A, nbgrader_run.reference_answers(root, A))
-    assert grade.main(["autograde", "-a", A, "--root", str(root)]) == 0
+    for student in ("alice", "bob"):
+        nbgrader_run.submit(root, student, A, nbgrader_run.reference_answers(root, A))
+    assert grade.main(["all", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "not collected, not graded: 02_recurrence, 03_samplers" in out
     scores = nbgrader_run.cell_scores(root, A, "alice")
     assert all(score == maximum for score, maximum in scores.values()), scores
+    rows = _grades(root)
+    assert [r["student_id"] for r in rows] == ["alice", "bob"]
+    assert rows[0][A] == "9.0" and rows[0]["02_recurrence"] == grade.NOT_COLLECTED, rows[0]
+    assert rows[0]["total"] == "9.0" and rows[0]["max_total"] == "9.0" and rows[0]["anomalies"] == "0"
+    assert not grade.Anomalies.load(grade.Course(root).anomalies_file)
+    assert (root / "autograder" / "feedback" / "bob" / A / f"{A}.html").is_file()
+    assert grade.main(["report", "-a", A, "--root", str(root)]) == 0
+    assert list(_grades(root)[0]) == ["student_id", A, "total", "max_total", "anomalies", "held_for_review"]
 
 
-def test_an_edited_hidden_test_is_used_without_make_course(fresh_course):
+def test_an_edited_hidden_test_is_used_and_named_at_the_next_grading(fresh_course, capsys):
     """Edit a hidden test in solutions/ (here: one every submission fails) and grade again without
-    regenerating anything: the new test runs, not the one the gradebook held."""
+    regenerating anything: the new test runs, not the one the gradebook held; the run says that the tests
+    changed and which scores moved, and so does the report."""
     root = fresh_course
     path = nbgrader_run.notebook_path(root / "solutions", A)
     nb = nbformat.read(path, as_version=4)
@@ -48,10 +68,47 @@ def test_an_edited_hidden_test_is_used_without_make_course(fresh_course):
         "### END HIDDEN TESTS", 'check_true(False, "a hidden test added after the release")\n### END HIDDEN TESTS'
     )
     nbformat.write(nb, path)
-    assert grade.main(["autograde", "-a", A, "--root", str(root)]) == 0
+    assert grade.main(["all", "-a", A, "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert f"note: the tests of {A} changed since 2 submissions were last graded (test_one_hot_dtype)" in out, out
+    assert f"score changed: alice / {A}: 9 -> 8" in out
     scores = nbgrader_run.cell_scores(root, A, "alice")
     assert scores["test_one_hot_dtype"] == (0.0, 1.0), scores
     assert scores["test_one_hot_shape"] == (1.0, 1.0)
+    assert _grades(root)[0][A] == "8.0", "the report is rewritten with the new scores"
+    summary = (root / "autograder" / "report" / "summary.md").read_text()
+    assert f"the tests of {A} changed since the last grading: test_one_hot_dtype" in summary
+    assert f"- bob / {A}: 9 -> 8" in summary
+
+
+def test_a_typo_in_a_student_or_an_assignment_writes_nothing(fresh_course, capsys):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    root = fresh_course
+    assert grade.main(["all", "-a", A, "-s", "alcie", "--root", str(root)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no submission of 'alcie'" in err[0] and "did you mean alice?" in err[0], err
+    assert grade.main(["all", "-a", "02_recurrence", "--root", str(root)]) == 1
+    assert "nothing collected for 02_recurrence" in capsys.readouterr().err
+    with Gradebook(grade.Course(root).db_url, grade.COURSE_ID) as gb, pytest.raises(MissingEntry):
+        gb.find_student("alcie")
+    assert [r["student_id"] for r in _grades(root)] == ["alice", "bob"]
+
+
+def test_a_failed_grading_still_rewrites_the_report_and_says_what_failed(fresh_course, monkeypatch, capsys):
+    root = fresh_course
+    report = root / "autograder" / "report" / "grades.csv"
+    report.unlink()
+
+    def broken(*args, **kwargs):
+        raise grade.GradingError("the grading kernel cannot start: no such file .venv/bin/python")
+
+    monkeypatch.setattr(grade, "autograde", broken)
+    assert grade.main(["all", "--root", str(root)]) == 1
+    assert "cannot start" in capsys.readouterr().err
+    assert _grades(root)[0][A] == "8.0", "the report is rewritten from the gradebook"
+    summary = (root / "autograder" / "report" / "summary.md").read_text()
+    assert "failed**: the grading kernel cannot start" in summary
 
 
 def test_an_unknown_assignment_is_one_line_and_a_failure(fresh_course, capsys):
@@ -83,7 +140,7 @@ def test_make_course_backs_up_what_nbgrader_did_not_write(tmp_path):
     "args,message",
     [
         (["collect", "/nonexistent/lms.zip", "-a", A], "does not exist"),
-        (["feedback", "-a", A, "-s", "nobody"], "generate_feedback"),
+        (["feedback", "-a", A, "-s", "nobody"], "no submission of 'nobody'"),
         (["report", "-a", "99_nothing"], "no assignment 99_nothing"),
     ],
 )

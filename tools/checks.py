@@ -1,10 +1,11 @@
 """Checks before grading: one submission at a time, before nbgrader sees it.
 
-Each check looks at one thing, repairs it where that is safe, and returns what it found as an
-`Anomaly` line for the report (or nothing). A *fatal* finding means there is nothing nbgrader can
-grade: the submission scores 0, and the report says why. The checks run in the order of CHECKS:
+They run on submissions that exist (tools/grade.py grades only the students with a folder in
+autograder/submitted/<student>/<assignment>/). Each check looks at one thing, repairs it where that is
+safe, and returns what it found as an `Anomaly` line for the report (or nothing). A *fatal* finding
+means there is nothing nbgrader can grade: the submission scores 0, and the report says why.
+The checks run in the order of CHECKS:
 
-    folder_exists        no folder at all                                     fatal
     course_files         edited copies of helpers.py or data/ (nbgrader restores the course's)
     notebook_present     renamed notebook graded under its name; none at all    fatal
     readable             invalid JSON or not a notebook                         fatal
@@ -91,12 +92,6 @@ def _read(path: Path):
 # ---------------------------------------------------------------------------
 # The checks, in order
 # ---------------------------------------------------------------------------
-def folder_exists(sub: Submission) -> Finding | None:
-    if not sub.folder.is_dir():
-        return Finding("missing-submission", "no folder submitted", fatal=True)
-    return None
-
-
 def course_files(sub: Submission) -> Finding | None:
     """Files the course also ships (helpers.py, data/) with other contents: nbgrader uses its own."""
     edited = []
@@ -223,7 +218,6 @@ def extra_files(sub: Submission) -> list[Finding]:
 
 
 CHECKS = [
-    folder_exists,
     course_files,
     notebook_present,
     readable,

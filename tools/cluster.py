@@ -273,13 +273,14 @@ def autograde(
         workers = len(client.scheduler_info()["workers"])
         futures = {}
         for assignment in assignments:
-            for batch in batches(students, workers):
+            for batch in batches(grade.submitted(course, assignment, students), workers):
                 key = f"grade-{assignment}-{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}"
                 task = _task(course, assignment, batch, options, digest)
                 futures[client.submit(grade_submission, task, key=key, pure=False)] = (assignment, batch)
         anomalies = Anomalies()
         done = _run(client, futures, course, options, anomalies)
-        anomalies.save(course.anomalies_file, {(s, a) for a in assignments for s in students})
+        graded = {(s, a) for a in assignments for s in grade.submitted(course, a, students)}
+        anomalies.save(course.anomalies_file, graded)
         return done
     finally:
         client.close()

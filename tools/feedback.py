@@ -139,7 +139,35 @@ class TeachingFeedback(Preprocessor):
             names = ", ".join(needed or missing) or "an exercise above"
             _quiet(cell, f"(This example uses {names}: it runs once that exercise is done.)")
 
+    def _lead(self, rows, status, answers) -> str:
+        """The first line of the page when an answer cell did not run (a syntax error, say) and tests
+        failed because of it: those of its own exercise and of every exercise that uses it. Say so first."""
+        lines = []
+        for function, cell in answers.items():
+            if status.get(function) != "crashed":
+                continue
+            error = error_of(cell)
+            missing = f"name '{function}' is not defined"
+            lost = [r for r in rows if r[2] is not None and float(r[2]) < float(r[3])]
+            hit = [r for r in lost if r[0] == function or missing in r[4]]
+            if not hit:
+                continue
+            name = html.escape(function)
+            others = sorted({r[0] for r in hit if r[0] != function})
+            also = f" and of {', '.join(f'`{html.escape(o)}`' for o in others)}, which uses it," if others else ""
+            points = sum(float(r[3]) - float(r[2]) for r in hit)
+            unparsed = error.get("ename") in ("SyntaxError", "IndentationError", "TabError")
+            what = "did not run" if unparsed else "stopped with an error"
+            defined = "Nothing in it was defined" if unparsed else "What it defines after that line does not exist"
+            lines.append(
+                f"**Start here: your answer cell `{name}` {what}** ({html.escape(_first_line(message(error)))}). "
+                f"{defined}, so the tests of `{name}`{also} could not pass ({points:g} points). Fix that cell "
+                "first: the messages below follow from it."
+            )
+        return "\n\n".join(lines)
+
     def _summary(self, rows, status, answers):
+        lead = self._lead(rows, status, answers)
         table = []  # (exercise, what is checked, points, what happened)
         shown = set()
         for function, what, score, points, note, _ in rows:
@@ -165,7 +193,7 @@ class TeachingFeedback(Preprocessor):
             for f, w, p, r in table
         )
         text = (
-            "## Your feedback, test by test\n\n"
+            (f"{lead}\n\n" if lead else "") + "## Your feedback, test by test\n\n"
             f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n\n"
             "Each failing test's message says what was expected, what came back, and a hint; "
             "the test cells below show it in place."

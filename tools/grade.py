@@ -63,7 +63,6 @@ import subprocess
 import sys
 import time
 import uuid
-import zipfile
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -71,7 +70,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import checks, integrity, layout, release, sandbox
+from tools import checks, integrity, layout, release, sandbox, submissions
 from tools.layout import Course, grade_ids, is_test_cell, owner
 
 ROOT = layout.ROOT
@@ -135,50 +134,6 @@ class Anomalies:
     @staticmethod
     def load(path: Path) -> list[Anomaly]:
         return [Anomaly(**a) for a in json.loads(path.read_text())] if path.exists() else []
-
-
-# ---------------------------------------------------------------------------
-# Collect
-# ---------------------------------------------------------------------------
-LMS_NAME = re.compile(r"^(?P<student>[A-Za-z0-9.\-]+)_(?P<file>.+\.ipynb)$")
-
-
-def collect(course: Course, source: Path, assignment: str) -> list[str]:
-    """Copy submissions into autograder/submitted/<student>/<assignment>/.
-
-    `source` is a folder or a .zip (an LMS download) holding either
-    `<student>/<assignment>/...` folders (nbgrader's layout) or flat files named
-    `<student>_<anything>.ipynb` (one notebook per student, the LMS convention;
-    it is saved as `<assignment>.ipynb`)."""
-    tmp = None
-    if not source.exists():
-        raise GradingError(f"{source} does not exist (FROM= a folder or a .zip of submissions)")
-    if source.suffix == ".zip" and not zipfile.is_zipfile(source):
-        raise GradingError(f"{source} is not a zip file")
-    if source.suffix == ".zip":
-        tmp = course.grading / "downloaded" / assignment / "extracted"
-        shutil.rmtree(tmp, ignore_errors=True)
-        with zipfile.ZipFile(source) as archive:
-            archive.extractall(tmp)
-        source = tmp
-    collected = []
-    for path in sorted(source.rglob("*.ipynb")):
-        relative = path.relative_to(source).parts
-        if ".ipynb_checkpoints" in relative or "__MACOSX" in relative:
-            continue
-        if len(relative) >= 3 and relative[-2] == assignment:  # <student>/<assignment>/<file>
-            student, dest_name = relative[-3], relative[-1]
-        else:
-            match = LMS_NAME.match(path.name)
-            if not match:
-                print(f"collect: skipped {path.relative_to(source)} (not <student>_<name>.ipynb)")
-                continue
-            student, dest_name = match["student"], f"{assignment}.ipynb"
-        dest = course.submitted / student / assignment
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, dest / dest_name)
-        collected.append(student)
-    return sorted(set(collected))
 
 
 # ---------------------------------------------------------------------------
@@ -395,13 +350,20 @@ def prepare(course: Course, assignments: list[str], options: Options) -> None:
     import_roster(course)
 
 
+def submitted(course: Course, assignment: str, students: list[str]) -> list[str]:
+    """Those of `students` who handed in `assignment` (a folder in autograder/submitted/): the only ones
+    graded. A student without one is not given a zero or an anomaly: the report says "missing"."""
+    return [s for s in students if (course.submitted / s / assignment).is_dir()]
+
+
 def plan(course: Course, assignments: list[str], students: list[str], workers: int, anomalies: Anomalies) -> list[Job]:
     """The checks before grading (a submission that cannot be graded scores 0, not "not graded"),
     then the gradable submissions of each assignment split into at most `workers` shards."""
     jobs = []
     for assignment in assignments:
-        gradable = [s for s in students if inspect_submission(course, s, assignment, anomalies)]
-        for student in students:
+        handed_in = submitted(course, assignment, students)
+        gradable = [s for s in handed_in if inspect_submission(course, s, assignment, anomalies)]
+        for student in handed_in:
             if student not in gradable:
                 _zero(course, assignment, student)
         shards = max(1, min(workers, len(gradable)))
@@ -507,11 +469,11 @@ def account(
     verify(
         course, assignments, students, anomalies, options.workers, options.cell_timeout, options.unsafe, options.quiet
     )
+    graded = {(s, a) for a in assignments for s in submitted(course, a, students)}
     if options.unsafe:
-        for assignment in assignments:
-            for student in students:
-                anomalies.add(student, assignment, "graded-without-sandbox", "graded with --unsafe (no sandbox)")
-    anomalies.save(course.anomalies_file, {(s, a) for a in assignments for s in students})
+        for student, assignment in sorted(graded):
+            anomalies.add(student, assignment, "graded-without-sandbox", "graded with --unsafe (no sandbox)")
+    anomalies.save(course.anomalies_file, graded)
 
 
 # ---------------------------------------------------------------------------
@@ -723,15 +685,32 @@ def import_roster(course: Course) -> int:
 # ---------------------------------------------------------------------------
 # Feedback, report
 # ---------------------------------------------------------------------------
-def feedback(course: Course, assignments: list[str], students: list[str]) -> None:
+def autograded(course: Course, assignment: str, students: list[str] | None = None) -> list[str]:
+    """Those of `students` (default: everyone in autograder/autograded/) with an autograded notebook."""
+    if students is None:
+        folder = course.autograded
+        students = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    return [s for s in students if (course.autograded / s / assignment / f"{assignment}.ipynb").exists()]
+
+
+def feedback(course: Course, assignments: list[str], students: list[str]) -> list[str]:
+    """nbgrader generate_feedback for the submissions of `students` that were graded; returns the
+    assignments it wrote feedback for (one that nobody's grading reached is skipped, not an error)."""
+    written = []
     for assignment in assignments:
+        graded = autograded(course, assignment, students)
+        if not graded:
+            continue
         args = [str(BIN / "nbgrader"), "generate_feedback", assignment, "--force"]
-        runs = [args] if students == course.students() else [[*args, "--student", s] for s in students]
+        whole = set(graded) == set(autograded(course, assignment))
+        runs = [args] if whole else [[*args, "--student", s] for s in graded]
         for run in runs:
             proc = subprocess.run(run, cwd=course.root, env=course.env(), capture_output=True, text=True)
             if proc.returncode != 0:
                 last = ([line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()] or ["?"])[-1]
-                raise GradingError(f"nbgrader generate_feedback {assignment} failed (graded yet?): {last.strip()}")
+                raise GradingError(f"nbgrader generate_feedback {assignment} failed: {last.strip()}")
+        written.append(assignment)
+    return written
 
 
 def _nbgrader_step(course: Course, command: str, assignment: str, *extra: str) -> int:
@@ -751,43 +730,75 @@ def _nbgrader_step(course: Course, command: str, assignment: str, *extra: str) -
 
 
 def collect_scores(course: Course) -> dict[str, dict[str, dict[str, tuple[float, float]]]]:
-    """assignment -> student -> test cell -> (score, max_score), from the gradebook."""
+    """assignment -> student -> test cell -> (score, max_score): every submission the gradebook holds."""
     from nbgrader.api import Gradebook, MissingEntry
 
     scores: dict = defaultdict(dict)
     with Gradebook(course.db_url, COURSE_ID) as gb:
         for assignment in course.assignments():
-            for student in course.students():
-                try:
-                    notebook = gb.find_submission_notebook(assignment, assignment, student)
-                except MissingEntry:
-                    continue
-                scores[assignment][student] = {g.name: (g.score or 0.0, g.max_score) for g in notebook.grades}
+            try:
+                entry = gb.find_assignment(assignment)
+            except MissingEntry:
+                continue
+            for submission in entry.submissions:
+                for notebook in submission.notebooks:
+                    if notebook.name == assignment:
+                        grades = {g.name: (g.score or 0.0, g.max_score) for g in notebook.grades}
+                        scores[assignment][submission.student.id] = grades
     return scores
 
 
-def report(course: Course) -> Path:
-    """Write grades.csv, summary.md and score histograms to autograder/report/."""
+def roster_ids(course: Course) -> list[str]:
+    if not course.roster.exists():
+        return []
+    with open(course.roster, newline="", encoding="utf-8-sig") as f:
+        return [row["id"].strip() for row in csv.DictReader(f) if (row.get("id") or "").strip()]
+
+
+#: What grades.csv says where there is no score (never a zero it did not give).
+NOT_COLLECTED, NOT_GRADED, MISSING = "not collected", "not graded", "missing"
+
+
+def report(course: Course, assignments: list[str] | None = None) -> Path:
+    """Write grades.csv, summary.md and score histograms to autograder/report/: a column per assignment
+    of `assignments` (default: all of the course), a row per student (roster, submissions, gradebook).
+    A cell holds the gradebook's score, or says why there is none: "not collected" (nobody's submission
+    of that assignment was collected), "not graded" (collected, not graded yet) or "missing" (others
+    handed it in, this student did not)."""
     out = course.report_dir
     out.mkdir(parents=True, exist_ok=True)
     scores = collect_scores(course)
     anomalies = Anomalies.load(course.anomalies_file)
-    assignments = [a for a in course.assignments() if a in scores]
-    students = course.students()
-    maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in assignments if scores[a]}
+    assignments = assignments or course.assignments()
+    have = submissions.collected(course)
+    graded = [a for a in assignments if scores.get(a)]
+    students = sorted(set(roster_ids(course)) | set(course.students()) | {s for a in graded for s in scores[a]})
+    maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in graded}
+
+    def cell(student: str, assignment: str):
+        if student in scores.get(assignment, {}):
+            return sum(x for x, _ in scores[assignment][student].values())
+        if assignment not in graded:
+            return NOT_GRADED if have[assignment] else NOT_COLLECTED
+        return NOT_GRADED if student in have[assignment] else MISSING
+
     with open(out / "grades.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review"])
         for student in students:
-            row = [sum(s for s, _ in scores[a][student].values()) if student in scores[a] else "" for a in assignments]
-            total = sum(x for x in row if x != "")
-            flagged = sum(1 for a in anomalies if a.student == student)
+            row = [cell(student, a) for a in assignments]
+            total = sum(x for x in row if not isinstance(x, str))
+            flagged = sum(1 for a in anomalies if a.student == student and a.assignment in assignments)
             held = sorted({a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING})
             writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held)])
-    lines = [
-        f"# Grading report — {COURSE_ID}",
-        "",
-        f"{_count(students, 'student')}, {_count(assignments, 'assignment')}.",
+    lines = [f"# Grading report — {COURSE_ID}", ""]
+    lines += _last_grading_lines(course)
+    waiting = [a for a in assignments if a not in graded]
+    lines += [
+        f"{_count(students, 'student')}; {_count(graded, 'assignment')} graded"
+        + (f" ({', '.join(graded)})" if graded else "")
+        + (f"; not graded yet: {', '.join(waiting)}" if waiting else "")
+        + ".",
         "",
     ]
     unsafe = sorted({f"{a.student}/{a.assignment}" for a in anomalies if a.kind == "graded-without-sandbox"})
@@ -797,20 +808,22 @@ def report(course: Course) -> Path:
             "read solutions/, the gradebook and other students' work. Re-grade them with the sandbox.",
             "",
         ]
-    held = [a for a in anomalies if a.kind == TAMPERING]
+    held = [a for a in anomalies if a.kind == TAMPERING and a.assignment in assignments]
     if held:
         lines += ["## Held for review (possible tampering)", ""]
         lines += [f"- {a.line()}" for a in held]
         lines += ["", "Their scores are not final: read the cells named above (autograder/autograded/).", ""]
-    for assignment in assignments:
+    for assignment in graded:
         totals = {s: sum(x for x, _ in cells.values()) for s, cells in scores[assignment].items()}
         values = sorted(totals.values())
         median = values[len(values) // 2] if values else 0
+        missing = [s for s in students if cell(s, assignment) == MISSING]
         lines += [
             f"## {assignment}",
             "",
             f"{len(values)} graded, max {maxima.get(assignment, 0):g} points, "
-            f"mean {sum(values) / max(1, len(values)):.2f}, median {median:g}.",
+            f"mean {sum(values) / max(1, len(values)):.2f}, median {median:g}."
+            + (f" Missing ({len(missing)}): {', '.join(missing)}." if missing else ""),
             "",
             f"![score histogram](hist_{assignment}.png)",
             "",
@@ -823,20 +836,82 @@ def report(course: Course) -> Path:
         ]
         graded_cells = set(next(iter(scores[assignment].values())))
         in_order = [gid for gid in grade_ids(source) if gid in graded_cells]  # the notebook's order
-        for cell in in_order + sorted(graded_cells - set(in_order)):
-            passed = sum(1 for s in scores[assignment].values() if cell in s and s[cell][0] >= s[cell][1])
+        for test in in_order + sorted(graded_cells - set(in_order)):
+            passed = sum(1 for s in scores[assignment].values() if test in s and s[test][0] >= s[test][1])
             lines.append(
-                f"| `{owner(cell, functions)}` | `{cell}` | {passed}/{len(scores[assignment])} "
+                f"| `{owner(test, functions)}` | `{test}` | {passed}/{len(scores[assignment])} "
                 f"({100 * passed / len(scores[assignment]):.0f}%) |"
             )
         lines.append("")
         figure = histogram(values, maxima.get(assignment, 0), assignment)
         figure.savefig(out / f"hist_{assignment}.png", dpi=100)
         figure.clear()
+    for stale in out.glob("hist_*.png"):
+        if stale.stem.removeprefix("hist_") not in graded:
+            stale.unlink()
     lines += ["## Anomalies", ""]
-    lines += [f"- {a.line()}" for a in anomalies] or ["None."]
+    lines += [f"- {a.line()}" for a in anomalies if a.assignment in assignments] or ["None."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out
+
+
+# ---------------------------------------------------------------------------
+# What the last grading run did (autograder/last-grading.json, shown by the report)
+# ---------------------------------------------------------------------------
+def tests_changed(course: Course, assignments: list[str], students: list[str]) -> dict[str, dict[str, list[str]]]:
+    """assignment -> test cell -> the students whose last grading ran another version of that test cell
+    (their autograded notebook holds the test cells it ran, hidden tests included; solutions/ holds the
+    ones that run now). A cell added or removed since counts as changed."""
+    changed: dict[str, dict[str, list[str]]] = {}
+    for assignment in assignments:
+        source = nbformat.read(course.source_notebook(assignment), as_version=4)
+        now = {layout.grade_id(c): c.source for c in source.cells if is_test_cell(c)}
+        for student in autograded(course, assignment, students):
+            path = course.autograded / student / assignment / f"{assignment}.ipynb"
+            then = {layout.grade_id(c): c.source for c in nbformat.read(path, as_version=4).cells if is_test_cell(c)}
+            for test in sorted(set(now) | set(then)):
+                if now.get(test) != then.get(test):
+                    changed.setdefault(assignment, {}).setdefault(test, []).append(student)
+    return changed
+
+
+def score_changes(before: dict, after: dict, assignments: list[str], students: list[str]) -> list[str]:
+    """'student / assignment: old -> new' for every graded submission whose total changed."""
+    lines = []
+    for assignment in assignments:
+        for student in students:
+            old, new = before.get(assignment, {}).get(student), after.get(assignment, {}).get(student)
+            if old is None or new is None:
+                continue
+            old_total, new_total = (sum(x for x, _ in cells.values()) for cells in (old, new))
+            if old_total != new_total:
+                lines.append(f"{student} / {assignment}: {old_total:g} -> {new_total:g}")
+    return lines
+
+
+def _last_grading_lines(course: Course) -> list[str]:
+    path = course.grading / "last-grading.json"
+    if not path.exists():
+        return []
+    run = json.loads(path.read_text())
+    lines = []
+    if run.get("failed"):
+        lines += [
+            f"**The last grading run ({run['started']}) failed**: {run['failed']}",
+            "",
+            "The scores below are the gradebook's: for the submissions it did not reach, they are those of the "
+            "grading before (or none).",
+            "",
+        ]
+    tests = run.get("tests_changed") or {}
+    changes = run.get("score_changes") or []
+    if tests or changes:
+        lines += [f"## What the last grading run ({run['started']}) changed", ""]
+        for assignment, cells in tests.items():
+            lines.append(f"- the tests of {assignment} changed since the last grading: {', '.join(cells)}")
+        lines += [f"- {line}" for line in changes]
+        lines.append("")
+    return lines
 
 
 def _count(items, noun: str) -> str:
@@ -892,50 +967,117 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def what_to_grade(
+    course: Course, assignments: list[str] | None, students: list[str] | None, out=print
+) -> tuple[list[str], list[str]]:
+    """The assignments and students `make grade` grades: those named (each must have a submission), or
+    everything that was collected. Names that match no submission raise GradingError: a typo must not
+    reach the gradebook."""
+    have = submissions.collected(course)
+    if assignments:
+        empty = [a for a in assignments if not have[a]]
+        if empty:
+            raise GradingError(
+                f"nothing collected for {', '.join(empty)} (no autograder/submitted/<student>/{empty[0]}/): "
+                f"run `make collect ASSIGNMENT={empty[0]}` first"
+            )
+    else:
+        assignments = [a for a in course.assignments() if have[a]]
+        if not assignments:
+            raise GradingError("nothing collected yet: run `make collect ASSIGNMENT=<assignment> [FROM=...]` first")
+        waiting = [a for a in course.assignments() if not have[a]]
+        if waiting:
+            out(f"not collected, not graded: {', '.join(waiting)}")
+    if students:
+        problem = submissions.unknown_students(course, students, assignments)
+        if problem:
+            raise GradingError(problem)
+        assignments = [a for a in assignments if set(students) & set(have[a])]
+    else:
+        students = sorted({s for a in assignments for s in have[a]})
+    return assignments, students
+
+
 def _run(args, parser) -> int:
     """The command of `main`; an instructor's mistake raises GradingError (one line, exit status 1)."""
     course = Course(args.root.resolve())
-    assignments = args.assignment or course.assignments()
-    check_assignments(course, assignments)
+    check_assignments(course, args.assignment or [])
     if args.command == "collect":
         if not args.assignment or len(args.assignment) != 1:
             parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")
         if args.path:
-            print("collected:", ", ".join(collect(course, Path(args.path), assignments[0])) or "nothing")
+            try:
+                submissions.collect(course, Path(args.path), args.assignment[0])
+            except submissions.CollectError as error:
+                raise GradingError(str(error)) from error
             return 0
-        return _nbgrader_step(course, "collect", assignments[0], "--update")
+        return _nbgrader_step(course, "collect", args.assignment[0], "--update")
     if args.command == "release-feedback":
-        return max(_nbgrader_step(course, "release_feedback", a) for a in assignments)
-    students = args.student or course.students()
-    if args.command in ("autograde", "all"):
-        start = time.perf_counter()
-        if args.unsafe:
-            print("WARNING: --unsafe: grading WITHOUT the sandbox; student code can read solutions/, the gradebook")
-            print("WARNING: and other students' work, and reach the network. The report says so.")
-        jobs = autograde(
-            course,
-            assignments,
-            students,
-            args.workers,
-            args.memory,
-            args.cpu_seconds,
-            cell_timeout=args.cell_timeout,
-            unsafe=args.unsafe,
-            scheduler=args.scheduler,
-        )
-        where = f"on the cluster at {args.scheduler}" if args.scheduler else f"with {args.workers} workers"
+        return max(_nbgrader_step(course, "release_feedback", a) for a in args.assignment or course.assignments())
+    if args.command == "report":
+        return _report(course, args.assignment)
+    if args.command == "feedback":
+        assignments = args.assignment or [a for a in course.assignments() if autograded(course, a)]
+        if args.student and (problem := submissions.unknown_students(course, args.student, assignments)):
+            raise GradingError(problem)
+        written = feedback(course, assignments, args.student or course.students())
+        print(f"feedback of {', '.join(written) or 'nothing (nothing graded yet)'} in {course.feedback}")
+        return 0
+    assignments, students = what_to_grade(course, args.assignment, args.student)
+    run = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "assignments": assignments, "failed": None}
+    try:
+        _autograde_and_feedback(course, args, assignments, students, run)
+    except (GradingError, release.ReleaseError) as error:
+        run["failed"] = str(error)
+        raise
+    finally:
+        (course.grading / "last-grading.json").write_text(json.dumps(run, indent=1))
+        if args.command == "all":  # the report is rewritten whatever happened, saying what failed
+            _report(course, args.assignment)
+    return 0
+
+
+def _autograde_and_feedback(course: Course, args, assignments: list[str], students: list[str], run: dict) -> None:
+    """autograde (and, for `all`, feedback), saying which tests and scores changed since the last grading."""
+    run["tests_changed"] = {a: sorted(cells) for a, cells in tests_changed(course, assignments, students).items()}
+    for assignment, cells in tests_changed(course, assignments, students).items():
+        who = {s for names in cells.values() for s in names}
         print(
-            f"autograded {sum(len(j.students) for j in jobs)} submissions in {time.perf_counter() - start:.1f} s "
-            + where
+            f"note: the tests of {assignment} changed since {_count(who, 'submission')} were last graded "
+            f"({', '.join(cells)}): their scores may change"
         )
-    if args.command in ("feedback", "all"):
-        feedback(course, assignments, students)
-        print(f"feedback in {course.feedback}")
-    if args.command in ("report", "all"):
-        out = report(course)
-        print(f"report in {out}: grades.csv, summary.md")
-        anomalies = Anomalies.load(course.anomalies_file)
-        for anomaly in anomalies:
+    before = collect_scores(course)
+    start = time.perf_counter()
+    if args.unsafe:
+        print("WARNING: --unsafe: grading WITHOUT the sandbox; student code can read solutions/, the gradebook")
+        print("WARNING: and other students' work, and reach the network. The report says so.")
+    jobs = autograde(
+        course,
+        assignments,
+        students,
+        args.workers,
+        args.memory,
+        args.cpu_seconds,
+        cell_timeout=args.cell_timeout,
+        unsafe=args.unsafe,
+        scheduler=args.scheduler,
+    )
+    where = f"on the cluster at {args.scheduler}" if args.scheduler else f"with {args.workers} workers"
+    count = sum(len(j.students) for j in jobs)
+    print(f"autograded {count} submissions in {time.perf_counter() - start:.1f} s {where}")
+    run["score_changes"] = score_changes(before, collect_scores(course), assignments, students)
+    for line in run["score_changes"]:
+        print(f"  score changed: {line}")
+    if args.command == "all":
+        written = feedback(course, assignments, students)
+        print(f"feedback of {', '.join(written) or 'nothing'} in {course.feedback}")
+
+
+def _report(course: Course, assignments: list[str] | None) -> int:
+    out = report(course, assignments)
+    print(f"report in {out}: grades.csv, summary.md")
+    for anomaly in Anomalies.load(course.anomalies_file):
+        if not assignments or anomaly.assignment in assignments:
             print("  !", anomaly.line())
     return 0
 
