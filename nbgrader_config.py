@@ -13,15 +13,13 @@ c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # nbgrader imports tools.* from here
 
-from tools import gradebook, metadata_schema  # noqa: E402 -- after the path is set
+from tools import nbgrader_patches  # noqa: E402 -- after the path is set
 from tools.layout import COURSE_ID, Course  # noqa: E402
 
-# nbgrader checks every cell's metadata against its schema; the schema itself is checked once per process
-# instead of once per cell (a third of nbgrader's own time per graded notebook): tools/metadata_schema.py
-metadata_schema.install()
-# a new gradebook gets nbgrader's schema revision read in this process, not from an `alembic heads`
-# subprocess (about 1 s of CPU for each gradebook created): tools/gradebook.py
-gradebook.install()
+# Every change to nbgrader's internals, checked against the versions it was written for: one rule scores a
+# test cell (tools/judge.py), the metadata schema checked once per process (tools/metadata_schema.py), a new
+# gradebook's schema revision read in the process (tools/gradebook.py). The table is in tools/nbgrader_patches.py.
+nbgrader_patches.install()
 
 course = Course(ROOT)
 c.CourseDirectory.root = str(ROOT)

@@ -40,8 +40,10 @@ import nbformat
 import pytest
 import torch
 
+import helpers
 from tests.grading import cases
 from tests.grading.nbgrader_run import ROOT, in_notebook_folder, notebook_path, reference_answers
+from tools import judge
 
 THRESHOLD = 0.95
 EXPECTED = re.compile(r"\b(expected|should|must)\b", re.IGNORECASE)
@@ -91,6 +93,17 @@ def run_cell(source: str, name: str, namespace: dict) -> BaseException | None:
     return None
 
 
+def assert_progress_table_agrees_with_the_grader(error: BaseException | None, cell_id: str, function: str):
+    """The student's progress table (helpers._failure, in their kernel) and the grader (tools/judge.py) read
+    one run of a test cell the same way: passed exactly when it raised nothing."""
+    cell = nbformat.v4.new_code_cell(metadata={"nbgrader": {"grade": True, "grade_id": cell_id, "points": 1}})
+    if error is not None:
+        cell.outputs = [nbformat.v4.new_output("error", ename=type(error).__name__, evalue=str(error), traceback=[])]
+    graded = judge.verdict(cell).outcome == "passed"
+    shown = error is None or helpers._failure(error, cell_id, function) is None
+    assert graded == shown, f"{cell_id}: the grader says {graded}, the progress table {shown} ({error!r})"
+
+
 def hidden_lines(assignment: str) -> list[str]:
     """The lines of the notebook's hidden test blocks that tests/test_grading.py looks for in the feedback."""
     path = notebook_path(ROOT / "solutions", assignment)
@@ -132,6 +145,7 @@ def measure(assignment: str) -> list[Lost]:
                 raise RuntimeError(f"{assignment}: the answer {function}/{name} does not even run: {error!r}")
             for cell_id in [grade_id for grade_id in tests if grade_id in impl.loses]:
                 error = run_cell(tests[cell_id], f"{assignment}:{cell_id}", namespace)
+                assert_progress_table_agrees_with_the_grader(error, cell_id, function)
                 message, hint = split_message(error) if error is not None else ("", "")
                 kind = type(error).__name__ if error else ""
                 check = isinstance(error, AssertionError)

@@ -619,3 +619,36 @@ def test_feedback_starts_with_an_answer_cell_that_did_not_run():
     crashed = _answer("def f(x):\n    return x\nundefined_name")
     crashed.outputs = [nbformat.v4.new_output("error", ename="NameError", evalue="name 'undefined_name' is not")]
     assert "Start here" not in _feedback_of(crashed, _test("check(f(1))", score=2.0)).cells[0].source
+
+
+def test_a_cell_keeps_a_megabyte_of_output_and_its_error():
+    from tools import judge
+
+    flood = nbformat.v4.new_output("stream", name="stdout", text="x" * 3_000_000)
+    error = nbformat.v4.new_output("error", ename="CheckFailed", evalue="expected 3", traceback=["t"] * 10)
+    kept, cut = judge.cap_outputs([flood, error], limit=1_000_000)
+    assert cut > 1_900_000 and sum(judge._size(o) for o in kept) < 1_001_000
+    assert kept[-1].output_type == "error" and "2.0 MB of this cell's 3.0 MB" in kept[-2].text
+    small = [nbformat.v4.new_output("stream", name="stdout", text="ok")]
+    assert judge.cap_outputs(small) == (small, 0)
+
+
+def test_one_rule_scores_a_test_cell_everywhere():
+    """An error fails a test cell, stderr does not, a value it evaluates to is no partial credit; nbgrader's
+    determine_grade (autograde, Validate, Formgrader) is that rule once the course config is loaded."""
+    from nbgrader import utils
+
+    from tools import judge, nbgrader_patches
+
+    def cell(*outputs):
+        meta = {"nbgrader": {"grade": True, "solution": False, "grade_id": "test_f", "points": 2}}
+        return nbformat.v4.new_code_cell(metadata=meta, outputs=list(outputs))
+
+    stderr = nbformat.v4.new_output("stream", name="stderr", text="UserWarning: ...")
+    value = nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"}, execution_count=1)
+    timeout = nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[])
+    assert judge.verdict(cell(stderr, value)) == judge.Verdict(2.0, 2.0, "passed", "")
+    assert judge.verdict(cell(timeout)).outcome == "timed-out"
+    nbgrader_patches.install()
+    assert utils.determine_grade(cell(stderr)) == (2.0, 2.0) and utils.determine_grade(cell(timeout)) == (0.0, 2.0)
+    assert judge.passed(2.0, 2.0) and not judge.passed(1.5, 2.0) and not judge.passed(None, 2.0)

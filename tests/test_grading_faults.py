@@ -15,7 +15,7 @@ do not interfere, so that the class stays small:
 | hang_when_called   | one_hot_batch hangs (a sleep) in the first test cell that calls it |
 | kills_kernel       | os._exit(1) in an answer cell                                      |
 | exits_and_hogs     | sys.exit() inside one_hot, an 8 GiB allocation in one_hot_batch    |
-| forks_and_floods   | a forked child that sleeps, a million printed lines                |
+| forks_and_floods   | a forked child that sleeps, two million printed lines, a 30 MB line |
 | renamed            | the notebook saved under another name                              |
 | missing            | no notebook in the folder                                          |
 | invalid_json       | a truncated notebook file                                          |
@@ -158,7 +158,8 @@ def make_class(course: Path) -> None:
         notebook_with(
             course,
             {
-                "one_hot": reference["one_hot"] + '\n\nprint("\\n".join(str(i) for i in range(2_000_000)))\n',
+                "one_hot": reference["one_hot"]
+                + '\n\nprint("\\n".join(str(i) for i in range(2_000_000)))\nprint("x" * 30_000_000)\n',
                 "one_hot_batch": FORK + reference["one_hot_batch"],
             },
         ),
@@ -244,6 +245,14 @@ def test_report_csv_and_summary(graded_class):
         for kind in kinds:
             assert f"{student} / {A}: {kind}" in summary
     assert (out / f"hist_{A}.png").stat().st_size > 1000
+
+
+def test_a_flood_of_output_is_cut_to_a_megabyte(graded_class):
+    course, _, _ = graded_class
+    graded = course / "autograder" / "autograded" / "forks_and_floods" / A / f"{A}.ipynb"
+    feedback = course / "autograder" / "feedback" / "forks_and_floods" / A / f"{A}.html"
+    assert graded.stat().st_size < 3_000_000 and feedback.stat().st_size < 3_000_000
+    assert "[output cut by the grader:" in graded.read_text()
 
 
 def test_feedback_for_graded_students_hides_hidden_tests(graded_class):

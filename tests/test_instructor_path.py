@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -148,3 +149,32 @@ def test_ordinary_mistakes_are_one_line_and_a_failure(fresh_course, capsys, args
     assert grade.main([*args, "--root", str(fresh_course)]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
+
+
+def test_a_grading_kernel_that_cannot_start_stops_before_anyone_is_scored(fresh_course, monkeypatch, capsys):
+    from tools import sandbox
+
+    root = fresh_course
+    before = nbgrader_run.cell_scores(root, A, "alice")
+    monkeypatch.setattr(sandbox, "python_executable", lambda: "/nonexistent/venv/bin/python")
+    assert grade.main(["all", "--root", str(root)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the grading kernel cannot start" in err[0] and "nothing was graded" in err[0], err
+    assert nbgrader_run.cell_scores(root, A, "alice") == before, "no score may change"
+
+
+def test_a_course_whose_venv_is_a_link_grades(tmp_path):
+    """`.venv` linked to an environment elsewhere: nbgrader's scripts name the resolved path, the course's
+    commands the link; the grading kernel starts in the sandbox either way."""
+    import subprocess
+    import sys
+
+    root = nbgrader_run.copy_course(tmp_path / "course")
+    shutil.copytree(nbgrader_run.ROOT / "course" / A, root / "course" / A)
+    (root / ".venv").symlink_to(Path(sys.prefix).resolve())
+    nbgrader_run.submit(root, "alice", A, nbgrader_run.reference_answers(root, A))
+    args = [str(root / ".venv" / "bin" / "python"), "-m", "tools.grade", "autograde", "-a", A]
+    proc = subprocess.run(args, cwd=root, env=nbgrader_run.env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    scores = nbgrader_run.cell_scores(root, A, "alice")
+    assert all(score == maximum for score, maximum in scores.values()), scores

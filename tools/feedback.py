@@ -33,6 +33,7 @@ from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from tools import judge
 from tools.layout import is_answer_cell, is_test_cell, nbgrader, owner
 
 HIDDEN_BLOCK = re.compile(
@@ -183,7 +184,7 @@ class TeachingFeedback(Preprocessor):
                 crash = _first_line(message(error_of(answers[function])))
                 table.append((function, "its answer cell", "", f"your answer cell raised {crash}"))
             got = "?" if score is None else f"{float(score):g}"
-            result = note or ("passed" if score == points else "")
+            result = note or ("passed" if judge.passed(score, points) else "")
             table.append((function, what, f"{got} / {float(points):g}", result))
         pad = 'style="padding:3px 12px 3px 0;text-align:left;vertical-align:top"'
         head = "".join(f"<th {pad}>{h}</th>" for h in ("exercise", "what is checked", "points", "what happened"))

@@ -61,6 +61,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections import defaultdict
@@ -70,7 +71,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import checks, integrity, layout, release, sandbox, submissions
+from tools import checks, integrity, judge, layout, release, sandbox, submissions
 from tools.layout import Course, grade_ids, is_test_cell, owner
 
 ROOT = layout.ROOT
@@ -155,7 +156,7 @@ def install_grading_kernel(course: Course, memory: str, cpu_seconds: int) -> Non
     """Write the `rnn-grading` kernelspec (prlimit + one BLAS thread)."""
     spec_dir = course.jupyter / "kernels" / KERNEL_NAME
     spec_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    argv = [sandbox.python_executable(), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     prlimit = shutil.which("prlimit")
     if prlimit:
         limits = [f"--as={_bytes(memory)}", f"--cpu={cpu_seconds}"]
@@ -511,8 +512,6 @@ def verify(
 def _verify_one(
     course: Course, assignment: str, student: str, anomalies: Anomalies, cell_timeout: int | None, unsafe: bool
 ) -> None:
-    from nbgrader.utils import determine_grade
-
     path = course.autograded / student / assignment / f"{assignment}.ipynb"
     graded = nbformat.read(path, as_version=4)
     release = nbformat.read(course.release_notebook(assignment), as_version=4)
@@ -532,7 +531,7 @@ def _verify_one(
         if not is_test_cell(cell) or cell.metadata["nbgrader"]["grade_id"] not in full:
             continue
         gid = cell.metadata["nbgrader"]["grade_id"]
-        before, after = determine_grade(full[gid])[0] or 0.0, determine_grade(cell)[0] or 0.0
+        before, after = judge.verdict(full[gid]).score, judge.verdict(cell).score
         if after < before:
             timed_out = any(o.get("ename") == "CellTimeoutError" for o in cell.outputs)
             if timed_out:
@@ -561,9 +560,25 @@ def _verify_one(
         )
 
 
+def probe_kernel(course: Course, memory: str, cpu_seconds: int, unsafe: bool) -> None:
+    """Start one grading kernel as autograde will (the kernelspec, the sandbox, the limits) and run one cell.
+    A kernel that cannot start raises GradingError with the cause, before any submission is scored: every
+    notebook would otherwise fail and score 0."""
+    if not unsafe and (reason := sandbox.problem()):
+        raise GradingError(f"cannot grade in the sandbox: {reason}")
+    install_grading_kernel(course, memory, cpu_seconds)
+    probe = {"nbgrader": {"grade": True, "solution": False, "grade_id": "probe", "points": 0}}  # graded: it runs
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('the grading kernel runs')", metadata=probe)])
+    course.grading.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=course.grading) as tmp:
+        executed, error = _run_verification(course, Path(tmp), nb, 60, unsafe)
+    if executed is None or "the grading kernel runs" not in str(executed.cells[0].get("outputs")):
+        cause = error or "its first cell did not run"
+        raise GradingError(f"the grading kernel cannot start ({cause}); nothing was graded")
+
+
 def _run_verification(course: Course, cwd: Path, nb, cell_timeout: int | None, unsafe: bool):
     """Execute the verification notebook in a subprocess; (executed notebook, None) or (None, reason)."""
-    import tempfile
 
     with tempfile.TemporaryDirectory(prefix="verify-", dir=course.grading) as tmp:
         source, output = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb"
@@ -586,7 +601,9 @@ def _run_verification(course: Course, cwd: Path, nb, cell_timeout: int | None, u
         except subprocess.TimeoutExpired:
             return None, "it took longer than 30 minutes"
         if proc.returncode != 0 or not output.exists():
-            return None, (proc.stderr.strip().splitlines() or ["no message"])[-1][:200]
+            lines = proc.stderr.strip().splitlines() or ["no message"]
+            cause = [line for line in lines if line.startswith(("bwrap:", "prlimit:"))] or lines[-1:]
+            return None, cause[-1].strip()[:200]
         return nbformat.read(output, as_version=4), None
 
 
@@ -649,7 +666,7 @@ def _execution_anomalies(course: Course, assignments: list[str], students: list[
                     elif name in ("DeadKernelError", "SystemExit"):
                         found.append(Anomaly(student, assignment, "exit", f"cell {gid} tried to end the kernel"))
                     text = output.get("text", "")
-                    if isinstance(text, str) and "... Output truncated ..." in text:
+                    if isinstance(text, str) and ("... Output truncated ..." in text or judge.CUT_MARK in text):
                         found.append(Anomaly(student, assignment, "output-flood", f"cell {gid} output was cut"))
     return found
 
@@ -837,7 +854,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         graded_cells = set(next(iter(scores[assignment].values())))
         in_order = [gid for gid in grade_ids(source) if gid in graded_cells]  # the notebook's order
         for test in in_order + sorted(graded_cells - set(in_order)):
-            passed = sum(1 for s in scores[assignment].values() if test in s and s[test][0] >= s[test][1])
+            passed = sum(1 for s in scores[assignment].values() if test in s and judge.passed(*s[test]))
             lines.append(
                 f"| `{owner(test, functions)}` | `{test}` | {passed}/{len(scores[assignment])} "
                 f"({100 * passed / len(scores[assignment]):.0f}%) |"
@@ -1047,6 +1064,8 @@ def _autograde_and_feedback(course: Course, args, assignments: list[str], studen
             f"({', '.join(cells)}): their scores may change"
         )
     before = collect_scores(course)
+    if not args.scheduler:  # cluster workers grade with kernels of their own
+        probe_kernel(course, args.memory, args.cpu_seconds, args.unsafe)
     start = time.perf_counter()
     if args.unsafe:
         print("WARNING: --unsafe: grading WITHOUT the sandbox; student code can read solutions/, the gradebook")

@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import html
 import json
 import os
 import shutil
@@ -49,6 +48,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Unicode
 
+from tools import judge
 from tools.layout import is_answer_cell, is_test_cell
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
@@ -108,12 +108,24 @@ def _system_binds() -> list[str]:
 
 
 def _python_binds() -> list[str]:
-    """The Python installation and the virtual environment, read-only."""
+    """The Python installation and the virtual environment, read-only: each at its own path and, when
+    that path is a link (a `.venv` linked to an environment elsewhere), at the path it resolves to."""
     args = []
-    for prefix in sorted({sys.base_prefix, sys.prefix, sys.exec_prefix, sys.base_exec_prefix}):
+    prefixes = {sys.base_prefix, sys.prefix, sys.exec_prefix, sys.base_exec_prefix}
+    for prefix in sorted(prefixes | {str(Path(p).resolve()) for p in prefixes}):
         if not prefix.startswith("/usr/"):
             args += ["--ro-bind", prefix, prefix]
     return args
+
+
+def python_executable() -> str:
+    """This environment's Python, its environment folder resolved: the path a kernelspec names, which
+    every process of the course (this one, nbgrader's, whose script names the resolved path) can bind
+    into a sandbox."""
+    executable = Path(sys.executable)
+    if sys.prefix != sys.base_prefix and executable.parent.parent == Path(sys.prefix):
+        return str(Path(sys.prefix).resolve() / executable.parent.name / executable.name)
+    return sys.executable
 
 
 def command(
@@ -338,12 +350,9 @@ NOT_RUN_WHILE_GRADING = (
 
 class GradingExecute(Execute):
     """nbgrader's Execute preprocessor for grading: every kernel starts in the
-    sandbox (SandboxKernelManager), and what a cell writes to stderr (a
-    warning, a progress bar, `print(..., file=sys.stderr)`) is kept as a
-    visible "stderr" output instead of a stream named stderr, which nbgrader
-    would score as a failed test (`nbgrader.utils.determine_grade`). Errors
-    still fail: they are `error` outputs, and nbgrader also checks the status
-    of every execute reply.
+    sandbox (SandboxKernelManager); what a cell writes to stderr is shown as
+    a visible "stderr" block (it costs no points) and a cell keeps at most
+    1 MB of output: tools/judge.py, where the rule that scores a test cell is.
 
     The cells after the notebook's last graded cell (answer or test cell) are not run: no test can
     see what they do, so they cannot change a grade, and they are where the notebooks train their
@@ -380,8 +389,8 @@ class GradingExecute(Execute):
         finally:
             if cell.cell_type == "code":
                 self._cells.append((begun, time.perf_counter()))
-        if cell.cell_type == "code":
-            cell.outputs = [stderr_as_display(output) for output in cell.outputs]
+        if cell.cell_type == "code":  # what is kept of a cell's outputs, and how stderr is shown: tools/judge.py
+            cell.outputs, _ = judge.cap_outputs([judge.stderr_as_display(output) for output in cell.outputs])
         return cell, resources
 
     def _write_timing(self, resources, start: float, end: float) -> None:
@@ -405,24 +414,6 @@ def last_graded_index(nb) -> int:
     """The index of the notebook's last answer or test cell (-1 when it has none)."""
     graded = [i for i, cell in enumerate(nb.cells) if is_answer_cell(cell) or is_test_cell(cell)]
     return max(graded, default=-1)
-
-
-def stderr_as_display(output):
-    """A stderr stream output as display data (text and a styled HTML block); other outputs unchanged."""
-    if output.get("output_type") != "stream" or output.get("name") != "stderr":
-        return output
-    text = output.get("text", "")
-    block = (
-        '<pre style="background:#fff8e1;border-left:3px solid #f0ad4e;padding:4px 8px;margin:2px 0">'
-        f"<b>stderr</b> (shown for information: it costs no points)\n{html.escape(text)}</pre>"
-    )
-    return nbformat.from_dict(
-        {
-            "output_type": "display_data",
-            "data": {"text/plain": text, "text/html": block},
-            "metadata": {"rnn_course": {"stream": "stderr"}},
-        }
-    )
 
 
 def execute(nb, cwd: Path, root: Path, kernel_name: str, timeout: int | None = None, unsafe: bool = False):

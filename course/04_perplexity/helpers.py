@@ -717,30 +717,34 @@ def _run_quietly(source: str, namespace: dict, name: str, exercise: str = "") ->
     """Run a test cell's code; None when it passes, else the first line of what went wrong."""
     import io
 
-    def last_frame(error: BaseException):
-        frame = error.__traceback__
-        while frame.tb_next is not None:
-            frame = frame.tb_next
-        return frame.tb_frame.f_code
-
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             exec(compile(source, f"<{name}>", "exec"), namespace)
-    except NotImplementedError as error:
-        stub = last_frame(error).co_name
+    except Exception as error:
+        return _failure(error, name, exercise)
+    return None
+
+
+def _failure(error: Exception, name: str, exercise: str = "") -> str:
+    """What a test cell's exception means, in one line. The grader's rule is the same: a test cell that
+    raises scores nothing, one that runs to its end scores its points (tools/judge.py)."""
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    code = frame.tb_frame.f_code if frame is not None else None
+    if isinstance(error, NotImplementedError):
+        stub = code.co_name if code else ""
         if exercise and stub not in (exercise, "<module>") and stub.isidentifier():
             return f"needs {stub}, which is not attempted yet (it still raises NotImplementedError)"
         return "not attempted yet (the exercise still raises NotImplementedError)"
-    except NameError as error:
-        if last_frame(error).co_filename == f"<{name}>":  # the test itself misses a name: Run All
+    if isinstance(error, NameError):
+        if code is not None and code.co_filename == f"<{name}>":  # the test itself misses a name: Run All
             # stops at the first failing cell, so the cells after it have not run in this kernel
             return f"not run yet ({error}): run the cells above this test, then this report again"
         return f"NameError: {error}"
-    except CheckFailed as error:
+    if isinstance(error, CheckFailed):
         return str(error).splitlines()[0]
-    except Exception as error:  # the student's code raised: say what, briefly
-        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
-    return None
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
 
 
 def _show_progress(table: list[dict], name: str) -> None:
