@@ -665,8 +665,7 @@ def _execution_anomalies(course: Course, assignments: list[str], students: list[
                         found.append(Anomaly(student, assignment, "memory", f"cell {gid} exceeded the memory limit"))
                     elif name in ("DeadKernelError", "SystemExit"):
                         found.append(Anomaly(student, assignment, "exit", f"cell {gid} tried to end the kernel"))
-                    text = output.get("text", "")
-                    if isinstance(text, str) and ("... Output truncated ..." in text or judge.CUT_MARK in text):
+                    if judge.was_cut(output):
                         found.append(Anomaly(student, assignment, "output-flood", f"cell {gid} output was cut"))
     return found
 
