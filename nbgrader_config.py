@@ -42,6 +42,9 @@ EXCHANGE = Path(os.environ.get("RNN_COURSE_EXCHANGE") or (HUB_EXCHANGE if HUB_EX
 if not EXCHANGE.exists() and os.access(EXCHANGE.parent, os.W_OK):
     EXCHANGE.mkdir(parents=True)
 c.Exchange.root = str(EXCHANGE)
+# Every release into the exchange (`nbgrader release_assignment`, Formgrader's Release button, make
+# release-hub) goes through the release guard of tools/release.py first: tools/exchange.py.
+c.ExchangeFactory.release_assignment = "tools.exchange.GuardedReleaseAssignment"
 
 # Released stubs: keep the `def` line and the docstring, then fail loudly.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

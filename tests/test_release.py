@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -152,3 +154,41 @@ def nbgrader_run_copy(tmp_path):
         shutil.copytree(ROOT / "course" / assignment, root / "course" / assignment)
     shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
     return root
+
+
+def test_nbgrader_release_assignment_goes_through_the_guard(tmp_path):
+    """nbgrader's own `release_assignment` (the command Formgrader's Release button runs too, through
+    nbgrader_config.py's ExchangeFactory) refuses what `make release-zip` refuses, with the guard's
+    reasons one per line, and releases nothing; it checks the folder that would go out (here a release
+    folder set on the command line), not course/; an allowed release goes out."""
+    from tests.grading import nbgrader_run
+
+    root = nbgrader_run_copy(tmp_path)
+    shutil.copytree(ROOT / "course" / "06_scratch_training", root / "course" / "06_scratch_training")
+    elsewhere = tmp_path / "elsewhere" / "01_one_hot"  # 05's release under 01's name: 02's answers inside
+    shutil.copytree(ROOT / "course" / "05_clipping", elsewhere)
+    exchange = tmp_path / "exchange"
+    outbound = exchange / nbgrader_run.COURSE_ID / "outbound"
+
+    def release(*args):
+        env = nbgrader_run.env() | {"RNN_COURSE_EXCHANGE": str(exchange)}
+        proc = subprocess.run(
+            [str(nbgrader_run.BIN / "nbgrader"), "release_assignment", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    status, output = release("06_scratch_training")
+    assert status != 0 and not (outbound / "06_scratch_training").exists(), output
+    # one reason a line (nbgrader's log indents the lines after the first)
+    reasons = re.findall(r"^\s+- it carries the reference code of (\d\d_\w+) \(.*still open", output, re.M)
+    assert re.search(r"06_scratch_training cannot be handed out yet:\n\s+- ", output), output
+    assert reasons == ["02_recurrence", "03_samplers", "05_clipping"], output
+    status, output = release("01_one_hot", f"--CourseDirectory.release_directory={elsewhere.parent}")
+    assert status != 0 and not (outbound / "01_one_hot").exists(), output
+    assert "is not what solutions/01_one_hot generates now" in output, output
+    status, output = release("01_one_hot")
+    assert status == 0 and (outbound / "01_one_hot" / "01_one_hot.ipynb").exists(), output

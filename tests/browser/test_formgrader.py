@@ -4,7 +4,10 @@ the course (conftest.py) with a small class of 01_one_hot graded the way `make g
 * every view an instructor opens renders, none is Formgrader's error page and no request it makes fails:
   the assignments, an assignment's submissions, one student's submission, Manual Grading down to one
   submission's grading page, the students, one student's assignments and notebooks, and the feedback
-  it generates for a submission (with the course's feedback page).
+  it generates for a submission (with the course's feedback page);
+* its *Release* button goes through the release guard of tools/release.py (nbgrader_config.py's
+  ExchangeFactory): a release that would carry an open assignment's answers is refused with the guard's
+  reasons and nothing reaches the exchange; an allowed one is released.
 
 Screenshots land in .test-artifacts/browser/formgrader-*.png.
 """
@@ -20,7 +23,7 @@ import pytest
 
 from tests.browser.test_jupyterlab import LOAD_TIMEOUT, dismiss_notifications, lab_is_loaded
 from tests.grading import nbgrader_run
-from tests.grading.nbgrader_run import BIN, ROOT
+from tests.grading.nbgrader_run import BIN, COURSE_ID, ROOT
 from tests.grading.students_01_one_hot import IMPLEMENTATIONS
 
 pytestmark = pytest.mark.browser
@@ -170,3 +173,20 @@ def test_every_view_an_instructor_opens_renders(graded_class, formgrader):
     fg.view("student", click="Student, Ben", within="#main-table")
     fg.view("student-assignment", click=A, within="#main-table")
 
+
+def test_the_release_button_goes_through_the_guard(formgrader, lab):
+    """Formgrader's Release on 05_clipping while 02_recurrence is open (the copy has no course.toml: every
+    assignment is open) shows the guard's refusal and puts nothing into the exchange; on 01_one_hot, which
+    carries nothing of another assignment, it releases."""
+    fg = formgrader
+    outbound = lab.root / "autograder" / "exchange" / COURSE_ID / "outbound"
+    fg.row("05_clipping").locator("td.release a").click()
+    result, message = fg.modal()
+    assert result == "error-modal", message
+    assert "05_clipping cannot be handed out yet:" in message and "code of 02_recurrence" in message, message
+    assert not (outbound / "05_clipping").exists()
+    fg.table_loaded()
+    fg.row(A).locator("td.release a").click()
+    result, message = fg.modal()
+    assert result == "success-modal", message
+    assert (outbound / A / f"{A}.ipynb").exists()
