@@ -192,3 +192,57 @@ def test_nbgrader_release_assignment_goes_through_the_guard(tmp_path):
     assert "is not what solutions/01_one_hot generates now" in output, output
     status, output = release("01_one_hot")
     assert status == 0 and (outbound / "01_one_hot" / "01_one_hot.ipynb").exists(), output
+
+
+# What students use directly: the notebooks' and helpers.py's imports, and Jupyter with nbgrader's Validate.
+STUDENT_PACKAGES = {"torch", "numpy", "matplotlib", "tqdm", "ipywidgets", "ipykernel", "jupyterlab", "nbgrader"}
+
+
+def test_student_requirements_hold_nothing_developer_only():
+    """The student requirements.txt (zip releases) pins only packages students use or that those need
+    (a dependency of one, read from the installed metadata), and carries no comment of the developers'."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from tools import release
+
+    header, *lines = release.student_requirements(ROOT).splitlines()
+    assert header.startswith("# ")
+    odd = [line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+]+", line)]
+    assert not odd, f"student requirements lines that are not a plain pin: {odd}"
+    pins = {canonicalize_name(line.split("==")[0]) for line in lines}
+    assert pins >= STUDENT_PACKAGES
+    needed = set(STUDENT_PACKAGES)
+    for pin in pins:
+        for text in requires(pin) or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                needed.add(canonicalize_name(requirement.name))
+    assert pins <= needed, f"pinned for students, but neither used by them nor needed by theirs: {pins - needed}"
+
+
+def test_students_make_one_environment_for_the_whole_course(tmp_path):
+    """Every release's README (and this README's "For students") creates one environment outside the
+    assignment folders, the same for every assignment, and opens the assignment with it: never a venv per
+    folder (1.4 GB each)."""
+    import zipfile
+
+    from tools import release
+
+    root = nbgrader_run_copy(tmp_path)
+    with zipfile.ZipFile(release.release_zip(root, "01_one_hot", tmp_path / "01.zip")) as archive:
+        readmes = {"01_one_hot": archive.read("01_one_hot/README.md").decode()}
+    readmes["05_clipping"] = release.STUDENT_README.format(assignment="05_clipping")
+    students = (ROOT / "README.md").read_text().split("## For students")[1].split("\n## ")[0]
+    environments = set()
+    for name, text in [*readmes.items(), ("README.md, For students", students)]:
+        venvs = re.findall(r"-m venv (\S+)", text)
+        assert venvs and all(v.startswith("~/") for v in venvs), f"{name}: environments {venvs}, not in ~/"
+        assert ".venv" not in text, f"{name}: an environment inside the assignment folder"
+        environments |= set(venvs)
+    assert len(environments) == 1, f"more than one environment for the course: {environments}"
+    (environment,) = environments
+    for assignment, text in readmes.items():
+        assert f"{environment}/bin/jupyter lab {assignment}.ipynb" in text, text

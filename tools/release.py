@@ -369,12 +369,17 @@ STUDENT_README = """# {assignment}
 This folder is one assignment of the course *RNN language models from scratch*: the notebook
 `{assignment}.ipynb`, the course's `helpers.py` and the corpus in `data/`. Keep them together.
 
-Open it (Python 3.11; the first command installs the pinned packages into a folder of its own):
+**Once for the whole course** (Python 3.11), create one environment with the course's pinned packages
+(about 1.4 GB), outside the assignment folders; every assignment uses the same one:
 
-    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-    .venv/bin/jupyter lab {assignment}.ipynb
+    python3 -m venv ~/rnn-course-env && ~/rnn-course-env/bin/pip install -r requirements.txt
 
-(With conda, or a JupyterLab that already has these packages: just open `{assignment}.ipynb`.)
+**Then, for this assignment and every later one**, from inside its folder:
+
+    ~/rnn-course-env/bin/jupyter lab {assignment}.ipynb
+
+(Every assignment's `requirements.txt` is the same list: the install above need not be repeated. With
+conda, or a JupyterLab that already has these packages: just open `{assignment}.ipynb`.)
 
 Fill in every cell that says `# YOUR CODE HERE`, run the visible test under each exercise, click
 **Validate**, and hand in `{assignment}.ipynb` as your instructor asks. Editing `helpers.py` or `data/`
@@ -400,12 +405,10 @@ DEVELOPMENT_PACKAGES = frozenset(
 
 
 def student_requirements(root: Path) -> str:
-    """requirements.txt without the development packages (the pins of the course, nothing more)."""
-    kept = [
-        line
-        for line in (root / "requirements.txt").read_text().splitlines()
-        if line.split("==")[0].strip().lower() not in DEVELOPMENT_PACKAGES and not line.startswith("#")
-    ]
+    """requirements.txt without the development packages and the developers' comments (the pins of the
+    course, nothing more)."""
+    pins = [line.split("#")[0].strip() for line in (root / "requirements.txt").read_text().splitlines()]
+    kept = [pin for pin in pins if pin and pin.split("==")[0].strip().lower() not in DEVELOPMENT_PACKAGES]
     return "# The packages of the course (pinned), for a student's own environment.\n" + "\n".join(kept) + "\n"
 
 
