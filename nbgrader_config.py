@@ -40,6 +40,9 @@ EXCHANGE = Path(os.environ.get("RNN_COURSE_EXCHANGE") or (HUB_EXCHANGE if HUB_EX
 if not EXCHANGE.exists() and os.access(EXCHANGE.parent, os.W_OK):
     EXCHANGE.mkdir(parents=True)
 c.Exchange.root = str(EXCHANGE)
+# Every release into the exchange (`nbgrader release_assignment`, Formgrader's Release button, make
+# release-hub) goes through the release guard of tools/release.py first: tools/exchange.py.
+c.ExchangeFactory.release_assignment = "tools.exchange.GuardedReleaseAssignment"
 
 # Released stubs: keep the `def` line and the docstring, then fail loudly.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
@@ -80,10 +83,12 @@ c.GenerateFeedback.preprocessors = [
 # ... rendered by nbconvert's HTMLExporter without its slow BeautifulSoup pass (tools/feedback.py)
 c.GenerateFeedback.exporter_class = "tools.feedback.FeedbackExporter"
 # nbgrader's feedback page, its table of contents naming each test cell (tools/templates/course_feedback);
-# nbgrader's own templates stay on the search path (ours extends its "feedback").
-c.HTMLExporter.template_name = "course_feedback"
-c.HTMLExporter.template_file = "course_feedback.html.j2"
-c.HTMLExporter.extra_template_basedirs = [
+# nbgrader's own templates stay on the search path (ours extends its "feedback"). Set for FeedbackExporter
+# only: Formgrader renders its grading page with an HTMLExporter of its own ("formgrade"), which an
+# HTMLExporter setting here would override (tests/browser/test_formgrader.py opens every view).
+c.FeedbackExporter.template_name = "course_feedback"
+c.FeedbackExporter.template_file = "course_feedback.html.j2"
+c.FeedbackExporter.extra_template_basedirs = [
     str(ROOT / "tools" / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]

@@ -95,3 +95,53 @@ def test_the_readme_test_subset_passes():
     args = [sys.executable, "-m", "pytest", "-n", "0", "-q", "--assignments", "01_one_hot", "tests/test_release.py"]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:]
+
+
+NODE = (20, 0, 0)  # the README's "Node 20": hub/package-lock.json must install on its first release
+
+
+def _node_accepts(spec: str, version: tuple[int, int, int]) -> bool:
+    """Does an npm `engines.node` range (the forms package-lock.json holds: >=, >, <, <=, ^, ~, x, *, ||)
+    accept `version`?"""
+
+    def parse(text: str) -> tuple[int, ...]:
+        parts = [p for p in text.lstrip("v").split(".") if p not in ("x", "X", "*")]
+        return tuple(int(p) for p in parts)
+
+    def pad(v: tuple[int, ...]) -> tuple[int, ...]:
+        return (v + (0, 0, 0))[:3]
+
+    def holds(comparator: str) -> bool:
+        op, text = re.fullmatch(r"(>=|<=|>|<|=|\^|~)?(v?\d[\w.*]*)", comparator).groups()
+        bound = parse(text)
+        low = pad(bound)
+        if op in (">=", ">", "<", "<="):
+            return {">=": version >= low, ">": version > low, "<": version < low, "<=": version <= low}[op]
+        if op == "^":  # the same major
+            return version >= low and version[0] == low[0]
+        if op == "~":  # the same minor (the same major for ~20)
+            return version >= low and version[: min(len(bound), 2)] == low[: min(len(bound), 2)]
+        return version[: len(bound)] == bound  # 20, 20.x, 20.1.2
+
+    for alternative in spec.split("||"):
+        comparators = re.sub(r"(>=|<=|>|<|=|\^|~)\s+", r"\1", alternative).split()
+        if all(c == "*" or holds(c) for c in comparators):
+            return True
+    return False
+
+
+def test_the_hubs_proxy_installs_on_the_node_the_readme_names():
+    """Every package of hub/package-lock.json (configurable-http-proxy and its tree) accepts Node 20: npm
+    ci neither warns (EBADENGINE) nor, with hub/.npmrc's engine-strict, refuses."""
+    import json
+
+    assert _node_accepts(">=20", NODE) and _node_accepts("^16 || ^18 || >=20", NODE)
+    assert not _node_accepts(">=22.12.0", NODE) and not _node_accepts("^18", NODE) and _node_accepts("*", NODE)
+    assert "(Node 20" in (ROOT / "README.md").read_text()
+    lock = json.loads((ROOT / "hub" / "package-lock.json").read_text())
+    refused = {
+        name: package["engines"]["node"]
+        for name, package in lock["packages"].items()
+        if "node" in package.get("engines", {}) and not _node_accepts(package["engines"]["node"], NODE)
+    }
+    assert not refused, f"packages that need a newer Node than {'.'.join(map(str, NODE))}: {refused}"

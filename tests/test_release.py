@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -153,3 +155,95 @@ def nbgrader_run_copy(tmp_path):
         shutil.copytree(ROOT / "course" / assignment, root / "course" / assignment)
     shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
     return root
+
+
+def test_nbgrader_release_assignment_goes_through_the_guard(tmp_path):
+    """nbgrader's own `release_assignment` (the command Formgrader's Release button runs too, through
+    nbgrader_config.py's ExchangeFactory) refuses what `make release-zip` refuses, with the guard's
+    reasons one per line, and releases nothing; it checks the folder that would go out (here a release
+    folder set on the command line), not course/; an allowed release goes out."""
+    from tests.grading import nbgrader_run
+
+    root = nbgrader_run_copy(tmp_path)
+    shutil.copytree(ROOT / "course" / "06_scratch_training", root / "course" / "06_scratch_training")
+    elsewhere = tmp_path / "elsewhere" / "01_one_hot"  # 05's release under 01's name: 02's answers inside
+    shutil.copytree(ROOT / "course" / "05_clipping", elsewhere)
+    exchange = tmp_path / "exchange"
+    outbound = exchange / nbgrader_run.COURSE_ID / "outbound"
+
+    def release(*args):
+        env = nbgrader_run.env() | {"RNN_COURSE_EXCHANGE": str(exchange)}
+        proc = subprocess.run(
+            [str(nbgrader_run.BIN / "nbgrader"), "release_assignment", *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    status, output = release("06_scratch_training")
+    assert status != 0 and not (outbound / "06_scratch_training").exists(), output
+    # one reason a line (nbgrader's log indents the lines after the first)
+    reasons = re.findall(r"^\s+- it carries the reference code of (\d\d_\w+) \(.*still open", output, re.M)
+    assert re.search(r"06_scratch_training cannot be handed out yet:\n\s+- ", output), output
+    assert reasons == ["02_recurrence", "03_samplers", "05_clipping"], output
+    status, output = release("01_one_hot", f"--CourseDirectory.release_directory={elsewhere.parent}")
+    assert status != 0 and not (outbound / "01_one_hot").exists(), output
+    assert "is not what solutions/01_one_hot generates now" in output, output
+    status, output = release("01_one_hot")
+    assert status == 0 and (outbound / "01_one_hot" / "01_one_hot.ipynb").exists(), output
+
+
+# What students use directly: the notebooks' and helpers.py's imports, and Jupyter with nbgrader's Validate.
+STUDENT_PACKAGES = {"torch", "numpy", "matplotlib", "tqdm", "ipywidgets", "ipykernel", "jupyterlab", "nbgrader"}
+
+
+def test_student_requirements_hold_nothing_developer_only():
+    """The student requirements.txt (zip releases) pins only packages students use or that those need
+    (a dependency of one, read from the installed metadata), and carries no comment of the developers'."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from tools import release
+
+    header, *lines = release.student_requirements(ROOT).splitlines()
+    assert header.startswith("# ")
+    odd = [line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.+]+", line)]
+    assert not odd, f"student requirements lines that are not a plain pin: {odd}"
+    pins = {canonicalize_name(line.split("==")[0]) for line in lines}
+    assert pins >= STUDENT_PACKAGES
+    needed = set(STUDENT_PACKAGES)
+    for pin in pins:
+        for text in requires(pin) or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                needed.add(canonicalize_name(requirement.name))
+    assert pins <= needed, f"pinned for students, but neither used by them nor needed by theirs: {pins - needed}"
+
+
+def test_students_make_one_environment_for_the_whole_course(tmp_path):
+    """Every release's README (and this README's "For students") creates one environment outside the
+    assignment folders, the same for every assignment, and opens the assignment with it: never a venv per
+    folder (1.4 GB each)."""
+    import zipfile
+
+    from tools import release
+
+    root = nbgrader_run_copy(tmp_path)
+    with zipfile.ZipFile(release.release_zip(root, "01_one_hot", tmp_path / "01.zip")) as archive:
+        readmes = {"01_one_hot": archive.read("01_one_hot/README.md").decode()}
+    readmes["05_clipping"] = release.STUDENT_README.format(assignment="05_clipping")
+    students = (ROOT / "README.md").read_text().split("## For students")[1].split("\n## ")[0]
+    environments = set()
+    for name, text in [*readmes.items(), ("README.md, For students", students)]:
+        venvs = re.findall(r"-m venv (\S+)", text)
+        assert venvs and all(v.startswith("~/") for v in venvs), f"{name}: environments {venvs}, not in ~/"
+        assert ".venv" not in text, f"{name}: an environment inside the assignment folder"
+        environments |= set(venvs)
+    assert len(environments) == 1, f"more than one environment for the course: {environments}"
+    (environment,) = environments
+    for assignment, text in readmes.items():
+        assert f"{environment}/bin/jupyter lab {assignment}.ipynb" in text, text

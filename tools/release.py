@@ -21,15 +21,17 @@ ways to lose, both closed here:
   not change since its last sync, and that the gradebook knows, is skipped. When `course/<a>/` differs
   from that fresh release, it says so: students may hold an older release.
 
-**What students may receive** (`check`, `zip`, and the hub's release): a release must not carry the
-answers or hidden tests of an assignment that is still open. Later notebooks build on the reference
+**What students may receive** (`check`, and the guard `checked` that every release goes through: `zip`,
+and nbgrader's own release_assignment, which `hub`, the CLI and Formgrader's Release button run, through
+tools/exchange.py): a release must not carry the answers or hidden tests of an assignment that is still
+open. Later notebooks build on the reference
 code of earlier assignments (05 on 02's `rnn_forward`, 06 on 03's samplers and 05's `grad_clipping`,
 07 on 06's `train_epoch`), so a release is allowed only when every assignment whose code it carries is
 *closed* in `course.toml`, the course's schedule. What a release carries is found, not declared
 (`carried`): the graded functions of another assignment that it defines, two or more lines of another
 assignment's solution regions, or any line of its hidden tests — in its notebook and in its Python files,
 among them `toolbox.py`, the reference code of earlier assignments that `tools/toolbox.py` generates
-into `solutions/<a>/` (`course` and `sync` regenerate it first; `check`, `zip` and `hub` refuse a stale
+into `solutions/<a>/` (`course` and `sync` regenerate it first; `check` and the guard refuse a stale
 one).
 """
 
@@ -341,18 +343,25 @@ def check(root: Path, out=print) -> int:
     return refused
 
 
-def _checked(root: Path, assignment: str) -> None:
-    """Raise ReleaseError unless course/<assignment> is what solutions/ generates now and course.toml
-    allows handing it out."""
+def checked(root: Path, assignment: str, folder: Path | None = None) -> None:
+    """The release guard: raise ReleaseError unless `folder`, what goes out as the release of `assignment`
+    (default course/<assignment>), is what solutions/ generates now and course.toml allows handing it out.
+    Every release goes through it: `make release-zip`, and nbgrader's own release_assignment (the CLI,
+    Formgrader's Release button and `make release-hub`, through tools/exchange.py)."""
+    folder = folder or Course(root).release / assignment
     if toolbox.stale(root, [assignment]):
         raise ReleaseError(f"solutions/{assignment}/{toolbox.FILENAME} is out of date: run `make course` first")
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
         fresh = _scratch_releases(root, [assignment], Path(tmp))[assignment]
-        if files(Course(root).release / assignment) != files(fresh):
-            raise ReleaseError(f"course/{assignment} is older than solutions/{assignment}: run `make course` first")
-        problems = release_problems(root, assignment, fresh)
+        if files(folder) != files(fresh):
+            shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
+            raise ReleaseError(
+                f"{shown} is not what solutions/{assignment} generates now (out of date, or edited by hand): "
+                "run `make course` first"
+            )
+    problems = release_problems(root, assignment, folder)
     if problems:
-        raise ReleaseError(f"{assignment} cannot be handed out yet: {' '.join(problems)}")
+        raise ReleaseError(f"{assignment} cannot be handed out yet:" + "".join(f"\n  - {p}" for p in problems))
 
 
 STUDENT_README = """# {assignment}
@@ -360,12 +369,17 @@ STUDENT_README = """# {assignment}
 This folder is one assignment of the course *RNN language models from scratch*: the notebook
 `{assignment}.ipynb`, the course's `helpers.py` and the corpus in `data/`. Keep them together.
 
-Open it (Python 3.11; the first command installs the pinned packages into a folder of its own):
+**Once for the whole course** (Python 3.11), create one environment with the course's pinned packages
+(about 1.4 GB), outside the assignment folders; every assignment uses the same one:
 
-    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-    .venv/bin/jupyter lab {assignment}.ipynb
+    python3 -m venv ~/rnn-course-env && ~/rnn-course-env/bin/pip install -r requirements.txt
 
-(With conda, or a JupyterLab that already has these packages: just open `{assignment}.ipynb`.)
+**Then, for this assignment and every later one**, from inside its folder:
+
+    ~/rnn-course-env/bin/jupyter lab {assignment}.ipynb
+
+(Every assignment's `requirements.txt` is the same list: the install above need not be repeated. With
+conda, or a JupyterLab that already has these packages: just open `{assignment}.ipynb`.)
 
 Fill in every cell that says `# YOUR CODE HERE`, run the visible test under each exercise, click
 **Validate**, and hand in `{assignment}.ipynb` as your instructor asks. Editing `helpers.py` or `data/`
@@ -391,18 +405,16 @@ DEVELOPMENT_PACKAGES = frozenset(
 
 
 def student_requirements(root: Path) -> str:
-    """requirements.txt without the development packages (the pins of the course, nothing more)."""
-    kept = [
-        line
-        for line in (root / "requirements.txt").read_text().splitlines()
-        if line.split("==")[0].strip().lower() not in DEVELOPMENT_PACKAGES and not line.startswith("#")
-    ]
+    """requirements.txt without the development packages and the developers' comments (the pins of the
+    course, nothing more)."""
+    pins = [line.split("#")[0].strip() for line in (root / "requirements.txt").read_text().splitlines()]
+    kept = [pin for pin in pins if pin and pin.split("==")[0].strip().lower() not in DEVELOPMENT_PACKAGES]
     return "# The packages of the course (pinned), for a student's own environment.\n" + "\n".join(kept) + "\n"
 
 
 def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
     """dist/<assignment>.zip: the release (checked fresh and allowed), requirements.txt and a README."""
-    _checked(root, assignment)
+    checked(root, assignment)
     dest = dest or root / "dist" / f"{assignment}.zip"
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -414,14 +426,23 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
 
 
 def release_hub(root: Path, assignment: str) -> None:
-    """Put the release (checked fresh and allowed) into nbgrader's exchange, for the hub's students."""
-    _checked(root, assignment)
-    sync(root, [assignment], out=lambda *_: None)  # the gradebook knows what students receive
+    """Put the release into nbgrader's exchange, for the hub's students: nbgrader's release_assignment,
+    which the guard checks (tools/exchange.py); then the gradebook learns what students received."""
     args = [str(BIN / "nbgrader"), "release_assignment", assignment, "--force"]
     proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
     if proc.returncode != 0:
-        lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
-        raise ReleaseError(f"nbgrader release_assignment {assignment} failed: {(lines or ['?'])[-1].strip()}")
+        raise ReleaseError(_refusal(proc.stdout + proc.stderr) or f"nbgrader release_assignment {assignment} failed")
+    sync(root, [assignment], out=lambda *_: None)
+
+
+def _refusal(log: str) -> str | None:
+    """The reason nbgrader's log gives for a failed release: the exchange's CRITICAL message (the guard's
+    refusal, with its lines), else nbgrader's last line."""
+    found = re.search(r"\| CRITICAL\] (.*?)(?=^\[\w+ \||\Z)", log, re.S | re.M)
+    lines = [line for line in log.splitlines() if line.strip()]
+    if found:  # the log indents a message's later lines: back to the guard's own
+        return re.sub(r"\n\s+- ", "\n  - ", found.group(1).rstrip())
+    return lines[-1].strip() if lines else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -145,6 +145,8 @@ class LabServer:
             cmd.append("--allow-root")  # CI containers run as root
         env = nbgrader_run.env()  # this venv's bin/ first (nbgrader runs alembic, jupyter)
         env["PYTHONNOUSERSITE"] = "1"  # as the Makefile exports
+        # nbgrader's exchange (Formgrader's Release) in the copy, never a hub's /srv/nbgrader/exchange
+        env["RNN_COURSE_EXCHANGE"] = str(self.root / "autograder" / "exchange")
         self._log = open(self.log_path, "w")  # noqa: SIM115 -- closed in stop()
         # cwd: the course root, where `make lab` runs and nbgrader finds its config
         self.proc = subprocess.Popen(cmd, cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT)
