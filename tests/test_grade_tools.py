@@ -628,7 +628,8 @@ def test_a_cell_keeps_a_megabyte_of_output_and_its_error():
     error = nbformat.v4.new_output("error", ename="CheckFailed", evalue="expected 3", traceback=["t"] * 10)
     kept, cut = judge.cap_outputs([flood, error], limit=1_000_000)
     assert cut > 1_900_000 and sum(judge._size(o) for o in kept) < 1_001_000
-    assert kept[-1].output_type == "error" and "2.0 MB of this cell's 3.0 MB" in kept[-2].text
+    assert kept[-1].output_type == "error" and "2.0 MB of this cell's 3.0 MB" in kept[-2].data["text/plain"]
+    assert judge.was_cut(kept[-2]) and not judge.was_cut(kept[0])
     small = [nbformat.v4.new_output("stream", name="stdout", text="ok")]
     assert judge.cap_outputs(small) == (small, 0)
 

@@ -28,7 +28,7 @@ from tools.layout import is_test_cell, nbgrader
 
 #: The most a cell keeps of its outputs (bytes of text and data): the rest is cut.
 OUTPUT_LIMIT = 1_000_000
-#: How a cut output ends (tools/grade.py reports an `output-flood` when it finds it).
+#: How the note on a cut output starts (`was_cut`: the grading tools report an `output-flood`).
 CUT_MARK = "[output cut by the grader:"
 TIMEOUT_ERRORS = ("CellTimeoutError",)
 
@@ -123,6 +123,12 @@ def _note(cut: int, total: int) -> str:
     return f"\n{CUT_MARK} {cut / 1e6:.1f} MB of this cell's {total / 1e6:.1f} MB of output not kept]\n"
 
 
+def was_cut(output) -> bool:
+    """Whether an output says the cell's output was cut (by `cap_outputs`, or by nbgrader's LimitOutput)."""
+    text = output.get("text") or output.get("data", {}).get("text/plain", "")
+    return isinstance(text, str) and (CUT_MARK in text or "... Output truncated ..." in text)
+
+
 def cap_outputs(outputs: list, limit: int = OUTPUT_LIMIT) -> tuple[list, int]:
     """The outputs a cell keeps: the first `limit` bytes, the rest cut with a line saying how much
     (an error is always kept, its traceback cut to what is left). Returns (outputs, bytes cut)."""
@@ -147,6 +153,8 @@ def cap_outputs(outputs: list, limit: int = OUTPUT_LIMIT) -> tuple[list, int]:
         else:  # an image or a rich value: not kept
             left = max(0, left)
     cut = total - sum(_size(o) for o in kept)
-    note = nbformat.v4.new_output("stream", name="stdout", text=_note(cut, total))
+    # display data, not a stream: nbgrader's LimitOutput drops the streams after its first 1000 lines
+    note = nbformat.v4.new_output("display_data", data={"text/plain": _note(cut, total).strip()})
+    note.metadata = {"rnn_course": {"cut_bytes": cut}}
     errors = [o for o in kept if o.get("output_type") == "error"]
     return [o for o in kept if o.get("output_type") != "error"] + [note] + errors, cut
