@@ -272,8 +272,7 @@ def _assignments() -> list[str]:
 def bench_notebooks() -> None:
     print("\n## Solution notebooks (nbconvert --execute, hidden tests included, not grading)")
     total = 0.0
-    env = {k: v for k, v in os.environ.items() if k not in ("NBGRADER_EXECUTION", "RNN_COURSE_LONG")}
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    env = {k: v for k, v in Course(ROOT).env().items() if k not in ("NBGRADER_EXECUTION", "RNN_COURSE_LONG")}
     with tempfile.TemporaryDirectory() as tmp:
         for assignment in _assignments():
             notebook = Course(ROOT).source_notebook(assignment)

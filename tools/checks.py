@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from tools import integrity
-from tools.layout import Course, grade_ids, is_answer_cell, is_test_cell
+from tools.layout import Course, grade_id, grade_ids, is_answer_cell, is_test_cell
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Submission:
 
 def graded_ids(nb) -> set[str]:
     """The ids of answer and test cells: function names, unique across the course."""
-    return {cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if is_answer_cell(cell) or is_test_cell(cell)}
+    return {grade_id(cell) for cell in nb.cells if is_answer_cell(cell) or is_test_cell(cell)}
 
 
 def which_assignment(course: Course, ids: set[str]) -> str | None:
@@ -148,7 +148,7 @@ def duplicated_cells(sub: Submission) -> Finding | None:
     seen: set[str] = set()
     cells = []
     for cell in sub.nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        gid = grade_id(cell)
         if gid in seen:
             continue
         if gid:
@@ -187,11 +187,11 @@ def metadata(sub: Submission) -> None:
     """Give every nbgrader cell, and the notebook, the release's metadata; drop the metadata of the
     student's own cells. Metadata steers execution (nbclient skips a cell tagged `skip-execution`),
     and none of it is the student's to set. Silent: JupyterLab changes metadata on its own."""
-    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in sub.release.cells}
+    by_id = {grade_id(c): c for c in sub.release.cells}
     before = json.dumps([sub.nb.metadata, [c.metadata for c in sub.nb.cells]], sort_keys=True)
     sub.nb.metadata = nbformat.from_dict(json.loads(json.dumps(sub.release.metadata)))
     for cell in sub.nb.cells:
-        original = by_id.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        original = by_id.get(grade_id(cell))
         cell.metadata = nbformat.from_dict(json.loads(json.dumps(original.metadata)) if original is not None else {})
     sub.changed |= before != json.dumps([sub.nb.metadata, [c.metadata for c in sub.nb.cells]], sort_keys=True)
 
@@ -256,11 +256,11 @@ def _restore(cells, release_cells, missing: list[str]):
     """Insert the release's copies of the missing cells after the cell that precedes them in the release."""
     cells = list(cells)
     for gid in missing:
-        index = next(i for i, c in enumerate(release_cells) if c.metadata.get("nbgrader", {}).get("grade_id") == gid)
-        previous = {c.metadata.get("nbgrader", {}).get("grade_id") for c in release_cells[:index]} - {None}
+        index = next(i for i, c in enumerate(release_cells) if grade_id(c) == gid)
+        previous = {grade_id(c) for c in release_cells[:index]} - {None}
         position = 0
         for i, cell in enumerate(cells):
-            if cell.metadata.get("nbgrader", {}).get("grade_id") in previous:
+            if grade_id(cell) in previous:
                 position = i + 1
         cells.insert(position, release_cells[index])
     return cells
@@ -272,7 +272,7 @@ def _reorder(cells, source_ids: list[str]):
     groups: dict[str | None, list] = defaultdict(list)
     extra_head, current = [], None
     for cell in cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        gid = grade_id(cell)
         if gid in source_ids:
             current = gid
             groups[gid].insert(0, cell)

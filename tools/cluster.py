@@ -1,4 +1,4 @@
-"""Grading on a Dask cluster: the "run" step of tools/grade.py on other machines.
+"""Grading on a Dask cluster: the "run" stage (tools/run.py on this machine) on other machines.
 
     python -m tools.grade all --scheduler tcp://host:8786     # make grade SCHEDULER=tcp://host:8786
 
@@ -8,7 +8,7 @@ running `tools.grade`): no file system, no gradebook. Per submission:
 1. the coordinator ships the submission's files (bytes) and the grading options in a task;
 2. a worker grades it in a scratch copy of its checkout (made once per worker process and thread,
    under the system's temporary folder, with its own SQLite gradebook holding the assignment,
-   `tools.release.sync`) by the local pipeline of tools/grade.py, for that one submission: checks,
+   `tools.release.sync`) by the local pipeline (tools/run.py autograde_local), for that submission: checks,
    the sandboxed and limited `nbgrader autograde`, retries, the verification run, anomalies;
 3. it returns the autograded files, the per-cell scores and comments, the anomalies and the logs;
 4. the coordinator writes the files into autograder/autograded/, the scores into the real gradebook
@@ -44,9 +44,10 @@ import time
 import uuid
 from pathlib import Path
 
-from tools import grade, layout, release
-from tools.grade import Anomalies, Anomaly, GradingError, Job, Options
+from tools import account, layout, release, run
 from tools.layout import COURSE_ID, Course
+from tools.pipeline import Anomalies, Anomaly, GradingError, Job, Options, check_assignments, progress_counter
+from tools.submissions import submitted
 
 CHECKOUT = ("solutions", "tools", "helpers.py")  # what decides a grade, besides the submission
 SKIPPED = {"__pycache__", ".ipynb_checkpoints"}
@@ -145,14 +146,14 @@ def _grade_in(course: Course, task: dict, times: dict) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
     course.anomalies_file.unlink(missing_ok=True)
     for student, files in submissions.items():
-        submitted = course.submitted / student / assignment
+        submitted = course.submission(student, assignment)
         submitted.mkdir(parents=True)
         for name, data in files.items():
             path = submitted / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
     options = Options(**(task["options"] | {"workers": 1, "quiet": True}))
-    grade.autograde(course, [assignment], list(submissions), **vars(options))
+    run.autograde_local(course, [assignment], list(submissions), options)
     times["graded"] = time.time()
     logs = {p.name: p.read_text(errors="replace") for p in sorted(course.logs.glob("*")) if p.is_file()}
     anomalies = Anomalies.load(course.anomalies_file)
@@ -240,7 +241,7 @@ def _task(course: Course, assignment: str, students: list[str], options: Options
     """A batch of submissions of one assignment: their files (bytes), the options, the digest."""
     submissions = {}
     for student in students:
-        folder = course.submitted / student / assignment
+        folder = course.submission(student, assignment)
         submissions[student] = (
             {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
             if folder.is_dir()
@@ -264,22 +265,22 @@ def autograde(
     client = connect(scheduler)
     try:
         digest = check_workers(client, course)
-        grade.check_assignments(course, assignments)
+        check_assignments(course, assignments)
         try:  # the real gradebook knows the assignments' cells: the scores are written into them
             release.sync(course.root, assignments, out=print if not options.quiet else lambda *_: None)
         except release.ReleaseError as error:
             raise GradingError(str(error)) from error
-        grade.import_roster(course)
+        account.import_roster(course)
         workers = len(client.scheduler_info()["workers"])
         futures = {}
         for assignment in assignments:
-            for batch in batches(grade.submitted(course, assignment, students), workers):
+            for batch in batches(submitted(course, assignment, students), workers):
                 key = f"grade-{assignment}-{batch[0]}-{len(batch)}-{uuid.uuid4().hex[:8]}"
                 task = _task(course, assignment, batch, options, digest)
                 futures[client.submit(grade_submission, task, key=key, pure=False)] = (assignment, batch)
         anomalies = Anomalies()
         done = _run(client, futures, course, options, anomalies)
-        graded = {(s, a) for a in assignments for s in grade.submitted(course, a, students)}
+        graded = {(s, a) for a in assignments for s in submitted(course, a, students)}
         anomalies.save(course.anomalies_file, graded)
         return done
     finally:
@@ -294,7 +295,7 @@ def _run(client, futures: dict, course: Course, options: Options, anomalies: Ano
     done: list[Job] = []
     pending = set(futures)
     stall = 2 * options.wall_seconds
-    with grade.progress_counter([Job(a, list(b)) for a, b in futures.values()], options.quiet) as graded:
+    with progress_counter([Job(a, list(b)) for a, b in futures.values()], options.quiet) as graded:
         last = time.monotonic()
         while pending and time.monotonic() - last < stall:
             finished = {future for future in pending if future.done()}
@@ -315,7 +316,7 @@ def _run(client, futures: dict, course: Course, options: Options, anomalies: Ano
                             "grading-failed",
                             f"no worker could grade it ({type(error).__name__}); scored 0",
                         )
-                        grade._zero(course, assignment, student)
+                        account._zero(course, assignment, student)
                         done.append(Job(assignment, [student], failed=[student]))
                     continue
                 if "error" in answer:
@@ -335,7 +336,7 @@ def _run(client, futures: dict, course: Course, options: Options, anomalies: Ano
                 "grading-timeout",
                 f"no result from the cluster within {stall:.0f} s; scored 0",
             )
-            grade._zero(course, assignment, student)
+            account._zero(course, assignment, student)
             done.append(Job(assignment, [student], timed_out=True))
     return done
 
@@ -368,7 +369,7 @@ def write_result(course: Course, result: dict, anomalies: Anomalies, worker: str
 
 def _set_gradebook(course: Course, assignment: str, student: str, grades: dict, comments: dict, timestamp) -> None:
     """The worker's scores and comments into this gradebook's submission (created if new)."""
-    with grade.gradebook_submission(course, assignment, student, timestamp=timestamp) as submission:
+    with account.gradebook_submission(course, assignment, student, timestamp=timestamp) as submission:
         for notebook in submission.notebooks:
             for g in notebook.grades:
                 g.auto_score, g.needs_manual_grade = grades.get((notebook.name, g.name), (0, False))

@@ -34,17 +34,14 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
 from tools import judge
-from tools.layout import is_answer_cell, is_test_cell, nbgrader, owner
+from tools.layout import HIDDEN_TESTS, is_answer_cell, is_test_cell, nbgrader, owner
 
-HIDDEN_BLOCK = re.compile(
-    r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n.*?^[ \t]*### END HIDDEN TESTS[ \t]*$", re.MULTILINE | re.DOTALL
-)
 HIDDEN_NOTE = "# (hidden tests ran here; they are not shown in the feedback)"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def hide_hidden_tests(source: str) -> str:
-    return HIDDEN_BLOCK.sub(HIDDEN_NOTE, source)
+    return HIDDEN_TESTS.sub(HIDDEN_NOTE, source)
 
 
 def aspect(test_id: str, function: str) -> str:

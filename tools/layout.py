@@ -74,6 +74,14 @@ class Course:
     def feedback(self) -> Path:
         return self.grading / "feedback"
 
+    def submission(self, student: str, assignment: str) -> Path:
+        """The folder a student handed in (autograder/submitted/<student>/<assignment>/)."""
+        return self.submitted / student / assignment
+
+    def autograded_notebook(self, student: str, assignment: str) -> Path:
+        """The notebook autograde wrote (outputs, scores): what the report, feedback and checks read."""
+        return self.autograded / student / assignment / f"{assignment}.ipynb"
+
     @property
     def report_dir(self) -> Path:
         return self.grading / "report"
@@ -149,6 +157,11 @@ class Course:
 # ---------------------------------------------------------------------------
 def nbgrader(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
+
+
+#: A test cell's hidden tests: the lines between these two markers (nbgrader's; the students' helpers.py,
+#: which ships without tools/, has its own copy for its progress report).
+HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS[ \t]*$", re.M | re.S)
 
 
 def grade_id(cell) -> str | None:

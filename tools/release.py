@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import ast
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -53,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tools import toolbox
-from tools.layout import BIN, ROOT, Course
+from tools.layout import BIN, HIDDEN_TESTS, ROOT, Course, grade_id, is_answer_cell
 
 
 class ReleaseError(RuntimeError):
@@ -64,11 +63,8 @@ def assignments(root: Path) -> list[str]:
     return Course(root).assignments()
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"  # nbgrader runs alembic from its environment
-    env.pop("MPLBACKEND", None)
-    return env
+def _env(root: Path) -> dict[str, str]:
+    return Course(root).env()  # the course's bin/ first (nbgrader runs alembic and jupyter from it)
 
 
 def generate(root: Path, assignment: str, release_directory: Path, db_url: str | None = None) -> Path:
@@ -78,7 +74,7 @@ def generate(root: Path, assignment: str, release_directory: Path, db_url: str |
     args.append(f"--CourseDirectory.release_directory={release_directory}")
     if db_url:
         args.append(f"--CourseDirectory.db_url={db_url}")
-    proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
+    proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
         raise ReleaseError(f"nbgrader generate_assignment {assignment} failed: {(lines or ['?'])[-1].strip()}")
@@ -198,7 +194,6 @@ def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
 # ---------------------------------------------------------------------------
 STATES = ("open", "closed")
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION", re.M | re.S)
-HIDDEN = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.M | re.S)
 MIN_LINE = 25  # shorter lines (`return H`, `state = None`) are too common to tell anything
 
 
@@ -238,13 +233,11 @@ def secrets(root: Path, assignment: str) -> Secrets:
 
     nb = nbformat.read(Course(root).source_notebook(assignment), as_version=4)
     sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    functions = {
-        cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("solution")
-    }
+    functions = {grade_id(cell) for cell in nb.cells if is_answer_cell(cell)}
     return Secrets(
         frozenset(functions),
         _lines(m.group(1) for source in sources for m in SOLUTION.finditer(source)),
-        _lines(m.group(1) for source in sources for m in HIDDEN.finditer(source)),
+        _lines(m.group(1) for source in sources for m in HIDDEN_TESTS.finditer(source)),
     )
 
 
@@ -429,7 +422,7 @@ def release_hub(root: Path, assignment: str) -> None:
     """Put the release into nbgrader's exchange, for the hub's students: nbgrader's release_assignment,
     which the guard checks (tools/exchange.py); then the gradebook learns what students received."""
     args = [str(BIN / "nbgrader"), "release_assignment", assignment, "--force"]
-    proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
+    proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         raise ReleaseError(_refusal(proc.stdout + proc.stderr) or f"nbgrader release_assignment {assignment} failed")
     sync(root, [assignment], out=lambda *_: None)

@@ -229,7 +229,7 @@ def collect(course: Course, source: Path, assignment: str, out=print) -> Collect
 
 
 def _collect_one(course: Course, assignment: str, student: str, uploads: list[Upload], stamp: str) -> list[Row]:
-    dest = course.submitted / student / assignment
+    dest = course.submission(student, assignment)
     if uploads[0].lms == "nbgrader":  # a submission folder: every file, under its own name
         return [_place(course, u, dest / Path(*Path(u.shown).parts[-1:]), student, stamp) for u in uploads]
     distinct = list({u.path.read_bytes(): u for u in sorted(uploads, key=lambda u: u.order or ())}.values())
@@ -289,7 +289,13 @@ def _look_alike(students: list[str], roster: Roster) -> list[str]:
 # ---------------------------------------------------------------------------
 def collected(course: Course) -> dict[str, list[str]]:
     """assignment -> the students with a submission folder for it, for every assignment of solutions/."""
-    return {a: [s for s in course.students() if (course.submitted / s / a).is_dir()] for a in course.assignments()}
+    return {a: [s for s in course.students() if (course.submission(s, a)).is_dir()] for a in course.assignments()}
+
+
+def submitted(course: Course, assignment: str, students: list[str]) -> list[str]:
+    """Those of `students` who handed in `assignment` (a folder in autograder/submitted/): the only ones
+    graded. A student without one is not given a zero or an anomaly: the report says "missing"."""
+    return [s for s in students if (course.submission(s, assignment)).is_dir()]
 
 
 def unknown_students(course: Course, students: list[str], assignments: list[str]) -> str | None:
