@@ -84,6 +84,45 @@ def test_load_corpus_of_another_language(tmp_path):
     assert "".join(vocab.to_tokens(corpus)) == "时间机器。时间旅行者"
 
 
+def test_tang_poems_match_their_checksum_and_build():
+    data = helpers.TANGSHI.read_bytes()
+    assert hashlib.sha1(data).hexdigest() == helpers.TANGSHI_SHA1
+    from tools.build_zh_corpus import EXPECTED_SHA1, QUATRAIN
+
+    assert EXPECTED_SHA1 == helpers.TANGSHI_SHA1, "tools/build_zh_corpus.py and helpers.py disagree"
+    lines = data.decode("utf-8").split("\n")
+    assert lines[-1] == "" and len(lines) - 1 == 3_656
+    assert all(QUATRAIN.fullmatch(line) for line in lines[:-1]), "one five-character quatrain per line"
+
+
+def test_tang_poems_load_as_characters_with_a_space_after_each_poem():
+    corpus, vocab = helpers.load_corpus(corpus="tangshi")
+    assert len(corpus) == 91_399 and len(vocab) == 3_588
+    assert vocab.idx_to_token[:4] == ["<unk>", "。", "，", " "]  # then characters, most frequent first
+    poem = vocab.to_tokens(corpus[:25])
+    assert (poem[5], poem[11], poem[17], poem[23], poem[24]) == ("，", "。", "，", "。", " ")
+    assert helpers.read_text(corpus="tangshi").startswith("去岁干戈险，今年蝗旱忧。")
+    assert helpers.load_corpus(corpus="timemachine")[1].idx_to_token == helpers.load_corpus()[1].idx_to_token
+
+
+def test_corrupt_tang_poems_are_refused(tmp_path, monkeypatch):
+    edited = tmp_path / "tangshi.txt"
+    edited.write_bytes(helpers.TANGSHI.read_bytes().replace("干戈".encode(), "干弋".encode(), 1))
+    monkeypatch.setattr(helpers, "TANGSHI", edited)
+    with pytest.raises(helpers.CorpusError, match="corrupt or was edited"):
+        helpers.load_corpus(corpus="tangshi")
+    edited.unlink()
+    with pytest.raises(helpers.CorpusError, match="not found.*data/tangshi.txt"):
+        helpers.read_text(corpus="tangshi")
+
+
+def test_shipped_corpus_names_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="'timemachine' or 'tangshi'"):
+        helpers.load_corpus(corpus="tang")
+    with pytest.raises(ValueError, match="either a path or"):
+        helpers.read_text(tmp_path / "poems.txt", corpus="tangshi")
+
+
 def test_train_test_split_holds_out_the_tail():
     train, test = helpers.train_test_split(list(range(100)))
     assert train == list(range(90)) and test == list(range(90, 100))
