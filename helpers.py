@@ -32,6 +32,7 @@ import torch
 
 __all__ = [
     "CheckFailed",
+    "CJK_FONTS",
     "CorpusError",
     "DATA_DIR",
     "TANGSHI",
@@ -59,6 +60,7 @@ __all__ = [
     "set_seed",
     "tokenize",
     "train_test_split",
+    "use_cjk_font",
 ]
 
 # --------------------------------------------------------------------------
@@ -316,6 +318,35 @@ def _in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
+
+
+#: Fonts with Chinese characters, the first one installed is used (see use_cjk_font): Debian's
+#: fonts-noto-cjk (`make fonts`), Adobe's own build of it, then the system fonts of macOS and Windows.
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "SimHei")
+
+
+def use_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
+    """Let matplotlib draw Chinese characters (helpers calls it when imported).
+
+    Appends the first installed font of ``candidates`` to matplotlib's font
+    fallback list, ``rcParams["font.family"]``: the default font still draws
+    Latin letters and digits, the CJK font every glyph the default lacks.
+    Returns the font's name, or None when none is installed; then nothing
+    changes, since matplotlib would warn on every figure about a font it
+    cannot find (figures in English need none).
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    name = next((name for name in candidates if name in installed), None)
+    families = list(matplotlib.rcParams["font.family"])
+    if name is not None and name not in families:
+        matplotlib.rcParams["font.family"] = [*families, name]
+    return name
+
+
+use_cjk_font()
 
 
 class LivePlot:

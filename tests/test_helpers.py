@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import random
 import time
+import warnings
 
 import pytest
 import torch
@@ -233,6 +236,56 @@ def test_live_plot_in_a_notebook_draws_in_place_and_throttles_slow_redraws(monke
     assert Handle.updates == 0 and plot._interval >= 0.5
     plot.show()  # show() always redraws, in place
     assert len(shown) == 1 and Handle.updates == 1
+
+
+def test_chinese_figures_draw_every_glyph(tmp_path):
+    """A figure labelled in Chinese draws without matplotlib's "Glyph ... missing from font(s)" warning
+    (helpers put an installed CJK font in the fallback list), and that font has every character of the
+    Tang poems (generated text may be drawn too)."""
+    import matplotlib
+    from matplotlib import font_manager, ft2font
+
+    font = helpers.use_cjk_font()
+    if font is None:
+        message = "no CJK font installed: run `make fonts` (root; Debian's fonts-noto-cjk)"
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(f"{message} [CI=true: the Chinese figures must be tested]", pytrace=False)
+        pytest.skip(message)
+    assert matplotlib.rcParams["font.family"][-1] == font
+    poem = helpers.read_text(corpus="tangshi").splitlines()[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot = helpers.LivePlot(
+            xlabel="迭代周期",
+            ylabel="困惑度",
+            legend=["训练集", "验证集"],
+            title="唐诗：字符级 RNN",
+            hlines={"一元语法": 9},
+        )
+        plot.add(1, [12.0, 13.5])
+        plot.ax.text(1, 11, poem)
+        plot.savefig(tmp_path / "zh.png")
+    missing = [str(warning.message) for warning in caught if "missing from font" in str(warning.message)]
+    assert not missing, f"{len(missing)} glyphs missing, e.g. {missing[:2]}"
+    path = font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
+    charmap = ft2font.FT2Font(path, face_index=path.face_index).get_charmap()
+    vocab = helpers.load_corpus(corpus="tangshi")[1]
+    lacking = [token for token in vocab.idx_to_token if len(token) == 1 and ord(token) not in charmap]
+    assert not lacking, f"{font} lacks {len(lacking)} characters of the Tang poems: {''.join(lacking[:20])}"
+
+
+def test_without_a_cjk_font_figures_in_english_stay_quiet(tmp_path, monkeypatch, caplog):
+    import matplotlib
+
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["sans-serif"])
+    assert helpers.use_cjk_font(["No Such CJK Font"]) is None
+    assert matplotlib.rcParams["font.family"] == ["sans-serif"], "a font that is not installed was added"
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        helpers.LivePlot(xlabel="epoch", ylabel="perplexity", legend=["train"], title="English").savefig(
+            tmp_path / "en.png"
+        )
+    assert not caught and not caplog.records, [*map(str, caught), *caplog.messages]
 
 
 # --- friendly checks ----------------------------------------------------------------
