@@ -16,7 +16,7 @@ export PYTHONNOUSERSITE := 1
 
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
-	sandbox postgres grade-selftest release-zip hub-setup hub release-hub release-feedback \
+	sandbox postgres fonts grade-selftest release-zip hub-setup hub release-hub release-feedback \
 	delete-submissions remove-student
 
 help:
@@ -32,6 +32,7 @@ help:
 	@echo "  make grade-selftest check on this machine that grading kernels are sandboxed"
 	@echo "  make autograde / feedback / report        one step of make grade"
 	@echo "  make browser        install Chromium for the browser tests (tests/browser)"
+	@echo "  make fonts          install a CJK font, for figures labelled in Chinese (root, apt-get)"
 	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times"
 	@echo "  make remove-student STUDENT=..          remove a student from the gradebook and autograder/ (asks)"
 	@echo "  make clean          remove .venv and what make grade rebuilds (never submissions or the gradebook)"
@@ -56,9 +57,9 @@ $(STAMP): requirements.txt Makefile
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir="$(CURDIR)" $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-# The grading tests need the sandbox (bubblewrap) and a PostgreSQL server; under CI (CI=true) the
-# browser tests must run too.
-test: $(STAMP) lint sandbox postgres
+# The grading tests need the sandbox (bubblewrap) and a PostgreSQL server, the Chinese figures a CJK
+# font; under CI (CI=true) the browser tests must run too.
+test: $(STAMP) lint sandbox postgres fonts
 	@if [ "$${CI:-}" = "true" ]; then $(MAKE) --no-print-directory browser; fi
 	$(BIN)/python -m pytest
 
@@ -69,6 +70,16 @@ browser:
 # Debian's bubblewrap: every grading kernel runs in its sandbox (tools/sandbox.py); needs root and apt-get.
 sandbox:
 	bash tools/install_debian.sh /usr/bin/bwrap bubblewrap
+
+# Debian's Noto CJK fonts, so that figures labelled in Chinese draw every character (helpers.use_cjk_font);
+# needs root and apt-get. matplotlib lists the system's fonts once and never looks again: a list made
+# before the install lacks the font, and is deleted so that the next figure lists the fonts anew.
+NOTO_CJK := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts: $(STAMP)
+	bash tools/install_debian.sh $(NOTO_CJK) fonts-noto-cjk
+	@test ! -f $(NOTO_CJK) || $(BIN)/python -c 'import sys, matplotlib.font_manager as fm; \
+		sys.exit("Noto Sans CJK SC" not in {font.name for font in fm.fontManager.ttflist})' || \
+		rm -fv "$$($(BIN)/python -c 'import matplotlib; print(matplotlib.get_cachedir())')"/fontlist-v*.json
 
 # Debian's PostgreSQL server, for the gradebook-server tests (tests/test_gradebook_server.py) and a
 # gradebook of your own (tools/gradebook.py); needs root and apt-get. It is not started as a service.

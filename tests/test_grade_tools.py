@@ -486,7 +486,8 @@ def test_feedback_pages_are_what_nbconvert_renders():
 def test_sandboxed_kernels_read_the_font_list_and_cannot_change_it():
     """matplotlib in the sandbox uses the font list built outside it (no rebuild, nothing on stderr,
     the same fonts), and cannot write to it: it is shared by every kernel, so it must carry nothing
-    from one submission to the next."""
+    from one submission to the next. The system's CJK font (make fonts) is in it, and draws Chinese
+    labels there without a missing-glyph warning."""
     import json
     import subprocess
     import sys
@@ -506,7 +507,12 @@ def test_sandboxed_kernels_read_the_font_list_and_cannot_change_it():
             writable = True
         except OSError:
             writable = False
-        print(json.dumps([cache, os.listdir(cache), len(fm.fontManager.ttflist), writable]))
+        cjk = "Noto Sans CJK SC" in {f.name for f in fm.fontManager.ttflist}
+        if cjk:  # as helpers.use_cjk_font does
+            import io, matplotlib.figure
+            matplotlib.rcParams["font.family"] = ["sans-serif", "Noto Sans CJK SC"]
+            matplotlib.figure.Figure().suptitle("困惑度").figure.savefig(io.BytesIO(), format="png")
+        print(json.dumps([cache, os.listdir(cache), len(fm.fontManager.ttflist), writable, cjk]))
     """
     proc = subprocess.run(
         sandbox.command([sys.executable, "-c", script], workdir=None, env={}, fonts=fonts),
@@ -515,10 +521,12 @@ def test_sandboxed_kernels_read_the_font_list_and_cannot_change_it():
         timeout=120,
     )
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
-    cachedir, files, count, writable = json.loads(proc.stdout)
+    cachedir, files, count, writable, cjk = json.loads(proc.stdout)
     assert (cachedir, files) == (sandbox.MPLCONFIGDIR, [fonts.name]), "matplotlib wrote a cache of its own"
     assert count == len(json.loads(fonts.read_text())["ttflist"]) > 0
     assert not writable, "a kernel could change the font list the next kernels read"
+    if Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc").is_file():  # make fonts
+        assert cjk, "the CJK font installed here is not in the sandbox's font list"
 
 
 def _assert_the_course_config_installs(module):

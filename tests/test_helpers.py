@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import random
 import time
+import warnings
 
 import pytest
 import torch
@@ -82,6 +85,45 @@ def test_load_corpus_of_another_language(tmp_path):
     corpus, vocab = helpers.load_corpus(path)
     assert len(corpus) == 10 and len(vocab) == 1 + 8  # <unk> + 8 distinct characters
     assert "".join(vocab.to_tokens(corpus)) == "时间机器。时间旅行者"
+
+
+def test_tang_poems_match_their_checksum_and_build():
+    data = helpers.TANGSHI.read_bytes()
+    assert hashlib.sha1(data).hexdigest() == helpers.TANGSHI_SHA1
+    from tools.build_zh_corpus import EXPECTED_SHA1, QUATRAIN
+
+    assert EXPECTED_SHA1 == helpers.TANGSHI_SHA1, "tools/build_zh_corpus.py and helpers.py disagree"
+    lines = data.decode("utf-8").split("\n")
+    assert lines[-1] == "" and len(lines) - 1 == 3_656
+    assert all(QUATRAIN.fullmatch(line) for line in lines[:-1]), "one five-character quatrain per line"
+
+
+def test_tang_poems_load_as_characters_with_a_space_after_each_poem():
+    corpus, vocab = helpers.load_corpus(corpus="tangshi")
+    assert len(corpus) == 91_399 and len(vocab) == 3_588
+    assert vocab.idx_to_token[:4] == ["<unk>", "。", "，", " "]  # then characters, most frequent first
+    poem = vocab.to_tokens(corpus[:25])
+    assert (poem[5], poem[11], poem[17], poem[23], poem[24]) == ("，", "。", "，", "。", " ")
+    assert helpers.read_text(corpus="tangshi").startswith("去岁干戈险，今年蝗旱忧。")
+    assert helpers.load_corpus(corpus="timemachine")[1].idx_to_token == helpers.load_corpus()[1].idx_to_token
+
+
+def test_corrupt_tang_poems_are_refused(tmp_path, monkeypatch):
+    edited = tmp_path / "tangshi.txt"
+    edited.write_bytes(helpers.TANGSHI.read_bytes().replace("干戈".encode(), "干弋".encode(), 1))
+    monkeypatch.setattr(helpers, "TANGSHI", edited)
+    with pytest.raises(helpers.CorpusError, match="corrupt or was edited"):
+        helpers.load_corpus(corpus="tangshi")
+    edited.unlink()
+    with pytest.raises(helpers.CorpusError, match="not found.*data/tangshi.txt"):
+        helpers.read_text(corpus="tangshi")
+
+
+def test_shipped_corpus_names_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="'timemachine' or 'tangshi'"):
+        helpers.load_corpus(corpus="tang")
+    with pytest.raises(ValueError, match="either a path or"):
+        helpers.read_text(tmp_path / "poems.txt", corpus="tangshi")
 
 
 def test_train_test_split_holds_out_the_tail():
@@ -194,6 +236,56 @@ def test_live_plot_in_a_notebook_draws_in_place_and_throttles_slow_redraws(monke
     assert Handle.updates == 0 and plot._interval >= 0.5
     plot.show()  # show() always redraws, in place
     assert len(shown) == 1 and Handle.updates == 1
+
+
+def test_chinese_figures_draw_every_glyph(tmp_path):
+    """A figure labelled in Chinese draws without matplotlib's "Glyph ... missing from font(s)" warning
+    (helpers put an installed CJK font in the fallback list), and that font has every character of the
+    Tang poems (generated text may be drawn too)."""
+    import matplotlib
+    from matplotlib import font_manager, ft2font
+
+    font = helpers.use_cjk_font()
+    if font is None:
+        message = "no CJK font installed: run `make fonts` (root; Debian's fonts-noto-cjk)"
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(f"{message} [CI=true: the Chinese figures must be tested]", pytrace=False)
+        pytest.skip(message)
+    assert matplotlib.rcParams["font.family"][-1] == font
+    poem = helpers.read_text(corpus="tangshi").splitlines()[0]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot = helpers.LivePlot(
+            xlabel="迭代周期",
+            ylabel="困惑度",
+            legend=["训练集", "验证集"],
+            title="唐诗：字符级 RNN",
+            hlines={"一元语法": 9},
+        )
+        plot.add(1, [12.0, 13.5])
+        plot.ax.text(1, 11, poem)
+        plot.savefig(tmp_path / "zh.png")
+    missing = [str(warning.message) for warning in caught if "missing from font" in str(warning.message)]
+    assert not missing, f"{len(missing)} glyphs missing, e.g. {missing[:2]}"
+    path = font_manager.findfont(font_manager.FontProperties(family=font), fallback_to_default=False)
+    charmap = ft2font.FT2Font(path, face_index=path.face_index).get_charmap()
+    vocab = helpers.load_corpus(corpus="tangshi")[1]
+    lacking = [token for token in vocab.idx_to_token if len(token) == 1 and ord(token) not in charmap]
+    assert not lacking, f"{font} lacks {len(lacking)} characters of the Tang poems: {''.join(lacking[:20])}"
+
+
+def test_without_a_cjk_font_figures_in_english_stay_quiet(tmp_path, monkeypatch, caplog):
+    import matplotlib
+
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["sans-serif"])
+    assert helpers.use_cjk_font(["No Such CJK Font"]) is None
+    assert matplotlib.rcParams["font.family"] == ["sans-serif"], "a font that is not installed was added"
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        helpers.LivePlot(xlabel="epoch", ylabel="perplexity", legend=["train"], title="English").savefig(
+            tmp_path / "en.png"
+        )
+    assert not caught and not caplog.records, [*map(str, caught), *caplog.messages]
 
 
 # --- friendly checks ----------------------------------------------------------------

@@ -2,7 +2,8 @@
 # Install a Debian package the course needs from the system, if it is missing:
 #   bash tools/install_debian.sh /usr/bin/bwrap bubblewrap                 # the grading sandbox (make sandbox)
 #   bash tools/install_debian.sh /usr/bin/chromium chromium chromium-driver # the browser tests (make browser)
-# Idempotent and minimal: it does nothing when the program (first argument) is already there, installs
+#   bash tools/install_debian.sh /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk # make fonts
+# Idempotent and minimal: it does nothing when the program or file (first argument) is already there, installs
 # nothing else, and only acts as root where apt-get exists. Elsewhere it says why it cannot and exits 0:
 # what needs the program then stops with a message of its own (make grade) or skips (browser tests
 # outside CI).
@@ -13,7 +14,7 @@ shift
 packages=("$@")
 name="install_debian: ${packages[*]}"
 
-if [ -x "$program" ]; then
+if [ -e "$program" ]; then
     echo "$name: $program is already installed"
     exit 0
 fi

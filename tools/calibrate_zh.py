@@ -1,0 +1,242 @@
+"""Calibration numbers of the Chinese corpus (data/tangshi.txt) for the Chinese edition (docs/benchmarks.md).
+
+    python -m tools.calibrate_zh                  # everything (a few minutes)
+    python -m tools.calibrate_zh --only counts    # corpus | counts | lookup | epochs (repeatable)
+
+1. **corpus**: size, vocabulary, the held-out split (the last 10%, `helpers.train_test_split`).
+2. **counts**: add-one smoothed unigram, bigram and trigram perplexities (04's definitions: counts from
+   the training part only, V = the whole corpus's vocabulary), on the training text and held out; the
+   same on The Time Machine, whose numbers docs/benchmarks.md already gives (a check of this code).
+3. **lookup**: one-hot inputs times a weight matrix, `F.one_hot(X.T, V).float() @ W`, against the row
+   lookup `W[X.T]`, for a minibatch of 32 x 35 tokens: the median time of the forward pass and of the
+   forward and backward pass, and the size of what each builds, at 28 tokens and at the corpus's V.
+4. **epochs**: one epoch of a small nn.RNN / nn.GRU language model (sequential minibatches of 32 x 35 over
+   the training part, Adam, gradient clipping at 1), with one-hot inputs (D2L's concise model, as 07
+   does) and with a row lookup (nn.Embedding): seconds per epoch and the held-out perplexity after it.
+
+Timings depend on the machine and its load; compare ratios measured in one run. The epochs are also
+timed in CPU seconds of this process (one thread), which another process's load changes much less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import math
+import os
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import helpers
+
+
+def corpus_numbers() -> None:
+    text = helpers.read_text(corpus="tangshi")
+    corpus, vocab = helpers.load_corpus(corpus="tangshi")
+    train, test = helpers.train_test_split(corpus)
+    seen = set(train)
+    counts = collections.Counter(train)
+    print("## corpus")
+    print(f"file: {len(text.encode()):,} bytes, {len(text.splitlines()):,} poems, {len(text):,} characters")
+    print(f"tokens: {len(corpus):,} (chars mode); vocabulary: {len(vocab):,} (incl. <unk>)")
+    print(f"train: {len(train):,} tokens, {len(seen):,} distinct, {sum(c == 1 for c in counts.values()):,} seen once")
+    unseen = [token for token in test if token not in seen]
+    print(f"held out (last 10%): {len(test):,} tokens; {len(unseen)} of them ({len(set(unseen))} types) not in train")
+    size = len(corpus) * len(vocab)
+    print(f"the whole corpus one-hot: {size * 8 / 1e9:.2f} GB as F.one_hot's int64, {size * 4 / 1e9:.2f} GB as float32")
+    frequent = [vocab.idx_to_token[i] for i in range(1, 21)]
+    print(f"most frequent tokens: {' '.join(repr(t) for t in frequent)}")
+
+
+def ngram_perplexity(train: list[int], test: list[int], vocab_size: int, n: int, k: float = 1.0) -> float:
+    """Add-k smoothed n-gram perplexity: P(w | ctx) = (c(ctx, w) + k) / (c(ctx) + k V), counts from train,
+    predicting test[n-1:] (n = 1: P(w) = (c(w) + k) / (N_train + k V)); k = 1 is 04's add-one."""
+    grams = collections.Counter(tuple(train[i : i + n]) for i in range(len(train) - n + 1))
+    contexts = collections.Counter()
+    for gram, count in grams.items():
+        contexts[gram[:-1]] += count
+    nll = 0.0
+    for i in range(n - 1, len(test)):
+        gram = tuple(test[i - n + 1 : i + 1])
+        nll -= math.log((grams[gram] + k) / (contexts[gram[:-1]] + k * vocab_size))
+    return math.exp(nll / (len(test) - n + 1))
+
+
+def count_numbers() -> None:
+    print("## counts (add-one; train = first 90%, held out = last 10%)")
+    for name in ("timemachine", "tangshi"):
+        corpus, vocab = helpers.load_corpus(corpus=name)
+        train, test = helpers.train_test_split(corpus)
+        start = time.perf_counter()
+        cells = []
+        for n, label in ((1, "unigram"), (2, "bigram"), (3, "trigram")):
+            on_train = ngram_perplexity(train, train, len(vocab), n)
+            held_out = ngram_perplexity(train, test, len(vocab), n)
+            cells.append(f"{label} {on_train:.2f} / {held_out:.2f}")
+        seconds = time.perf_counter() - start
+        print(
+            f"{name} (V = {len(vocab)}, uniform {len(vocab)}), train / held out: {'; '.join(cells)} [{seconds:.1f} s]"
+        )
+    # Add-k (04's "going further" 2): k chosen on the last 10% of the training part, then held out.
+    corpus, vocab = helpers.load_corpus(corpus="tangshi")
+    train, test = helpers.train_test_split(corpus)
+    fit, validation = helpers.train_test_split(train)
+    for n in (1, 2, 3):
+        ks = (1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001)
+        on_validation = {k: ngram_perplexity(fit, validation, len(vocab), n, k) for k in ks}
+        best = min(on_validation, key=on_validation.get)
+        held_out = ngram_perplexity(train, test, len(vocab), n, best)
+        print(
+            f"tangshi add-k, n={n}: validation {', '.join(f'k={k:g} {v:.0f}' for k, v in on_validation.items())}; "
+            f"k={best:g} held out {held_out:.2f}"
+        )
+
+
+def median_time(fn, rounds: int = 15) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def lookup_numbers(threads: int, batch_size: int = 32, num_steps: int = 35) -> None:
+    torch.set_num_threads(threads)
+    print(f"## one-hot @ W against W[idx] ({threads} thread(s), minibatch {batch_size} x {num_steps}; median of 15)")
+    for vocab_size in (28, len(helpers.load_corpus(corpus="tangshi")[1])):
+        for hidden in (256, 512):
+            print(f"V={vocab_size}, H={hidden}: {compare_lookup(vocab_size, hidden, batch_size, num_steps)}")
+
+
+def compare_lookup(vocab_size: int, hidden: int, batch_size: int, num_steps: int) -> str:
+    X = torch.randint(0, vocab_size, (batch_size, num_steps), generator=torch.Generator().manual_seed(0))
+    W = torch.randn(vocab_size, hidden, requires_grad=True)
+    inputs = F.one_hot(X.T, vocab_size).float()  # (T, B, V)
+
+    def one_hot():
+        return F.one_hot(X.T, vocab_size).float() @ W  # (T, B, V) @ (V, H) -> (T, B, H)
+
+    def lookup():
+        return W[X.T]  # (T, B, H)
+
+    def embedding():
+        return F.embedding(X.T, W)  # (T, B, H), what nn.Embedding does
+
+    assert torch.allclose(one_hot(), lookup()) and torch.equal(lookup(), embedding())
+    ms = {
+        "build one-hot": median_time(lambda: F.one_hot(X.T, vocab_size).float()),
+        "its product": median_time(lambda: inputs @ W),
+        "one-hot @ W": median_time(one_hot),
+        "W[idx]": median_time(lookup),
+        "F.embedding": median_time(embedding),
+    }
+    for name, f in (("one-hot @ W", one_hot), ("W[idx]", lookup), ("F.embedding", embedding)):
+        ms[f"{name} fwd+bwd"] = median_time(lambda f=f: f().sum().backward())
+    times = ", ".join(f"{name} {seconds * 1e3:.3f}" for name, seconds in ms.items())
+    backward = ms["one-hot @ W fwd+bwd"] / ms["W[idx] fwd+bwd"]
+    ratios = f"forward {ms['one-hot @ W'] / ms['W[idx]']:.0f}x, forward+backward {backward:.1f}x"
+    tokens = batch_size * num_steps
+    sizes = (
+        f"one-hot {tokens * vocab_size * 8 / 1e6:.2f} MB (int64) + {tokens * vocab_size * 4 / 1e6:.2f} MB (float32) "
+        f"vs {tokens * hidden * 4 / 1e6:.2f} MB looked up; W {vocab_size * hidden * 4 / 1e6:.2f} MB; "
+        f"{tokens * vocab_size * hidden * 2 / 1e9:.2f} GFLOP in the product"
+    )
+    return f"ms: {times}; one-hot/lookup {ratios}; {sizes}"
+
+
+class LanguageModel(nn.Module):
+    """nn.RNN / nn.GRU + a linear output layer; inputs one-hot (D2L's concise model) or looked up."""
+
+    def __init__(self, cell: str, vocab_size: int, hidden: int, lookup: bool):
+        super().__init__()
+        self.vocab_size, self.lookup = vocab_size, lookup
+        self.embedding = nn.Embedding(vocab_size, hidden) if lookup else None
+        rnn = {"rnn": nn.RNN, "gru": nn.GRU}[cell]
+        self.rnn = rnn(hidden if lookup else vocab_size, hidden)
+        self.output = nn.Linear(hidden, vocab_size)
+
+    def forward(self, X, state=None):
+        inputs = self.embedding(X.T) if self.lookup else F.one_hot(X.T, self.vocab_size).float()  # (T, B, .)
+        outputs, state = self.rnn(inputs, state)  # (T, B, H)
+        return self.output(outputs), state  # (T, B, V)
+
+
+def sequential_batches(corpus: list[int], batch_size: int, num_steps: int):
+    """D2L's sequential partition (no random offset): rows continue from one minibatch to the next."""
+    data = torch.tensor(corpus)
+    rows = (len(data) - 1) // batch_size
+    X = data[: rows * batch_size].reshape(batch_size, rows)
+    Y = data[1 : rows * batch_size + 1].reshape(batch_size, rows)
+    for start in range(0, rows - num_steps + 1, num_steps):
+        yield X[:, start : start + num_steps], Y[:, start : start + num_steps]
+
+
+def heldout_perplexity(model: LanguageModel, test: list[int]) -> float:
+    with torch.no_grad():
+        X, Y = torch.tensor(test[:-1])[None], torch.tensor(test[1:])[None]  # (1, N - 1)
+        logits, _ = model(X)  # (N - 1, 1, V)
+        return math.exp(F.cross_entropy(logits.reshape(-1, model.vocab_size), Y.T.reshape(-1)).item())
+
+
+def epoch_numbers(epochs: int, threads: int, seed: int, batch_size: int = 32, num_steps: int = 35) -> None:
+    torch.set_num_threads(threads)
+    corpus, vocab = helpers.load_corpus(corpus="tangshi")
+    train, test = helpers.train_test_split(corpus)
+    tokens = len(list(sequential_batches(train, batch_size, num_steps))) * batch_size * num_steps
+    print(f"## epochs ({threads} thread(s), seed {seed}; {tokens:,} training tokens per epoch, V = {len(vocab)})")
+    configs = [("rnn", 256, False), ("rnn", 256, True), ("gru", 256, False), ("gru", 256, True)]
+    configs += [("gru", 128, True), ("gru", 512, True)]
+    for cell, hidden, lookup in configs:
+        helpers.set_seed(seed)
+        model = LanguageModel(cell, len(vocab), hidden, lookup)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01 if cell == "rnn" else 0.005)
+        seconds, cpu_seconds, perplexities = [], [], []
+        for _ in range(epochs):
+            start, cpu_start, state = time.perf_counter(), time.process_time(), None
+            for X, Y in sequential_batches(train, batch_size, num_steps):
+                state = state.detach() if state is not None else None
+                logits, state = model(X, state)
+                loss = F.cross_entropy(logits.reshape(-1, len(vocab)), Y.T.reshape(-1))
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+            seconds.append(time.perf_counter() - start)
+            cpu_seconds.append(time.process_time() - cpu_start)
+            perplexities.append(heldout_perplexity(model, test))
+        inputs = "row lookup" if lookup else "one-hot"
+        print(
+            f"{cell.upper()} H={hidden}, {inputs}: {statistics.median(seconds):.2f} s per epoch, "
+            f"{statistics.median(cpu_seconds):.2f} CPU-s ({tokens / statistics.median(cpu_seconds):,.0f} tokens per "
+            f"CPU-second); held-out perplexity after each epoch "
+            f"{', '.join(f'{p:.0f}' for p in perplexities)}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=["corpus", "counts", "lookup", "epochs"])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (06, 07 pin 1)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    only = args.only or ["corpus", "counts", "lookup", "epochs"]
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, torch {torch.__version__}, load {os.getloadavg()}")
+    if "corpus" in only:
+        corpus_numbers()
+    if "counts" in only:
+        count_numbers()
+    if "lookup" in only:
+        lookup_numbers(args.threads)
+    if "epochs" in only:
+        epoch_numbers(args.epochs, args.threads, args.seed)
+
+
+if __name__ == "__main__":
+    main()
