@@ -32,8 +32,11 @@ import torch
 
 __all__ = [
     "CheckFailed",
+    "CJK_FONTS",
     "CorpusError",
     "DATA_DIR",
+    "TANGSHI",
+    "TANGSHI_SHA1",
     "TIME_MACHINE",
     "TIME_MACHINE_SHA1",
     "LivePlot",
@@ -57,6 +60,7 @@ __all__ = [
     "set_seed",
     "tokenize",
     "train_test_split",
+    "use_cjk_font",
 ]
 
 # --------------------------------------------------------------------------
@@ -67,27 +71,45 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The Time Machine by H. G. Wells (public domain), the course's corpus.
 TIME_MACHINE = DATA_DIR / "timemachine.txt"
 TIME_MACHINE_SHA1 = "090b5e7e70c295757f55df93cb0a180b9691891a"
+#: 3,656 Tang five-character quatrains (五言绝句) in simplified characters, one poem per line:
+#: the Chinese edition's corpus (public domain; data/README.md says where it comes from).
+TANGSHI = DATA_DIR / "tangshi.txt"
+TANGSHI_SHA1 = "6e952f69bc27fc284eec898a5d9d753ac2bfbc5e"
 
 
 class CorpusError(RuntimeError):
     """The corpus file is missing, corrupt or not UTF-8 text."""
 
 
-def read_text(path: str | os.PathLike | None = None, sha1: str | None = None) -> str:
+def _shipped(corpus: str) -> tuple[Path, str, str]:
+    """A shipped corpus by name: its file, SHA-1 and tokenizer mode."""
+    if corpus == "timemachine":
+        return TIME_MACHINE, TIME_MACHINE_SHA1, "letters"
+    if corpus == "tangshi":
+        return TANGSHI, TANGSHI_SHA1, "chars"
+    raise ValueError(f"corpus must be 'timemachine' or 'tangshi', got {corpus!r}")
+
+
+def read_text(path: str | os.PathLike | None = None, sha1: str | None = None, corpus: str | None = None) -> str:
     """Return the text of a corpus file.
 
-    Without ``path``, reads the shipped Time Machine and verifies its SHA-1
-    checksum. With ``path``, reads any UTF-8 text file (checked against
-    ``sha1`` when one is given). Nothing is ever downloaded.
+    Without ``path``, reads a shipped corpus, ``corpus="timemachine"`` (The
+    Time Machine, the default) or ``corpus="tangshi"`` (Tang poems), and
+    verifies its SHA-1 checksum. With ``path``, reads any UTF-8 text file
+    (checked against ``sha1`` when one is given). Nothing is ever downloaded.
     """
     if path is None:
-        path, sha1 = TIME_MACHINE, sha1 or TIME_MACHINE_SHA1
+        path, shipped_sha1, _ = _shipped(corpus or "timemachine")
+        sha1 = sha1 or shipped_sha1
+    elif corpus is not None:
+        raise ValueError("pass either a path or the name of a shipped corpus, not both")
     path = Path(path)
     if not path.is_file():
         raise CorpusError(
-            f"Corpus file not found: {path}. The course ships The Time Machine as "
-            f"data/timemachine.txt next to helpers.py; make sure the assignment "
-            f"folder is complete (download it again or ask your instructor)."
+            f"Corpus file not found: {path}. The course ships its corpora in data/ next to "
+            f"helpers.py (The Time Machine as data/timemachine.txt, the Tang poems as "
+            f"data/tangshi.txt); make sure the assignment folder is complete "
+            f"(download it again or ask your instructor)."
         )
     data = path.read_bytes()
     if sha1 is not None:
@@ -180,17 +202,20 @@ def load_corpus(
     max_tokens: int | None = None,
     mode: str | None = None,
     vocab: Vocab | None = None,
+    corpus: str | None = None,
 ) -> tuple[list[int], Vocab]:
     """Load a corpus as a list of token indices and its vocabulary.
 
     Without ``path``: The Time Machine (checksum verified), ``mode="letters"``,
-    28 tokens (26 letters, space, ``<unk>``). With ``path``: any UTF-8 text
-    file, ``mode="chars"`` by default so every character is kept.
-    ``max_tokens`` keeps only the first tokens (D2L's first 10,000, say);
-    pass ``vocab`` to index with an existing vocabulary.
+    28 tokens (26 letters, space, ``<unk>``); ``corpus="tangshi"``: the Tang
+    poems (checksum verified), ``mode="chars"``, 3,588 tokens (each poem ends
+    with a space). With ``path``: any UTF-8 text file, ``mode="chars"`` by
+    default so every character is kept. ``max_tokens`` keeps only the first
+    tokens (D2L's first 10,000, say); pass ``vocab`` to index with an
+    existing vocabulary.
     """
-    mode = mode or ("letters" if path is None else "chars")
-    tokens = tokenize(read_text(path), mode)
+    mode = mode or ("chars" if path is not None else _shipped(corpus or "timemachine")[2])
+    tokens = tokenize(read_text(path, corpus=corpus), mode)
     if max_tokens is not None and max_tokens > 0:
         tokens = tokens[:max_tokens]
     vocab = vocab if vocab is not None else Vocab(tokens)
@@ -293,6 +318,35 @@ def _in_notebook() -> bool:
         return False
     shell = get_ipython()
     return shell is not None and hasattr(shell, "kernel")
+
+
+#: Fonts with Chinese characters, the first one installed is used (see use_cjk_font): Debian's
+#: fonts-noto-cjk (`make fonts`), Adobe's own build of it, then the system fonts of macOS and Windows.
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "SimHei")
+
+
+def use_cjk_font(candidates: Sequence[str] = CJK_FONTS) -> str | None:
+    """Let matplotlib draw Chinese characters (helpers calls it when imported).
+
+    Appends the first installed font of ``candidates`` to matplotlib's font
+    fallback list, ``rcParams["font.family"]``: the default font still draws
+    Latin letters and digits, the CJK font every glyph the default lacks.
+    Returns the font's name, or None when none is installed; then nothing
+    changes, since matplotlib would warn on every figure about a font it
+    cannot find (figures in English need none).
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    name = next((name for name in candidates if name in installed), None)
+    families = list(matplotlib.rcParams["font.family"])
+    if name is not None and name not in families:
+        matplotlib.rcParams["font.family"] = [*families, name]
+    return name
+
+
+use_cjk_font()
 
 
 class LivePlot:
