@@ -20,13 +20,24 @@ Settings, from environment variables (the defaults suit one machine and the test
                                university login use an OAuthenticator (README).
     RNN_HUB_COURSE             the course's repository (default: the one holding this file).
     RNN_HUB_STATE              the hub's own database, cookie secret and proxy PID (hub/state/).
+    RNN_HUB_MEM_LIMIT          memory of one user's server and kernels together (2G; 0: no limit).
+    RNN_HUB_CPU_LIMIT          CPU cores of one user's server and kernels together (1; 0: no limit).
+    RNN_HUB_SPAWNER            systemd: systemdspawner enforces the limits (a host run by systemd);
+                               unset: tools/hub.py's spawner, with cgroups v1 (no systemd, as root).
+
+Students' homes are made private (mode 700) when the hub starts and before each student's server starts;
+each user's server runs inside its memory and CPU limits (tools/hub.py). The hub refuses to start when
+limits are set and this machine cannot enforce them (README, "Running a class on JupyterHub").
 """
 
 import csv
 import os
+import pwd
 import shutil
 import sys
 from pathlib import Path
+
+from jupyterhub.traitlets import ByteSpecification
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -36,6 +47,9 @@ STATE = Path(os.environ.get("RNN_HUB_STATE", HUB / "state"))
 EXCHANGE = os.environ.get("RNN_COURSE_EXCHANGE", "/srv/nbgrader/exchange")
 BIN = Path(sys.executable).parent
 STATE.mkdir(parents=True, exist_ok=True)
+sys.path.insert(0, str(HUB.parent))  # tools.hub, the spawner, from the repository holding this file
+
+from tools import hub  # noqa: E402 -- after the path is set
 
 
 def _users(variable: str, default: list[str]) -> set[str]:
@@ -74,8 +88,13 @@ else:
 c.Authenticator.allowed_users = INSTRUCTORS | STUDENTS
 c.Authenticator.admin_users = INSTRUCTORS
 
-# -- each user's server: the course's environment, run as that system user -----------------------
-c.JupyterHub.spawner_class = "localprocess"
+# -- each user's server: the course's environment, run as that system user, within its limits -----
+# tools/hub.py enforces the limits with cgroups v1 (no systemd); on a systemd host, systemdspawner does (README)
+SYSTEMD = os.environ.get("RNN_HUB_SPAWNER") == "systemd"
+c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner" if SYSTEMD else hub.CourseSpawner
+MEM_LIMIT = os.environ.get("RNN_HUB_MEM_LIMIT", "2G")  # the measured need: README, the capacity table
+c.Spawner.mem_limit = int(MEM_LIMIT) if MEM_LIMIT.isdigit() else ByteSpecification().validate(None, MEM_LIMIT)
+c.Spawner.cpu_limit = float(os.environ.get("RNN_HUB_CPU_LIMIT", "1"))
 c.Spawner.cmd = [str(BIN / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
@@ -100,6 +119,7 @@ def _prepare(spawner) -> None:
     else:
         environment["JUPYTER_CONFIG_PATH"] = str(HUB / "student")
         spawner.notebook_dir = "~"
+        hub.make_private(Path(pwd.getpwnam(name).pw_dir))  # a student created after the hub started too
     spawner.environment.update(environment)
 
 
@@ -107,3 +127,15 @@ c.Spawner.pre_spawn_hook = _prepare
 
 if shutil.which("configurable-http-proxy", path=str(HUB / "node_modules" / ".bin")) is None:
     raise SystemExit("the hub's proxy is missing: run `make hub-setup` (npm ci in hub/)")
+
+# -- checked at start: students' homes private, the limits enforceable -------------------------------
+hub.private_homes(STUDENTS, log=lambda line: print(f"[rnn-course hub] {line}", file=sys.stderr))
+try:
+    if not SYSTEMD:  # systemdspawner's limits are systemd's
+        hub.check_limits(c.Spawner.mem_limit, c.Spawner.cpu_limit)
+except hub.LimitsError as error:
+    raise SystemExit(
+        f"the hub cannot enforce the users' memory and CPU limits: {error}. On a host run by systemd, set "
+        "RNN_HUB_SPAWNER=systemd (systemdspawner; README, 'Running a class on JupyterHub'); to run without "
+        "limits, RNN_HUB_MEM_LIMIT=0 RNN_HUB_CPU_LIMIT=0"
+    ) from error

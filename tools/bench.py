@@ -1,7 +1,7 @@
 """Benchmarks of the course: training-step speeds, notebook wall times, grading time.
 
     python -m tools.bench                 # everything (a few minutes)
-    python -m tools.bench --only steps    # steps | notebooks | grading | throughput (repeatable)
+    python -m tools.bench --only steps    # steps | notebooks | grading | throughput | server (repeatable)
     python -m tools.bench --threads 1     # torch threads of the step benchmark (default: 1 and 2)
 
 1. **Training steps** at D2L's settings (batch 32, 35 steps, 28 tokens; 512 hidden units for the
@@ -25,6 +25,10 @@
    submission's time goes: kernel start, imports (the setup cell), the other cells (timed by
    nbclient's hooks in a run of the grading kernel), gradebook writes (timed by the cluster's
    coordinator), and the rest.
+5. **One student's server on the hub** (root, cgroup v1: as the hub's spawner, tools/hub.py): the memory
+   of a JupyterLab server with the students' configuration and of a kernel it starts, in a cgroup of
+   their own, while 06's and then 07's solution notebook runs in that kernel to the end; the kernel's
+   CPU time. The README's capacity table comes from it.
 
 Numbers depend on the machine and on its load: run it on an idle machine.
 """
@@ -32,6 +36,7 @@ Numbers depend on the machine and on its load: run it on an idle machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import statistics
@@ -480,15 +485,131 @@ def bench_overhead(timings: list[dict], per_submission: float, write: float, wor
     )
 
 
+# --------------------------------------------------------------------------
+# 5. One student's server on the hub
+# --------------------------------------------------------------------------
+
+SERVER_NOTEBOOKS = ("06_scratch_training", "07_concise_rnn")  # the two that train a model to the end
+
+
+def bench_server(assignment: str) -> None:
+    """What one student's server needs on the hub: a JupyterLab server with the students' configuration
+    (hub/student/), in a cgroup of its own made as the hub's spawner makes it (tools/hub.py, no limit), a
+    kernel it starts, and the assignment's solution notebook executed in that kernel cell by cell to the end. Memory
+    is the cgroup's (the server and the kernel together): at rest, at its peak (memory.max_usage_in_bytes,
+    page cache included) and its peak resident set (memory.stat total_rss, sampled); CPU is the kernel's."""
+    import json
+    import secrets
+    import shutil
+    import socket
+    import threading
+    import urllib.request
+
+    import nbformat
+    import psutil
+    from jupyter_client import BlockingKernelClient
+
+    from tools import hub
+
+    print(f"\n## One student's server: JupyterLab + a kernel running {assignment}'s solution to the end")
+    try:
+        if os.geteuid() != 0:
+            raise hub.LimitsError("needs root (cgroups)")
+        groups = hub.create_cgroups("bench-server", None, None)
+    except hub.LimitsError as error:
+        print(f"skipped: {error}")
+        return
+    memory = groups[0]
+
+    def read(name: str) -> int:
+        return int((memory / name).read_text())
+
+    def rss() -> int:
+        stat = dict(line.split() for line in (memory / "memory.stat").read_text().splitlines())
+        return int(stat["total_rss"])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / assignment
+        shutil.copytree(Course(ROOT).solutions / assignment, folder, symlinks=False)  # as fetched
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        token = secrets.token_hex(16)
+        env = dict(os.environ, JUPYTER_CONFIG_PATH=str(ROOT / "hub" / "student"), JUPYTER_RUNTIME_DIR=tmp)
+        env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+        cmd = [str(BIN / "jupyter"), "lab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
+               f"--IdentityProvider.token={token}", f"--notebook-dir={folder}"]  # fmt: skip
+
+        def join():
+            for folder_ in groups:
+                (folder_ / "cgroup.procs").write_text(str(os.getpid()))
+
+        server = subprocess.Popen(cmd, cwd=folder, env=env, preexec_fn=join, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+
+        def api(method: str, path: str) -> dict:
+            request = urllib.request.Request(url + path, method=method, headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"{}")
+
+        try:
+            for _ in range(240):
+                with contextlib.suppress(OSError):
+                    api("GET", "/api/status")
+                    break
+                time.sleep(0.5)
+            time.sleep(3)
+            at_rest = read("memory.usage_in_bytes")
+            kernel = api("POST", "/api/kernels")
+            client = BlockingKernelClient(connection_file=str(Path(tmp) / f"kernel-{kernel['id']}.json"))
+            client.load_connection_file()
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+            kernel_process = next(p for p in psutil.Process(server.pid).children(recursive=True))
+            peak_rss, done = [rss()], threading.Event()
+
+            def sample():
+                while not done.wait(0.25):
+                    peak_rss.append(rss())
+
+            threading.Thread(target=sample, daemon=True).start()
+            start = time.perf_counter()
+            errors = []
+            nb = nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                reply = client.execute_interactive(cell.source, timeout=600, output_hook=lambda msg: None)
+                if reply["content"]["status"] != "ok":
+                    errors.append(reply["content"].get("ename"))
+            seconds = time.perf_counter() - start
+            done.set()
+            cpu = sum(kernel_process.cpu_times()[:2])
+            after = read("memory.usage_in_bytes")
+            peak = read("memory.max_usage_in_bytes")
+            client.stop_channels()
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+            hub.remove_cgroups("bench-server")
+    mb = 1024 * 1024
+    print(f"server at rest (cgroup, page cache included): {at_rest / mb:7.0f} MB")
+    print(f"after the notebook ran to the end:            {after / mb:7.0f} MB")
+    print(f"peak (memory.max_usage_in_bytes):             {peak / mb:7.0f} MB")
+    print(f"peak resident set (total_rss, sampled):       {max(peak_rss) / mb:7.0f} MB")
+    print(f"the notebook: {seconds:.1f} s wall, {cpu:.1f} CPU-s in the kernel; errors: {errors or 'none'}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading", "throughput"])
+    parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading", "throughput", "server"])
     parser.add_argument("--submissions", type=int, default=12, help="class size of the throughput benchmark")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the throughput benchmark")
     parser.add_argument("--threads", default="1,2", help="thread counts of the step benchmark (default: 1,2)")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    parts = args.only or ["steps", "notebooks", "grading", "throughput"]
+    parts = args.only or ["steps", "notebooks", "grading", "throughput", "server"]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     print(f"# Course benchmark: {cpu_model()}, {os.cpu_count()} CPUs, load average {load:.2f} at start")
     if "steps" in parts:
@@ -500,6 +621,9 @@ def main(argv: list[str] | None = None) -> None:
         bench_grading()
     if "throughput" in parts:
         bench_throughput(args.submissions, args.rounds)
+    if "server" in parts:
+        for assignment in SERVER_NOTEBOOKS:
+            bench_server(assignment)
 
 
 if __name__ == "__main__":

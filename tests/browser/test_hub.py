@@ -5,6 +5,10 @@ JupyterHub"), with real system users created for the test (it needs root, as CI 
   02's answers while 02 is open);
 * alice logs in to the hub in Chromium, fetches the assignment in the Assignments tab, answers it
   correctly and submits it there; bob (a classic mistake) and carol (nothing) use nbgrader's CLI;
+* the students' homes, made by `useradd -m` (mode 755), are private once the hub started (700), and so is
+  the home of a student created later, once the hub starts their server;
+* alice's server runs inside her memory and CPU limits: a process of hers that allocates more memory is
+  killed, and her server survives it;
 * bob tries to read alice's work, the exchange's submissions, the instructor's solutions and gradebook;
 * the instructor collects, grades with `tools.grade` (sandboxed, as an unprivileged user) and releases
   the feedback; each student fetches it and finds the right score, bob the message of his mistake.
@@ -33,18 +37,23 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.browser.conftest import VIEWPORT, free_port, in_ci
+from tests.browser.conftest import VIEWPORT, in_ci
 from tests.grading import nbgrader_run
 from tests.grading.nbgrader_run import ROOT
 from tests.grading.students_01_one_hot import IMPLEMENTATIONS
+from tools.hub import remove_cgroups
 
 pytestmark = [pytest.mark.browser, pytest.mark.grading]
 
 A = "01_one_hot"
 BIN = Path(sys.executable).parent
 SUFFIX = secrets.token_hex(2)
-TEACHER, ALICE, BOB, CAROL = (f"rnn{name}{SUFFIX}" for name in ("teach", "alice", "bob", "carol"))
+TEACHER, ALICE, BOB, CAROL, DAVE = (f"rnn{name}{SUFFIX}" for name in ("teach", "alice", "bob", "carol", "dave"))
 STUDENTS = (ALICE, BOB, CAROL)
+LATE = DAVE  # a student on the class list whose account is created after the hub started
+# Each user's limits in this test (hub/jupyterhub_config.py: 2G and 1 core by default): a probe exceeds the
+# memory quickly.
+MEM_LIMIT, CPU_LIMIT = 1024**3, 0.5
 BOB_ANSWERS = {
     "one_hot": IMPLEMENTATIONS["one_hot"]["class_dim_first"].source,  # loses shape (1) + values (2)
     "one_hot_batch": IMPLEMENTATIONS["one_hot_batch"]["int64_result"].source,  # loses dtype (1)
@@ -106,9 +115,13 @@ class Hub:
 
     @staticmethod
     def _ports() -> int:
-        for _ in range(50):
-            port = free_port()
-            if all(_free(p) for p in (port + 1, port + 81)):
+        """The hub's port (its proxy's API on the next, the hub itself 81 above): below Linux's ephemeral
+        range (32768-60999), where an outgoing connection of another process may take one meanwhile."""
+        import random
+
+        for _ in range(200):
+            port = random.randrange(20_000, 32_000)
+            if all(_free(p) for p in (port, port + 1, port + 81)):
                 return port
         raise RuntimeError("no free ports for the hub")
 
@@ -118,7 +131,9 @@ class Hub:
             "RNN_HUB_AUTHENTICATOR": "dummy",
             "RNN_HUB_PASSWORD": self.password,
             "RNN_HUB_INSTRUCTORS": TEACHER,
-            "RNN_HUB_STUDENTS": ",".join(STUDENTS),
+            "RNN_HUB_STUDENTS": ",".join((*STUDENTS, LATE)),
+            "RNN_HUB_MEM_LIMIT": str(MEM_LIMIT),
+            "RNN_HUB_CPU_LIMIT": str(CPU_LIMIT),
             "RNN_COURSE_EXCHANGE": str(self.exchange),
             "RNN_HUB_COURSE": str(self.course),
             "RNN_HUB_STATE": str(self.base / "state"),
@@ -161,10 +176,15 @@ class Hub:
 
 
 def _free(port: int) -> bool:
+    """Nothing listens on the port and it can be bound."""
     import socket
 
     with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.fixture(scope="module")
@@ -187,10 +207,9 @@ def hub(chromium, screenshots):
         exchange.mkdir()
         exchange.chmod(0o1777)
         for user in (TEACHER, *STUDENTS):
-            subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", user], check=True)
-            created.append(user)
-            Path(pwd.getpwnam(user).pw_dir).chmod(0o700)
+            useradd(user, created)
         home = Path(pwd.getpwnam(TEACHER).pw_dir)
+        home.chmod(0o700)  # the instructor's, holding the course: the hub leaves instructors' homes alone
         course = nbgrader_run.copy_course(home / "course")
         shutil.copytree(ROOT / "course", course / "course")
         shutil.copy(ROOT / "course.toml", course / "course.toml")
@@ -201,6 +220,7 @@ def hub(chromium, screenshots):
         )
         subprocess.run(["chown", "-R", f"{TEACHER}:{TEACHER}", str(course)], check=True)
         server = Hub(base, course, exchange)
+        server.created = created
         server.start()
         yield server
     finally:
@@ -211,9 +231,33 @@ def hub(chromium, screenshots):
             subprocess.run(["pkill", "-KILL", "-u", user], capture_output=True)
         for user in created:
             subprocess.run(["userdel", "--remove", user], capture_output=True)
+            remove_cgroups(user)  # the hub removes them when it stops a server; a hub that crashed does not
         for folder, mode in reversed(changed):
             folder.chmod(mode)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def useradd(user: str, created: list[str]) -> Path:
+    """A system user with a home made the usual way (`useradd -m`: mode 755 where login.defs sets no
+    HOME_MODE, which is what the hub must make private; 755 is set where this machine's default differs)."""
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", user], check=True)
+    created.append(user)
+    home = Path(pwd.getpwnam(user).pw_dir)
+    home.chmod(0o755)
+    return home
+
+
+def login(chromium, hub, user: str):
+    """A browser context with `user` logged in to the hub and their JupyterLab loaded: (context, page)."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", user)
+    page.fill("#password_input", hub.password)
+    page.click("#login_submit")
+    page.wait_for_selector(".jp-LabShell", timeout=HUB_TIMEOUT * 1000)
+    return context, page
 
 
 def student_env(hub) -> dict[str, str]:
@@ -243,6 +287,17 @@ def answer(user: str, answers: dict[str, str]) -> None:
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
+def mode(path: Path) -> str:
+    return oct(stat.S_IMODE(path.stat().st_mode))
+
+
+def test_the_hub_makes_students_homes_private_when_it_starts(hub):
+    """useradd made every home 755; the hub's start made the students' 700 (no server has started yet)."""
+    homes = {user: Path(pwd.getpwnam(user).pw_dir) for user in STUDENTS}
+    assert {user: mode(home) for user, home in homes.items()} == dict.fromkeys(STUDENTS, "0o700")
+    assert f"{BOB}'s home {homes[BOB]} was readable by others: now mode 700" in hub.log()
+
+
 def test_the_instructor_releases_only_what_may_be_handed_out(hub):
     teacher(hub, "-m", "tools.release", "hub", "-a", A)
     assert (hub.exchange / "rnn-from-scratch" / "outbound" / A / f"{A}.ipynb").exists()
@@ -251,15 +306,8 @@ def test_the_instructor_releases_only_what_may_be_handed_out(hub):
 
 
 def test_a_student_fetches_and_submits_in_the_browser(hub, chromium, screenshots):
-    context = chromium.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(60_000)
-    page = context.new_page()
+    context, page = login(chromium, hub, ALICE)
     try:
-        page.goto(f"{hub.url}/hub/login")
-        page.fill("#username_input", ALICE)
-        page.fill("#password_input", hub.password)
-        page.click("#login_submit")
-        page.wait_for_selector(".jp-LabShell", timeout=HUB_TIMEOUT * 1000)
         page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
         page.get_by_role("menuitem", name="Assignment List", exact=True).click()
         released = page.locator("#released_assignments_list")
@@ -280,6 +328,87 @@ def test_a_student_fetches_and_submits_in_the_browser(hub, chromium, screenshots
 
 def _inbound(hub) -> list[Path]:
     return list((hub.exchange / "rnn-from-scratch" / "inbound").iterdir())
+
+
+def _server(user: str) -> int:
+    """The PID of `user`'s single-user server."""
+    import psutil
+
+    uid = pwd.getpwnam(user).pw_uid
+    for process in psutil.process_iter(["uids", "cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if process.info["uids"] and process.info["uids"].real == uid and "jupyterhub-singleuser" in cmdline:
+            return process.pid
+    raise AssertionError(f"{user} has no server running")
+
+
+def _cgroups(pid: int) -> dict[str, Path]:
+    """controller -> the cgroup folder of a process, for the memory and cpu controllers."""
+    groups = {}
+    for line in Path(f"/proc/{pid}/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in {"memory", "cpu"} & set(controllers.split(",")):
+            groups[controller] = Path("/sys/fs/cgroup") / controller / path.lstrip("/")
+    return groups
+
+
+GROW = """
+import sys
+chunks = []
+while True:  # 64 MiB at a time, each page touched, until the limit stops it
+    chunks.append(bytearray(64 * 1024 * 1024))
+    if len(chunks) * 64 > int(sys.argv[1]) // 2**20 * 2:
+        print("never stopped")
+        break
+"""
+
+
+def _in_cgroups_as(user: str, groups: dict[str, Path], code: str, *args: str):
+    """Run Python code as `user` inside the given cgroups (joined before it becomes the user)."""
+    entry = pwd.getpwnam(user)
+
+    def join_then_become():
+        for folder in groups.values():
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+        os.setgid(entry.pw_gid)
+        os.setgroups([])
+        os.setuid(entry.pw_uid)
+
+    return subprocess.run(
+        [str(BIN / "python"), "-c", code, *args],
+        cwd="/tmp",
+        env={"PATH": f"{BIN}:/usr/bin:/bin", "HOME": entry.pw_dir},
+        preexec_fn=join_then_become,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_students_server_runs_inside_her_memory_and_cpu_limits(hub):
+    """alice's server (started by her login above) is in cgroups of her own with the hub's limits; a
+    process in them that keeps allocating is killed at the memory limit while her server lives on. (That
+    the kernel holds such a cgroup to its CPU quota: tests/test_hub_spawner.py, on an idle-or-not machine.)"""
+    server = _server(ALICE)
+    groups = _cgroups(server)
+    assert {c: f.parts[-2:] for c, f in groups.items()} == dict.fromkeys(("memory", "cpu"), ("rnn-hub", ALICE))
+    assert int((groups["memory"] / "memory.limit_in_bytes").read_text()) == MEM_LIMIT
+    quota, period = (int((groups["cpu"] / f"cpu.cfs_{name}_us").read_text()) for name in ("quota", "period"))
+    assert quota / period == CPU_LIMIT
+    grow = _in_cgroups_as(ALICE, groups, GROW, str(MEM_LIMIT))
+    assert grow.returncode == -signal.SIGKILL and "never stopped" not in grow.stdout, (grow.returncode, grow.stdout)
+    assert int((groups["memory"] / "memory.max_usage_in_bytes").read_text()) <= MEM_LIMIT
+    os.kill(server, 0)  # her server is still there
+
+
+def test_a_student_created_later_gets_a_private_home_when_her_server_starts(hub, chromium):
+    """dave is on the class list, but his account (home mode 755) is made after the hub started: his
+    home is private once his server starts."""
+    home = useradd(LATE, hub.created)
+    assert mode(home) == "0o755"
+    context, _ = login(chromium, hub, LATE)
+    context.close()
+    assert mode(home) == "0o700"
 
 
 def test_students_fetch_and_submit_with_nbgrader(hub):
@@ -313,6 +442,7 @@ def test_a_student_cannot_read_other_students_or_the_instructor(hub):
     assert len(random_part) >= 12, "submissions must end with a random string (ExchangeSubmit.add_random_string)"
     guess = hub.exchange / "rnn-from-scratch" / "inbound" / f"{student}+{assignment}+{timestamp}" / f"{A}.ipynb"
     targets = {
+        "dave's home": str(pwd.getpwnam(LATE).pw_dir),
         "the exchange's submissions": str(hub.exchange / "rnn-from-scratch" / "inbound"),
         "alice's submission, guessed": str(guess),
         "alice's home": str(alice_home),
@@ -352,15 +482,8 @@ def test_each_student_fetches_feedback_with_the_right_score(hub):
 
 
 def test_the_instructor_sees_names_and_no_exchange_warning_in_formgrader(hub, chromium, screenshots):
-    context = chromium.new_context(viewport=VIEWPORT)
-    context.set_default_timeout(60_000)
-    page = context.new_page()
+    context, page = login(chromium, hub, TEACHER)
     try:
-        page.goto(f"{hub.url}/hub/login")
-        page.fill("#username_input", TEACHER)
-        page.fill("#password_input", hub.password)
-        page.click("#login_submit")
-        page.wait_for_selector(".jp-LabShell", timeout=HUB_TIMEOUT * 1000)
         page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
         page.get_by_role("menuitem", name="Formgrader", exact=True).click()
         frame = page.frame_locator("#formgrader iframe")
