@@ -1,21 +1,23 @@
 """Calibration numbers of the Chinese corpus (data/tangshi.txt) for the Chinese edition (docs/benchmarks.md).
 
-    python -m tools.calibrate_zh                  # everything (a few minutes)
+    python -m tools.calibrate_zh                  # everything (10-20 CPU-minutes on one thread)
     python -m tools.calibrate_zh --only counts    # corpus | counts | lookup | epochs (repeatable)
+    python -m tools.calibrate_zh --only epochs --seed 1 --models rnn-256-lookup,gru-256-lookup
 
 1. **corpus**: size, vocabulary, the held-out split (the last 10%, `helpers.train_test_split`).
 2. **counts**: add-one smoothed unigram, bigram and trigram perplexities (04's definitions: counts from
    the training part only, V = the whole corpus's vocabulary), on the training text and held out; the
    same on The Time Machine, whose numbers docs/benchmarks.md already gives (a check of this code).
 3. **lookup**: one-hot inputs times a weight matrix, `F.one_hot(X.T, V).float() @ W`, against the row
-   lookup `W[X.T]`, for a minibatch of 32 x 35 tokens: the median time of the forward pass and of the
+   lookup `W[X.T]`, for a minibatch of 32 x 35 tokens: the median CPU time of the forward pass and of the
    forward and backward pass, and the size of what each builds, at 28 tokens and at the corpus's V.
-4. **epochs**: one epoch of a small nn.RNN / nn.GRU language model (sequential minibatches of 32 x 35 over
-   the training part, Adam, gradient clipping at 1), with one-hot inputs (D2L's concise model, as 07
-   does) and with a row lookup (nn.Embedding): seconds per epoch and the held-out perplexity after it.
+4. **epochs**: epochs of small nn.RNN / nn.GRU language models (`--models`; sequential minibatches of
+   32 x 35 over the training part, Adam, gradient clipping at 1), with one-hot inputs (D2L's concise
+   model, as 07 has) or a row lookup (nn.Embedding): seconds and CPU seconds per epoch, the training and
+   held-out perplexities after each.
 
-Timings depend on the machine and its load; compare ratios measured in one run. The epochs are also
-timed in CPU seconds of this process (one thread), which another process's load changes much less.
+Timings depend on the machine and its load; compare ratios measured in one run. With one thread, CPU
+seconds of this process change much less with other processes' load than wall time does.
 """
 
 from __future__ import annotations
@@ -97,18 +99,19 @@ def count_numbers() -> None:
 
 
 def median_time(fn, rounds: int = 15) -> float:
+    """The median CPU time of fn() in this process (one thread: close to its wall time on an idle core)."""
     fn()  # warm-up
     times = []
     for _ in range(rounds):
-        start = time.perf_counter()
+        start = time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 
 def lookup_numbers(threads: int, batch_size: int = 32, num_steps: int = 35) -> None:
     torch.set_num_threads(threads)
-    print(f"## one-hot @ W against W[idx] ({threads} thread(s), minibatch {batch_size} x {num_steps}; median of 15)")
+    print(f"## one-hot @ W vs W[idx] ({threads} thread(s), minibatch {batch_size} x {num_steps}; median CPU ms of 15)")
     for vocab_size in (28, len(helpers.load_corpus(corpus="tangshi")[1])):
         for hidden in (256, 512):
             print(f"V={vocab_size}, H={hidden}: {compare_lookup(vocab_size, hidden, batch_size, num_steps)}")
@@ -184,21 +187,25 @@ def heldout_perplexity(model: LanguageModel, test: list[int]) -> float:
         return math.exp(F.cross_entropy(logits.reshape(-1, model.vocab_size), Y.T.reshape(-1)).item())
 
 
-def epoch_numbers(epochs: int, threads: int, seed: int, batch_size: int = 32, num_steps: int = 35) -> None:
+#: The models timed by default: cell-hidden units-inputs.
+MODELS = ("rnn-256-onehot", "rnn-256-lookup", "gru-256-onehot", "gru-256-lookup", "gru-128-lookup", "gru-512-lookup")
+
+
+def epoch_numbers(models, epochs: int, threads: int, seed: int, lr: float, batch_size: int = 32, num_steps: int = 35):
     torch.set_num_threads(threads)
     corpus, vocab = helpers.load_corpus(corpus="tangshi")
     train, test = helpers.train_test_split(corpus)
     tokens = len(list(sequential_batches(train, batch_size, num_steps))) * batch_size * num_steps
-    print(f"## epochs ({threads} thread(s), seed {seed}; {tokens:,} training tokens per epoch, V = {len(vocab)})")
-    configs = [("rnn", 256, False), ("rnn", 256, True), ("gru", 256, False), ("gru", 256, True)]
-    configs += [("gru", 128, True), ("gru", 512, True)]
-    for cell, hidden, lookup in configs:
+    print(f"## epochs ({threads} thread(s), seed {seed}, Adam lr {lr}; {tokens:,} tokens per epoch, V = {len(vocab)})")
+    for model_name in models:
+        cell, hidden, inputs = model_name.split("-")  # e.g. gru-256-lookup
+        hidden, lookup = int(hidden), inputs == "lookup"
         helpers.set_seed(seed)
         model = LanguageModel(cell, len(vocab), hidden, lookup)
-        optimizer = torch.optim.Adam(model.parameters(), lr=0.01 if cell == "rnn" else 0.005)
-        seconds, cpu_seconds, perplexities = [], [], []
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        seconds, cpu_seconds, train_perplexities, perplexities = [], [], [], []
         for _ in range(epochs):
-            start, cpu_start, state = time.perf_counter(), time.process_time(), None
+            start, cpu_start, state, losses = time.perf_counter(), time.process_time(), None, []
             for X, Y in sequential_batches(train, batch_size, num_steps):
                 state = state.detach() if state is not None else None
                 logits, state = model(X, state)
@@ -207,15 +214,17 @@ def epoch_numbers(epochs: int, threads: int, seed: int, batch_size: int = 32, nu
                 loss.backward()
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
                 optimizer.step()
+                losses.append(loss.item())
             seconds.append(time.perf_counter() - start)
             cpu_seconds.append(time.process_time() - cpu_start)
+            train_perplexities.append(math.exp(statistics.mean(losses)))
             perplexities.append(heldout_perplexity(model, test))
-        inputs = "row lookup" if lookup else "one-hot"
         print(
-            f"{cell.upper()} H={hidden}, {inputs}: {statistics.median(seconds):.2f} s per epoch, "
+            f"{cell.upper()} H={hidden}, {'row lookup' if lookup else 'one-hot'}: "
+            f"{statistics.median(seconds):.2f} s per epoch, "
             f"{statistics.median(cpu_seconds):.2f} CPU-s ({tokens / statistics.median(cpu_seconds):,.0f} tokens per "
-            f"CPU-second); held-out perplexity after each epoch "
-            f"{', '.join(f'{p:.0f}' for p in perplexities)}"
+            f"CPU-second); perplexity after each epoch, train / held out: "
+            f"{', '.join(f'{a:.0f} / {b:.0f}' for a, b in zip(train_perplexities, perplexities))}"
         )
 
 
@@ -225,6 +234,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (06, 07 pin 1)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=0.005, help="Adam's learning rate of the epoch runs")
+    parser.add_argument("--models", default=",".join(MODELS), help="cell-hidden-inputs, comma-separated")
     args = parser.parse_args()
     only = args.only or ["corpus", "counts", "lookup", "epochs"]
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, torch {torch.__version__}, load {os.getloadavg()}")
@@ -235,7 +246,7 @@ def main() -> None:
     if "lookup" in only:
         lookup_numbers(args.threads)
     if "epochs" in only:
-        epoch_numbers(args.epochs, args.threads, args.seed)
+        epoch_numbers(args.models.split(","), args.epochs, args.threads, args.seed, args.lr)
 
 
 if __name__ == "__main__":
