@@ -72,12 +72,20 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# The late penalty of course.toml's [late_policy] (tools/term.py), through nbgrader's own mechanism:
+# AssignLatePenalties (above) asks this plugin for the penalty of a notebook handed in after its due date
+# (the gradebook's, extension included; `make grade` writes both from course.toml) and stores it beside
+# the grades, which keep the raw score.
+c.AssignLatePenalties.plugin_class = "tools.term.LatePenalty"
+
 # Feedback explains every lost point (the failing check's message) but never
-# shows hidden test code: see tools/feedback.py.
+# shows hidden test code: see tools/feedback.py. Under its summary, the student's
+# standing: late penalty and why, regrades with their reasons, final score (tools/term.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "tools.feedback.TeachingFeedback",
+    "tools.term.StandingFeedback",
 ]
 # ... rendered by nbconvert's HTMLExporter without its slow BeautifulSoup pass (tools/feedback.py)
 c.GenerateFeedback.exporter_class = "tools.feedback.FeedbackExporter"

@@ -70,7 +70,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import checks, integrity, layout, release, sandbox, submissions
+from tools import checks, integrity, layout, release, sandbox, submissions, term
 from tools.layout import Course, grade_ids, is_test_cell, owner
 
 ROOT = layout.ROOT
@@ -348,6 +348,7 @@ def prepare(course: Course, assignments: list[str], options: Options) -> None:
         raise GradingError(str(error)) from error
     install_grading_kernel(course, options.memory, options.cpu_seconds)
     import_roster(course)
+    _term(term.record, course, assignments)  # due dates, extensions (course.toml) -> the gradebook
 
 
 def submitted(course: Course, assignment: str, students: list[str]) -> list[str]:
@@ -474,6 +475,14 @@ def account(
         for student, assignment in sorted(graded):
             anomalies.add(student, assignment, "graded-without-sandbox", "graded with --unsafe (no sandbox)")
     anomalies.save(course.anomalies_file, graded)
+    _term(term.apply_overrides, course, assignments)  # overrides re-applied, late penalties on final scores
+
+
+def _term(step, course: Course, assignments: list[str]) -> None:
+    try:
+        step(course, assignments)
+    except term.TermError as error:
+        raise GradingError(str(error)) from error
 
 
 # ---------------------------------------------------------------------------
@@ -774,23 +783,27 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
     graded = [a for a in assignments if scores.get(a)]
     students = sorted(set(roster_ids(course)) | set(course.students()) | {s for a in graded for s in scores[a]})
     maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in graded}
+    extras = term.ReportExtras(course, assignments)  # late penalties, overrides, similarity
 
     def cell(student: str, assignment: str):
         if student in scores.get(assignment, {}):
-            return sum(x for x, _ in scores[assignment][student].values())
+            return extras.final(student, assignment, sum(x for x, _ in scores[assignment][student].values()))
         if assignment not in graded:
             return NOT_GRADED if have[assignment] else NOT_COLLECTED
         return NOT_GRADED if student in have[assignment] else MISSING
 
     with open(out / "grades.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review"])
+        writer.writerow(
+            ["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review", *extras.COLUMNS]
+        )
         for student in students:
             row = [cell(student, a) for a in assignments]
             total = sum(x for x in row if not isinstance(x, str))
             flagged = sum(1 for a in anomalies if a.student == student and a.assignment in assignments)
-            held = sorted({a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING})
-            writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held)])
+            held = {a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING}
+            held = sorted(held | extras.held(student))
+            writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held), *extras.row(student)])
     lines = [f"# Grading report — {COURSE_ID}", ""]
     lines += _last_grading_lines(course)
     waiting = [a for a in assignments if a not in graded]
@@ -813,8 +826,9 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         lines += ["## Held for review (possible tampering)", ""]
         lines += [f"- {a.line()}" for a in held]
         lines += ["", "Their scores are not final: read the cells named above (autograder/autograded/).", ""]
+    lines += extras.summary()
     for assignment in graded:
-        totals = {s: sum(x for x, _ in cells.values()) for s, cells in scores[assignment].items()}
+        totals = {s: cell(s, assignment) for s in scores[assignment]}
         values = sorted(totals.values())
         median = values[len(values) // 2] if values else 0
         missing = [s for s in students if cell(s, assignment) == MISSING]
@@ -958,6 +972,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scheduler", help="grade on the Dask cluster of this scheduler (tcp://host:8786; tools/cluster.py)"
     )
+    parser.add_argument("--submitted-at", help="collect PATH: when these were handed in (ISO 8601 with time zone)")
     parser.add_argument("--root", type=Path, default=ROOT, help="course root (default: this repository)")
     args = parser.parse_args(argv)
     try:
@@ -1007,8 +1022,8 @@ def _run(args, parser) -> int:
             parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")
         if args.path:
             try:
-                submissions.collect(course, Path(args.path), args.assignment[0])
-            except submissions.CollectError as error:
+                submissions.collect(course, Path(args.path), args.assignment[0], submitted_at=args.submitted_at)
+            except (submissions.CollectError, term.TermError) as error:
                 raise GradingError(str(error)) from error
             return 0
         return _nbgrader_step(course, "collect", args.assignment[0], "--update")

@@ -1,0 +1,118 @@
+"""The term without grading (tools/term.py, tools/export.py): course.toml's due dates, extensions and late
+policy, submission times, the audit trail of overrides. Graded end to end in tests/test_term_grading.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from tests.grading import nbgrader_run
+from tools import release, submissions, term
+from tools.layout import ROOT, Course
+
+A, B = "01_one_hot", "02_recurrence"
+
+NEW_FORM = """
+[assignments]
+01_one_hot = { state = "closed", due = 2026-10-05T23:59:00+02:00 }
+02_recurrence = { due = "2026-10-12T23:59:00Z" }
+03_samplers = "open"
+
+[extensions]
+carol = { 01_one_hot = "3d" }
+dave = { 02_recurrence = "2026-10-13T12:00:00Z" }
+
+[late_policy]
+percent_per_day = 10
+max_percent = 50
+grace_minutes = 15
+"""
+
+
+@pytest.fixture
+def root(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions", symlinks=True)
+    return tmp_path
+
+
+def test_the_old_course_toml_still_reads(root):
+    (root / "course.toml").write_text('[assignments]\n01_one_hot = "closed"\n02_recurrence = "open"\n')
+    assert release.schedule(root)[A] == "closed" and release.schedule(root)[B] == "open"
+    loaded = term.load(root)
+    assert loaded.due == {} and loaded.extensions == {} and loaded.policy.penalty(9, 10 * 86400) == 0
+    assert term.load(ROOT).states == release.schedule(ROOT), "the repository's own course.toml"
+
+
+def test_due_dates_extensions_and_the_late_policy(root):
+    (root / "course.toml").write_text(NEW_FORM)
+    assert release.schedule(root)[A] == "closed" and release.schedule(root)[B] == "open"
+    loaded = term.load(root)
+    assert term.utc(loaded.due[A]) == dt.datetime(2026, 10, 5, 21, 59)
+    assert loaded.due_for("carol", A) - loaded.due[A] == dt.timedelta(days=3)
+    assert loaded.due_for("dave", B) == dt.datetime(2026, 10, 13, 12, tzinfo=dt.UTC)
+    assert loaded.due_for("alice", A) == loaded.due[A]
+    policy = loaded.policy
+    assert policy.penalty(9, 14 * 60) == 0, "within the grace"
+    assert policy.penalty(9, 16 * 60) == pytest.approx(0.9), "a day started: 10%"
+    assert policy.penalty(9, 1.5 * 86400) == pytest.approx(1.8)
+    assert policy.penalty(9, 30 * 86400) == pytest.approx(4.5), "at most 50%"
+    assert "10% of the score per day started late" in term.due_line(root, A)
+    assert term.due_line(root, "03_samplers") == ""
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ('[assignments]\n01_one_hot = { due = "2026-10-05T23:59:00" }\n', "no time zone"),
+        ('[assignments]\n01_one_hot = { state = "shut" }\n', "states: open, closed"),
+        ('[assignments]\n99_nope = "open"\n', "99_nope"),
+        ('[extensions]\nalice = { 01_one_hot = "a while" }\n', "without a due date"),
+        ("[late_policy]\npercent_per_week = 5\n", "unknown percent_per_week"),
+    ],
+)
+def test_mistakes_in_course_toml_are_one_line(root, text, message):
+    (root / "course.toml").write_text(text)
+    with pytest.raises((term.TermError, release.ReleaseError), match=message):
+        term.load(root)
+        release.schedule(root)
+
+
+def test_a_submission_time_is_written_as_nbgrader_reads_it(root):
+    from nbgrader.utils import parse_utc
+
+    course = Course(root)
+    source = root / "download"
+    source.mkdir()
+    shutil.copy(ROOT / "course" / A / f"{A}.ipynb", source / f"erin_{A}.ipynb")
+    result = submissions.collect(course, source, A, out=lambda *_: None, submitted_at="2026-10-06T10:30:00+02:00")
+    assert result.students == ["erin"]
+    stamp = (course.submitted / "erin" / A / "timestamp.txt").read_text()
+    assert parse_utc(stamp) == dt.datetime(2026, 10, 6, 8, 30)
+    with pytest.raises(term.TermError, match="no time zone"):
+        submissions.collect(course, source, A, out=lambda *_: None, submitted_at="2026-10-06 10:30")
+
+
+def test_the_audit_trail_is_only_appended_to(tmp_path, monkeypatch):
+    """Overrides and undos are records of their own; what is in force follows from all of them."""
+    course = Course(nbgrader_run.copy_course(tmp_path / "c"))
+    course.grading.mkdir()
+    monkeypatch.setattr(term, "apply_overrides", lambda *a, **k: None)  # no gradebook here
+    monkeypatch.setattr(term, "_cells", lambda gb, a, s: {"test_x": type("G", (), {"max_score": 2.0})()})
+    first = term.add_override(course, "alice", A, "test_x", 2, "the test was wrong", by="ta1")
+    second = term.add_override(course, "alice", A, "test_x", 1.5, "second look", by="ta2")
+    with pytest.raises(term.TermError, match="between 0 and 2"):
+        term.add_override(course, "alice", A, "test_x", 3, "too much")
+    with pytest.raises(term.TermError, match="no graded cell"):
+        term.add_override(course, "alice", A, "test_y", 1, "no such cell")
+    with pytest.raises(term.TermError, match="needs a reason"):
+        term.add_override(course, "alice", A, "test_x", 1, " ")
+    before = course.overrides_file.read_text()
+    term.undo(course, second.id, "the first one stands", by="prof")
+    assert course.overrides_file.read_text().startswith(before), "appended, never rewritten"
+    assert [o.id for o in term.overrides(course)] == [first.id]
+    assert term.in_force(course)[("alice", A, "test_x")].by == "ta1"
+    with pytest.raises(term.TermError, match="no override #2 in force"):
+        term.undo(course, second.id, "again")
+    assert term.main(["overrides", "--root", str(course.root)]) == 0
