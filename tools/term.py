@@ -198,10 +198,20 @@ def parse_time(text: str) -> dt.datetime:
 # ---------------------------------------------------------------------------
 class LatePenalty(LateSubmissionPlugin):
     """nbgrader's plugin (c.AssignLatePenalties.plugin_class): the penalty of course.toml's late_policy.
-    nbgrader computes the lateness from the submission's timestamp and due date, extension included."""
+    nbgrader computes the lateness from the submission's timestamp and due date, extension included; a
+    submission graded for the first time gets its extension here (nbgrader creates it during autograde)."""
 
     def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float):
-        policy = load(ROOT).policy
+        term = load(ROOT)
+        parent = self.parent  # nbgrader's AssignLatePenalties, its gradebook open
+        extension = term.extensions.get((student_id, parent.assignment_id))
+        submission = parent.gradebook.find_submission(parent.assignment_id, student_id)
+        if extension is not None and submission.extension != extension:
+            submission.extension = extension  # committed with the penalty
+            total_seconds_late = submission.total_seconds_late
+        if total_seconds_late <= 0:
+            return None
+        policy = term.policy
         penalty = policy.penalty(score, total_seconds_late)
         self.log.info("late policy: %s -> penalty %s", policy.describe(), penalty)
         return penalty
@@ -221,30 +231,16 @@ def _gradebook(course: Course):
 
 
 def record(course: Course, assignments: list[str]) -> None:
-    """Before (and after) grading: the due dates of course.toml into the gradebook's assignments, the
-    extensions into the submissions of students who handed in, every override re-applied."""
-    from nbgrader.api import MissingEntry
-
+    """Before grading: the due dates of course.toml into the gradebook's assignments, the extensions into
+    the submissions it already holds (a submission graded for the first time gets its extension from
+    LatePenalty), every override re-applied."""
     term = load(course.root)
     with _gradebook(course) as gb:
         for assignment in assignments:
             due = term.due.get(assignment)
             gb.update_or_create_assignment(assignment, duedate=utc(due) if due else None)
-            for student in course.students():
-                if not (course.submitted / student / assignment).is_dir():
-                    continue
-                extension = term.extensions.get((student, assignment))
-                try:
-                    submission = gb.find_submission(assignment, student)
-                except MissingEntry:
-                    if extension is None:
-                        continue
-                    try:
-                        gb.find_student(student)
-                    except MissingEntry:
-                        gb.add_student(student)
-                    submission = gb.add_submission(assignment, student)
-                submission.extension = extension
+            for submission in gb.find_assignment(assignment).submissions:
+                submission.extension = term.extensions.get((submission.student.id, assignment))
     apply_overrides(course)
 
 
