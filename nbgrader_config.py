@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import nbgrader
+from nbgrader.converters import GenerateAssignment
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -42,6 +43,13 @@ EXCHANGE = Path(os.environ.get("RNN_COURSE_EXCHANGE") or (HUB_EXCHANGE if HUB_EX
 if not EXCHANGE.exists() and os.access(EXCHANGE.parent, os.W_OK):
     EXCHANGE.mkdir(parents=True)
 c.Exchange.root = str(EXCHANGE)
+
+# A released notebook says at its top when it is due (course.toml; tools/term.py): nbgrader's own list,
+# then that cell (none for an assignment without a due date).
+c.GenerateAssignment.preprocessors = [
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+    "tools.term.DueDate",
+]
 
 # Released stubs: keep the `def` line and the docstring, then fail loudly.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

@@ -128,3 +128,18 @@ def test_the_zip_tells_students_the_due_date_and_the_policy(root, monkeypatch):
     with zipfile.ZipFile(release.release_zip(root, A, root / "a.zip")) as archive:
         readme = archive.read(f"{A}/README.md").decode()
     assert "**Due 2026-10-05T23:59+02:00** (10% of the score per day started late after a grace of 15 min" in readme
+
+
+def test_the_released_notebook_says_when_it_is_due(tmp_path):
+    """nbgrader's generate_assignment, through the course's config: the due date under the title; none
+    without one (the committed course/ has none: it is what nbgrader alone generates)."""
+    import nbformat
+
+    root = nbgrader_run.copy_course(tmp_path / "c")
+    (root / "course.toml").write_text(NEW_FORM)
+    folder = release.generate(root, A, tmp_path / "out")
+    cells = nbformat.read(folder / f"{A}.ipynb", as_version=4).cells
+    assert cells[0].source.startswith("# ") and "**Due 2026-10-05T23:59+02:00**" in cells[1].source
+    (root / "course.toml").write_text('[assignments]\n01_one_hot = "open"\n')
+    folder = release.generate(root, A, tmp_path / "out")
+    assert release.files(folder) == release.files(ROOT / "course" / A)

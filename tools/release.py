@@ -421,6 +421,7 @@ def release_hub(root: Path, assignment: str) -> None:
     """Put the release (checked fresh and allowed) into nbgrader's exchange, for the hub's students."""
     _checked(root, assignment)
     sync(root, [assignment], out=lambda *_: None)  # the gradebook knows what students receive
+    term.record(Course(root), [assignment])  # ... and its due date (Formgrader shows it)
     args = [str(BIN / "nbgrader"), "release_assignment", assignment, "--force"]
     proc = subprocess.run(args, cwd=root, env=_env(), capture_output=True, text=True)
     if proc.returncode != 0:

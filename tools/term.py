@@ -511,6 +511,26 @@ def _delta(delay: dt.timedelta) -> str:
     return f"{hours / 24:g} d" if hours % 24 == 0 else f"{hours:g} h"
 
 
+class DueDate(Preprocessor):
+    """At the end of c.GenerateAssignment.preprocessors: a cell at the top of the released notebook (under
+    its title) saying when it is due and the late policy, from course.toml (nothing without a due date:
+    course/ is then what nbgrader alone generates). `make course` after changing a due date."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        assignment = resources.get("nbgrader", {}).get("assignment")
+        line = due_line(ROOT, assignment) if assignment else ""
+        if line:
+            cell = nbformat.v4.new_markdown_cell(f"> {line} Hand in before then.")
+            cell.metadata.update({"rnn_course": {"due_date": True}, "editable": False, "deletable": False})
+            title = bool(nb.cells) and nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+            nb.cells.insert(1 if title else 0, cell)
+        return nb, resources
+
+
 # ---------------------------------------------------------------------------
 # Feedback: the student's standing
 # ---------------------------------------------------------------------------
