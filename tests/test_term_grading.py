@@ -128,7 +128,7 @@ def test_overrides_survive_regrading_appear_everywhere_and_can_be_undone(term_co
     cell = term.add_override(course, "alice", A, "test_one_hot_dtype", 0, "copied the dtype check from a peer", "ta1")
     total = term.add_override(course, "bob", A, "total", 9, "late penalty waived: illness (note seen)", "prof")
     assert _cell(root, "alice") == (1.0, 0.0, 0.0), "nbgrader's manual score over the auto score"
-    assert grade.main(["all", "-a", A, "-s", "alice", "-s", "bob", "--root", str(root)]) == 0
+    assert grade.main(["all", "-a", A, "-s", "alice", "--root", str(root)]) == 0
     assert _cell(root, "alice") == (1.0, 0.0, 0.0), "held after re-grading"
     rows = _grades(root)
     assert rows["alice"][A] == "8.0" and rows["bob"][A] == "9.0"
@@ -171,3 +171,17 @@ def test_a_time_given_at_collect_is_a_time_with_a_zone(term_course, capsys):
     assert grade.main([*args, "--root", str(term_course)]) == 1
     assert "no time zone" in capsys.readouterr().err
     assert submissions.collected(Course(term_course))[A] == ["alice", "bob", "carol", "dave"]
+
+
+def test_points_graded_by_hand_show_in_the_feedback(term_course):
+    """A grader's manual score in Formgrader (nbgrader's manual_score) counts and is named as such."""
+    from nbgrader.api import Gradebook
+
+    root = term_course
+    with Gradebook(Course(root).db_url, grade.COURSE_ID) as gb:
+        notebook = gb.find_submission_notebook(A, A, "dave")
+        next(g for g in notebook.grades if g.name == "test_one_hot_values").manual_score = 0.5
+        gb.db.commit()
+    assert grade.main(["feedback", "-a", A, "-s", "dave", "--root", str(root)]) == 0
+    page = (root / "autograder" / "feedback" / "dave" / A / f"{A}.html").read_text()
+    assert "of which graded by hand: 0.5" in page and "Final score: 8.5 / 9" in page, page[-3000:]
