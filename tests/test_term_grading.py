@@ -102,6 +102,7 @@ def test_late_penalty_by_nbgrader_with_the_raw_score_kept(term_course):
     rows = _grades(root)
     assert rows["bob"][A] == "7.2" and rows["alice"][A] == "9.0"
     assert "1.50 d late, -20% = -1.8" in rows["bob"]["late"] and not rows["carol"]["late"]
+    assert rows["dave"]["late"] == f"{A}: 0.01 d late, within the grace: no penalty"
     summary = (root / "autograder" / "report" / "summary.md").read_text()
     assert "- extension: carol / 01_one_hot +3 d" in summary and "late: bob / 01_one_hot" in summary
     page = (root / "autograder" / "feedback" / "bob" / A / f"{A}.html").read_text()

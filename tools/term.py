@@ -409,6 +409,8 @@ class Standing:
         if self.seconds_late <= 0:
             return ""
         days = self.seconds_late / 86400
+        if not policy.percent(self.seconds_late):
+            return f"{days:.2f} d late, within the grace: no penalty"
         return f"{days:.2f} d late, -{policy.percent(self.seconds_late):g}% = -{self.penalty:g}"
 
 
@@ -569,7 +571,9 @@ def standing_markdown(s: Standing, policy: LatePolicy) -> str:
         extension = f" (with your extension of {_delta(s.extension)})" if s.extension else ""
         lines.append(f"- Due {s.due:%Y-%m-%d %H:%M} UTC{extension}")
         when = f"{s.submitted:%Y-%m-%d %H:%M} UTC" if s.submitted else "at an unknown time"
-        if s.seconds_late > 0:
+        if s.seconds_late > 0 and not policy.percent(s.seconds_late):
+            lines.append(f"- Submitted {when}: within the grace period ({policy.describe()}), no penalty")
+        elif s.seconds_late > 0:
             lines.append(
                 f"- Submitted {when}: **{s.seconds_late / 86400:.2f} days late**. Late policy: {policy.describe()}; "
                 f"penalty {policy.percent(s.seconds_late):g}% of your score = **-{s.penalty:g} points**"
@@ -620,7 +624,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"extension: {student} / {assignment} +{_delta(delay)}")
         elif args.command == "override":
             done = add_override(course, args.student, args.assignment, args.target, args.score, args.reason, args.by)
-            print(f"recorded {done.line()}")
+            print(f"recorded {done.line()}\n`make report` and `make feedback` show it")
         elif args.command == "overrides":
             if args.all:
                 print("\n".join(json.dumps(r, sort_keys=True) for r in _records(course)) or "no overrides")
@@ -633,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(o.line() for o in shown_) or "no overrides in force")
         else:
             done = undo(course, args.id, args.reason, args.by)
-            print(f"undone: {done.line()}")
+            print(f"undone: {done.line()}\n`make report` and `make feedback` show it")
     except TermError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
