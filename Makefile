@@ -126,10 +126,10 @@ strip-outputs: $(STAMP)
 # What `make setup` and `make grade` rebuild. Never student work (autograder/submitted, quarantine, the
 # exchange), the gradebook (manual grades), the roster or backups: `make delete-submissions` deletes those.
 REBUILT := autograder/autograded autograder/feedback autograder/report autograder/logs autograder/release \
-	autograder/jupyter autograder/downloaded autograder/anomalies.json autograder/last-grading.json
+	autograder/jupyter autograder/downloaded autograder/anomalies.json autograder/last-grading.json autograder/export
 clean:
 	rm -rf $(VENV) .test-artifacts .ruff_cache dist $(REBUILT)
-	@echo "kept: student work (autograder/submitted, quarantine, exchange), the gradebook, the roster, backups"
+	@echo "kept: student work (autograder/submitted, quarantine, exchange), the gradebook, the roster, the regrades, backups"
 
 # Deleting student work is explicit: it lists what goes and asks (FORCE=1: without asking).
 YES = $(if $(filter 1 yes true,$(FORCE)),--yes)
