@@ -44,7 +44,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tools import grade, layout, release
+from tools import grade, layout, release, term
 from tools.grade import Anomalies, Anomaly, GradingError, Job, Options
 from tools.layout import COURSE_ID, Course
 
@@ -281,6 +281,8 @@ def autograde(
         done = _run(client, futures, course, options, anomalies)
         graded = {(s, a) for a in assignments for s in grade.submitted(course, a, students)}
         anomalies.save(course.anomalies_file, graded)
+        grade._term(term.record, course, assignments)  # due dates and extensions, here (tools/term.py) ...
+        grade._term(term.apply_overrides, course, assignments)  # ... late penalties and overrides
         return done
     finally:
         client.close()
