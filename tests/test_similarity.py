@@ -56,7 +56,7 @@ def test_the_synthetic_class_has_no_flag_and_a_disguised_copy_is_flagged(assignm
 
 def test_short_canonical_answers_written_alike_are_never_flagged():
     given = _given("01_one_hot")
-    flags, scores = similarity.compare(disguise.HONEST_01_ONE_HOT, given)
+    flags, scores = similarity.compare(disguise.HONEST_01_ONE_HOT, given, every_pair=True)
     assert not flags and max(s for s, _ in scores.values()) == pytest.approx(1.0)  # alike, yet not flagged
     two = dict(list(disguise.HONEST_01_ONE_HOT.items())[:2])  # alone, two students who wrote it alike
     assert not similarity.compare(two, given)[0]
@@ -69,7 +69,7 @@ def test_code_the_release_provides_is_not_evidence():
     release = nbformat.read(Course(ROOT).release / "05_clipping" / "05_clipping.ipynb", as_version=4)
     stubs = nbgrader_run.answer_cells(release)
     klass = {s: {cell: c.source for cell, c in stubs.items()} for s in ("a", "b")}
-    flags, scores = similarity.compare(klass, _given("05_clipping"))
+    flags, scores = similarity.compare(klass, _given("05_clipping"), every_pair=True)
     assert not flags and scores[("a", "b")] == (0.0, 0)
     assert similarity.compare(klass, set(), min_shared=1)[0], "without the release's fingerprints they would be"
 
@@ -83,3 +83,17 @@ def test_a_flag_shows_the_matching_lines_side_by_side():
     assert f"### 05: {student} and zz_copy" in text
     rows = [line.split("|") for line in text.splitlines() if line.startswith("| `grad_clipping`")]
     assert any("torch.sqrt" in row[3] and "torch.sqrt" in row[5] for row in rows), text
+
+
+def test_scoring_only_the_pairs_that_can_be_flagged_flags_the_same():
+    """A class of 600 is compared in seconds because only pairs with MIN_SHARED fingerprints of their own
+    are scored: the flags are those of scoring every pair."""
+    klass = disguise.synthetic_class("06_scratch_training")
+    for student in list(klass)[:3]:
+        klass[f"copy_of_{student}"] = {c: disguise.disguise(s, seed=1) for c, s in klass[student].items()}
+    quick, _ = similarity.compare(klass, _given("06_scratch_training"))
+    every, scores = similarity.compare(klass, _given("06_scratch_training"), every_pair=True)
+    assert [f.students for f in quick] == [f.students for f in every] and len(scores) == len(klass) * (
+        len(klass) - 1
+    ) // 2
+    assert {frozenset(f.students) for f in quick} >= {frozenset((s, f"copy_of_{s}")) for s in list(klass)[:1]}

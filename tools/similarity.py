@@ -29,7 +29,8 @@ The numbers come from a calibration on the synthetic students of tests/grading/,
 and disguised copies (tests/test_similarity.py; docs/benchmarks.md, "Similarity"). A flagged pair is held
 for review (the report's `held_for_review`, and summary.md with the matching lines side by side): a
 person decides. What it cannot find: a copy of answers too short to share MIN_SHARED fingerprints, code
-rewritten by hand (a loop for a comprehension, another algorithm), answers copied into another cell.
+rewritten by hand (a loop for a comprehension, another algorithm), answers copied into another cell, the
+same code handed in by three or more students (RING: its fingerprints then count as written alike).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ from tools.layout import ROOT, Course, grade_id, is_answer_cell
 K = 5  # tokens per k-gram
 W = 4  # k-grams per winnowing window
 THRESHOLD = 0.8  # score at which a pair is flagged ...
-MIN_SHARED = 15  # ... when it shares this many fingerprints no other submission has (docs/benchmarks.md)
+MIN_SHARED = 15  # ... when it shares this many rare fingerprints (docs/benchmarks.md) ...
+RING = 2  # ... a fingerprint being rare when at most this many submissions have it (3 flags synthetic trios)
 
 
 # ---------------------------------------------------------------------------
@@ -245,9 +247,11 @@ def compare(
     threshold: float = THRESHOLD,
     min_shared: int = MIN_SHARED,
     assignment: str = "",
+    every_pair: bool = False,
 ) -> tuple[list[Flag], dict[tuple[str, str], tuple[float, int]]]:
-    """Compare every pair of `submissions` (student -> cell -> source). Returns the flagged pairs and, for
-    every pair, (score, fingerprints only these two share) (for calibration)."""
+    """Compare every pair of `submissions` (student -> cell -> source). Returns the flagged pairs and
+    (score, fingerprints only these two share) of the pairs scored: those sharing at least `min_shared`
+    fingerprints nobody else has, or every pair (`every_pair`, for calibration)."""
     prints = {
         s: {(cell, h): lines for cell, src in cells.items() for h, lines in fingerprints(src).items() if h not in given}
         for s, cells in submissions.items()
@@ -258,16 +262,26 @@ def compare(
             counts[key] = counts.get(key, 0) + 1
     weight = {key: 1 / n for key, n in counts.items()}  # what many students write alike weighs little
     mass = {s: sum(weight[k] for k in found) for s, found in prints.items()}
+    holders: dict[tuple[str, int], list[str]] = {}
+    for s, found in prints.items():
+        for key in found:
+            if counts[key] <= RING:
+                holders.setdefault(key, []).append(s)
+    only: dict[tuple[str, str], int] = {}  # pair -> rare fingerprints both have
+    for group in holders.values():
+        for pair in combinations(sorted(group), 2):
+            only[pair] = only.get(pair, 0) + 1
+    pairs = combinations(sorted(prints), 2) if every_pair else [p for p, n in only.items() if n >= min_shared]
     flags, scores = [], {}
-    for a, b in combinations(sorted(prints), 2):
+    for a, b in sorted(pairs):  # a class of 600: only the pairs that can be flagged are scored
         shared = prints[a].keys() & prints[b].keys()
         smaller = min(mass[a], mass[b])
         score = sum(weight[k] for k in shared) / smaller if smaller else 0.0
-        only = [k for k in shared if counts[k] == 2]  # nobody else has these
-        scores[(a, b)] = (score, len(only))
-        if score >= threshold and len(only) >= min_shared:
-            matches = sorted({(cell, prints[a][(cell, h)], prints[b][(cell, h)]) for cell, h in only})
-            flags.append(Flag(assignment, (a, b), score, len(only), matches, {a: submissions[a], b: submissions[b]}))
+        scores[(a, b)] = (score, only.get((a, b), 0))
+        if score >= threshold and only.get((a, b), 0) >= min_shared:
+            mine = [k for k in shared if counts[k] <= RING]
+            matches = sorted({(cell, prints[a][(cell, h)], prints[b][(cell, h)]) for cell, h in mine})
+            flags.append(Flag(assignment, (a, b), score, len(mine), matches, {a: submissions[a], b: submissions[b]}))
     return flags, scores
 
 
