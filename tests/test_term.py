@@ -143,3 +143,27 @@ def test_the_released_notebook_says_when_it_is_due(tmp_path):
     committed = nbformat.read(ROOT / "course" / A / f"{A}.ipynb", as_version=4).cells
     assert [c.source for c in cells[:1] + cells[2:]] == [c.source for c in committed], "nothing else changes"
     assert term.due_line(ROOT, A) == "", "the repository's course.toml has no due date: course/ stays as it is"
+
+
+def test_export_leaves_ungraded_empty_and_needs_an_identifier(tmp_path, monkeypatch):
+    """The layouts themselves are checked on a graded class (tests/test_term_grading.py)."""
+    import csv
+
+    from tools import export
+
+    course = Course(tmp_path)
+    course.grading.mkdir(parents=True)
+    (tmp_path / "solutions" / A).mkdir(parents=True)
+    (tmp_path / "solutions" / B).mkdir(parents=True)
+    course.roster.write_text("id,first_name,last_name,email,lms_id\nann,Ann,Lee,ann@x.org,7\nben,Ben,Ng,,8\n")
+    done = term.Standing("ann", A, 6, 9, 0, 0, None, None, None, [], 0)
+    other = term.Standing("zed", A, 9, 9, 0, 0, None, None, None, [], 0)
+    monkeypatch.setattr(term, "standings", lambda c: {("ann", A): done, ("zed", A): other})
+    monkeypatch.setattr(export, "_flags", lambda c, a: [])
+    said = []
+    rows = list(csv.reader(export.export(course, "canvas", out=said.append).open()))
+    assert rows[0][5:] == [A] and rows[2] == ["Lee, Ann", "7", "", "ann@x.org", "", "6"]
+    assert rows[3] == ["Ng, Ben", "8", "", "", "", ""], "not graded: left empty, the LMS keeps its value"
+    assert said == ["warning: graded but not in the roster (not exported): zed"]
+    with pytest.raises(export.ExportError, match="ben has no email nor idnumber"):
+        export.export(course, "moodle", out=said.append)
