@@ -17,7 +17,7 @@ export PYTHONNOUSERSITE := 1
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
 	sandbox postgres fonts grade-selftest release-zip hub-setup hub release-hub release-feedback \
-	delete-submissions remove-student
+	delete-submissions remove-student export override overrides undo-override dates similarity
 
 help:
 	@sed -n '2,5p' Makefile | sed 's/^# //'
@@ -25,7 +25,12 @@ help:
 	@echo "  make lint / format  ruff check / ruff format"
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
 	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if course.toml allows it)"
-	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot   submissions -> autograder/submitted/"
+	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot [SUBMITTED_AT=2026-10-12T21:00+02:00]   submissions -> autograder/submitted/"
+	@echo "  make dates          due dates, extensions and the late policy of course.toml"
+	@echo "  make override STUDENT=.. ASSIGNMENT=.. CELL=test_..|total SCORE=.. REASON='..'   a regrade, recorded"
+	@echo "  make overrides | make undo-override ID=.. REASON='..'   the regrades in force; cancel one"
+	@echo "  make similarity [ASSIGNMENT=..]           pairs of similar submissions (also in the report)"
+	@echo "  make export LMS=canvas|moodle             autograder/export/<lms>.csv for the LMS's grade import"
 	@echo "  make grade [ASSIGNMENT=..] [STUDENT=..]   autograde (parallel, sandboxed) + feedback + report"
 	@echo "  make grade SCHEDULER=tcp://host:8786      the same, graded on a Dask cluster (README, 'Grading on a cluster')"
 	@echo "  make sandbox        install bubblewrap, the sandbox of grading kernels (root, apt-get)"
@@ -132,10 +137,10 @@ strip-outputs: $(STAMP)
 # What `make setup` and `make grade` rebuild. Never student work (autograder/submitted, quarantine, the
 # exchange), the gradebook (manual grades), the roster or backups: `make delete-submissions` deletes those.
 REBUILT := autograder/autograded autograder/feedback autograder/report autograder/logs autograder/release \
-	autograder/jupyter autograder/downloaded autograder/anomalies.json autograder/last-grading.json
+	autograder/jupyter autograder/downloaded autograder/anomalies.json autograder/last-grading.json autograder/export
 clean:
 	rm -rf $(VENV) .test-artifacts .ruff_cache dist $(REBUILT)
-	@echo "kept: student work (autograder/submitted, quarantine, exchange), the gradebook, the roster, backups"
+	@echo "kept: student work (autograder/submitted, quarantine, exchange), the gradebook, the roster, the regrades, backups"
 
 # Deleting student work is explicit: it lists what goes and asks (FORCE=1: without asking).
 YES = $(if $(filter 1 yes true,$(FORCE)),--yes)
@@ -152,7 +157,7 @@ GRADE_ARGS = $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) $(if $(STUDENT),-s $(STUDENT))
 # FROM=<folder or .zip> (an LMS download); without FROM, from the hub's exchange (nbgrader collect).
 collect: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make collect ASSIGNMENT=<assignment> [FROM=<folder or .zip>]"; exit 2; }
-	$(BIN)/python -m tools.grade collect $(if $(FROM),"$(FROM)") -a $(ASSIGNMENT)
+	$(BIN)/python -m tools.grade collect $(if $(FROM),"$(FROM)") -a $(ASSIGNMENT) $(if $(SUBMITTED_AT),--submitted-at "$(SUBMITTED_AT)")
 
 # The hub: feedback of make grade -> the exchange, where students fetch it.
 release-feedback: $(STAMP)
@@ -168,3 +173,26 @@ autograde feedback report: $(STAMP)
 # Performance measurements (not part of make test): see docs/benchmarks.md and README, "Budgets and measurements".
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench
+
+# The term (tools/term.py; README, "Due dates, regrades and the LMS"): due dates, regrades, LMS export.
+dates: $(STAMP)
+	$(BIN)/python -m tools.term dates
+
+override: $(STAMP)
+	@test -n "$(STUDENT)" -a -n "$(ASSIGNMENT)" -a -n "$(CELL)" -a -n "$(SCORE)" -a -n "$(REASON)" || { \
+		echo "usage: make override STUDENT=<id> ASSIGNMENT=<a> CELL=<test cell>|total SCORE=<points> REASON='<why>'"; exit 2; }
+	$(BIN)/python -m tools.term override "$(STUDENT)" "$(ASSIGNMENT)" "$(CELL)" "$(SCORE)" --reason "$(REASON)"
+
+overrides: $(STAMP)
+	$(BIN)/python -m tools.term overrides $(if $(STUDENT),-s $(STUDENT)) $(if $(ASSIGNMENT),-a $(ASSIGNMENT))
+
+undo-override: $(STAMP)
+	@test -n "$(ID)" -a -n "$(REASON)" || { echo "usage: make undo-override ID=<override id> REASON='<why>'"; exit 2; }
+	$(BIN)/python -m tools.term undo "$(ID)" --reason "$(REASON)"
+
+similarity: $(STAMP)
+	$(BIN)/python -m tools.similarity $(if $(ASSIGNMENT),-a $(ASSIGNMENT))
+
+export: $(STAMP)
+	@test -n "$(LMS)" || { echo "usage: make export LMS=canvas|moodle [ASSIGNMENT=...]"; exit 2; }
+	$(BIN)/python -m tools.export $(LMS) $(if $(ASSIGNMENT),-a $(ASSIGNMENT))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import nbgrader
+from nbgrader.converters import GenerateAssignment
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -44,6 +45,13 @@ c.Exchange.root = str(EXCHANGE)
 # release-hub) goes through the release guard of tools/release.py first: tools/exchange.py.
 c.ExchangeFactory.release_assignment = "tools.exchange.GuardedReleaseAssignment"
 
+# A released notebook says at its top when it is due (course.toml; tools/term.py): nbgrader's own list,
+# then that cell (none for an assignment without a due date).
+c.GenerateAssignment.preprocessors = [
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+    "tools.term.DueDate",
+]
+
 # Released stubs: keep the `def` line and the docstring, then fail loudly.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
@@ -73,12 +81,20 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# The late penalty of course.toml's [late_policy] (tools/term.py), through nbgrader's own mechanism:
+# AssignLatePenalties (above) asks this plugin for the penalty of a notebook handed in after its due date
+# (the gradebook's, extension included; `make grade` writes both from course.toml) and stores it beside
+# the grades, which keep the raw score.
+c.AssignLatePenalties.plugin_class = "tools.term.LatePenalty"
+
 # Feedback explains every lost point (the failing check's message) but never
-# shows hidden test code: see tools/feedback.py.
+# shows hidden test code: see tools/feedback.py. Under its summary, the student's
+# standing: late penalty and why, regrades with their reasons, final score (tools/term.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "tools.feedback.TeachingFeedback",
+    "tools.term.StandingFeedback",
 ]
 # ... rendered by nbconvert's HTMLExporter without its slow BeautifulSoup pass (tools/feedback.py)
 c.GenerateFeedback.exporter_class = "tools.feedback.FeedbackExporter"

@@ -276,9 +276,10 @@ def test_delete_submissions_asks_first_and_keeps_the_roster(course, capsys):
 def test_make_clean_removes_only_what_can_be_rebuilt(course):
     shutil.copy(nbgrader_run.ROOT / "Makefile", course.root / "Makefile")
     kept = [course.submitted / "alice" / A / f"{A}.ipynb", course.quarantine / "alice" / A / "x.py"]
-    kept += [course.gradebook, course.roster, course.backups / "course-1" / "x"]
+    kept += [course.gradebook, course.roster, course.backups / "course-1" / "x", course.overrides_file]
     rebuilt = [course.autograded / "alice" / A / f"{A}.ipynb", course.feedback / "alice" / A / f"{A}.html"]
     rebuilt += [course.report_dir / "grades.csv", course.anomalies_file, course.logs / "x.log"]
+    rebuilt.append(course.exports / "x.csv")
     for path in kept + rebuilt:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x")

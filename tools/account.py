@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import integrity, judge, submissions
+from tools import integrity, judge, submissions, term
 from tools.layout import COURSE_ID, ROOT, Course, grade_id, is_test_cell
 from tools.layout import GRADING_KERNEL as KERNEL_NAME
 from tools.pipeline import TAMPERING, Anomalies, Anomaly, GradingError, Job, Options, progress
@@ -61,6 +61,15 @@ def account(
         for student, assignment in sorted(graded):
             anomalies.add(student, assignment, "graded-without-sandbox", "graded with --unsafe (no sandbox)")
     anomalies.save(course.anomalies_file, graded)
+    with_term(term.apply_overrides, course, assignments)  # overrides re-applied, late penalties on final scores
+
+
+def with_term(step, course: Course, assignments: list[str]) -> None:
+    """A step of the term (tools/term.py: due dates, penalties, overrides); its errors are the instructor's."""
+    try:
+        step(course, assignments)
+    except term.TermError as error:
+        raise GradingError(str(error)) from error
 
 
 def verify(

@@ -44,7 +44,7 @@ import time
 import uuid
 from pathlib import Path
 
-from tools import account, layout, release, run
+from tools import account, layout, release, run, term
 from tools.layout import COURSE_ID, Course
 from tools.pipeline import Anomalies, Anomaly, GradingError, Job, Options, check_assignments, progress_counter
 from tools.submissions import submitted
@@ -282,6 +282,8 @@ def autograde(
         done = _run(client, futures, course, options, anomalies)
         graded = {(s, a) for a in assignments for s in submitted(course, a, students)}
         anomalies.save(course.anomalies_file, graded)
+        account.with_term(term.record, course, assignments)  # due dates and extensions, here (tools/term.py) ...
+        account.with_term(term.apply_overrides, course, assignments)  # ... late penalties and overrides
         return done
     finally:
         client.close()

@@ -64,7 +64,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools import cluster, release, submissions
+from tools import cluster, release, submissions, term
 from tools.account import import_roster
 from tools.layout import BIN, COURSE_ID, ROOT, Course, grade_ids, owner
 from tools.layout import GRADING_KERNEL as KERNEL_NAME
@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--scheduler", help="grade on the Dask cluster of this scheduler (tcp://host:8786; tools/cluster.py)"
     )
+    parser.add_argument("--submitted-at", help="collect PATH: when these were handed in (ISO 8601 with time zone)")
     parser.add_argument("--root", type=Path, default=ROOT, help="course root (default: this repository)")
     args = parser.parse_args(argv)
     try:
@@ -205,8 +206,8 @@ def _run(args, parser) -> int:
             parser.error("collect needs exactly one --assignment (and PATH, unless it collects from the exchange)")
         if args.path:
             try:
-                submissions.collect(course, Path(args.path), args.assignment[0])
-            except submissions.CollectError as error:
+                submissions.collect(course, Path(args.path), args.assignment[0], submitted_at=args.submitted_at)
+            except (submissions.CollectError, term.TermError) as error:
                 raise GradingError(str(error)) from error
             return 0
         return _nbgrader_step(course, "collect", args.assignment[0], "--update")

@@ -51,7 +51,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import toolbox
+from tools import term, toolbox
 from tools.layout import BIN, HIDDEN_TESTS, ROOT, Course, grade_id, is_answer_cell
 
 
@@ -198,16 +198,18 @@ MIN_LINE = 25  # shorter lines (`return H`, `state = None`) are too common to te
 
 
 def schedule(root: Path) -> dict[str, str]:
-    """assignment -> "open" | "closed", from course.toml (an assignment it does not list is open)."""
+    """assignment -> "open" | "closed", from course.toml (an assignment it does not list is open; an entry
+    is a state, or a table with `state` and `due`: tools/term.py)."""
     path = Course(root).schedule_file
     listed = tomllib.loads(path.read_text()).get("assignments", {}) if path.exists() else {}
     known = assignments(root)
-    for name, state in listed.items():
+    for name, value in listed.items():
+        state = value.get("state", "open") if isinstance(value, dict) else value
         if name not in known or state not in STATES:
             raise ReleaseError(
-                f"course.toml: `{name} = {state!r}` (assignments: {', '.join(known)}; states: open, closed)"
+                f"course.toml: `{name} = {value!r}` (assignments: {', '.join(known)}; states: open, closed)"
             )
-    return {name: listed.get(name, "open") for name in known}
+    return {name: term.state_of(name, listed.get(name, "open")) for name in known}
 
 
 @dataclass(frozen=True)
@@ -414,18 +416,22 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
         for relative, data in files(Course(root).release / assignment).items():
             archive.writestr(f"{assignment}/{relative}", data)
         archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
-        archive.writestr(f"{assignment}/README.md", STUDENT_README.format(assignment=assignment))
+        due = term.due_line(root, assignment)  # the due date and late policy of course.toml, if any
+        readme = STUDENT_README.format(assignment=assignment) + (f"\n{due}\n" if due else "")
+        archive.writestr(f"{assignment}/README.md", readme)
     return dest
 
 
 def release_hub(root: Path, assignment: str) -> None:
     """Put the release into nbgrader's exchange, for the hub's students: nbgrader's release_assignment,
-    which the guard checks (tools/exchange.py); then the gradebook learns what students received."""
+    which the guard checks (tools/exchange.py); then the gradebook learns what students received, and
+    its due date (Formgrader shows it)."""
     args = [str(BIN / "nbgrader"), "release_assignment", assignment, "--force"]
     proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         raise ReleaseError(_refusal(proc.stdout + proc.stderr) or f"nbgrader release_assignment {assignment} failed")
     sync(root, [assignment], out=lambda *_: None)
+    term.record(Course(root), [assignment])
 
 
 def _refusal(log: str) -> str | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import judge, layout, submissions
+from tools import judge, layout, submissions, term
 from tools.layout import BIN, COURSE_ID, Course, grade_id, grade_ids, is_answer_cell, is_test_cell, owner
 from tools.pipeline import TAMPERING, Anomalies, GradingError
 
@@ -94,23 +94,27 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
     graded = [a for a in assignments if scores.get(a)]
     students = sorted(set(roster_ids(course)) | set(course.students()) | {s for a in graded for s in scores[a]})
     maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in graded}
+    extras = term.ReportExtras(course, assignments)  # late penalties, overrides, similarity
 
     def cell(student: str, assignment: str):
         if student in scores.get(assignment, {}):
-            return sum(x for x, _ in scores[assignment][student].values())
+            return extras.final(student, assignment, sum(x for x, _ in scores[assignment][student].values()))
         if assignment not in graded:
             return NOT_GRADED if have[assignment] else NOT_COLLECTED
         return NOT_GRADED if student in have[assignment] else MISSING
 
     with open(out / "grades.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review"])
+        writer.writerow(
+            ["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review", *extras.COLUMNS]
+        )
         for student in students:
             row = [cell(student, a) for a in assignments]
             total = sum(x for x in row if not isinstance(x, str))
             flagged = sum(1 for a in anomalies if a.student == student and a.assignment in assignments)
-            held = sorted({a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING})
-            writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held)])
+            held = {a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING}
+            held = sorted(held | extras.held(student))
+            writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held), *extras.row(student)])
     lines = [f"# Grading report — {COURSE_ID}", ""]
     lines += _last_grading_lines(course)
     waiting = [a for a in assignments if a not in graded]
@@ -133,8 +137,9 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         lines += ["## Held for review (possible tampering)", ""]
         lines += [f"- {a.line()}" for a in held]
         lines += ["", "Their scores are not final: read the cells named above (autograder/autograded/).", ""]
+    lines += extras.summary()
     for assignment in graded:
-        totals = {s: sum(x for x, _ in cells.values()) for s, cells in scores[assignment].items()}
+        totals = {s: cell(s, assignment) for s in scores[assignment]}
         values = sorted(totals.values())
         median = values[len(values) // 2] if values else 0
         missing = [s for s in students if cell(s, assignment) == MISSING]

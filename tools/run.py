@@ -23,8 +23,8 @@ from pathlib import Path
 
 import nbformat
 
-from tools import checks, release, sandbox, submissions
-from tools.account import _run_verification, _zero, account, import_roster
+from tools import checks, release, sandbox, submissions, term
+from tools.account import _run_verification, _zero, account, import_roster, with_term
 from tools.layout import BIN, Course
 from tools.layout import GRADING_KERNEL as KERNEL_NAME
 from tools.pipeline import Anomalies, GradingError, Job, Options, check_assignments, progress_counter
@@ -168,6 +168,7 @@ def prepare(course: Course, assignments: list[str], options: Options) -> None:
         raise GradingError(str(error)) from error
     install_grading_kernel(course, options)
     import_roster(course)
+    with_term(term.record, course, assignments)  # due dates, extensions (course.toml) -> the gradebook
 
 
 def inspect_submission(course: Course, student: str, assignment: str, anomalies: Anomalies) -> bool:

@@ -179,9 +179,14 @@ class Collected:
         return "\n".join(lines + [f"note: {n}" for n in self.notes])
 
 
-def collect(course: Course, source: Path, assignment: str, out=print) -> Collected:
+def collect(course: Course, source: Path, assignment: str, out=print, submitted_at: str | None = None) -> Collected:
     """Copy the submissions of `source` (a folder or an LMS's .zip) into autograder/submitted/ and print
-    what happened to every file (module docstring). Returns the table's rows."""
+    what happened to every file (module docstring). Returns the table's rows. `submitted_at` (ISO 8601
+    with a time zone): when they were handed in, written as nbgrader's timestamp.txt of each submission
+    collected (tools/term.py: the late penalty)."""
+    from tools import term
+
+    when = term.parse_time(submitted_at) if submitted_at else None
     if not source.exists():
         raise CollectError(f"{source} does not exist (FROM= a folder or a .zip of submissions)")
     if source.suffix == ".zip":
@@ -224,6 +229,10 @@ def collect(course: Course, source: Path, assignment: str, out=print) -> Collect
     ]
     notes += _look_alike(sorted(by_student), roster)
     result = Collected(rows, notes)
+    if when is not None:
+        for student in result.students:
+            term.stamp(course.submitted / student / assignment, when)
+        notes.append(f"submission time {when.isoformat()} written to the timestamp.txt of {len(result.students)}")
     out(result.table())
     return result
 
