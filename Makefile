@@ -38,7 +38,7 @@ help:
 	@echo "  make autograde / feedback / report        one step of make grade"
 	@echo "  make browser        install Chromium for the browser tests (tests/browser)"
 	@echo "  make fonts          install a CJK font, for figures labelled in Chinese (root, apt-get)"
-	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times"
+	@echo "  make bench          training speed (scratch, hand-written BPTT, nn.RNN), notebook and grading times, a student's server"
 	@echo "  make remove-student STUDENT=..          remove a student from the gradebook and autograder/ (asks)"
 	@echo "  make clean          remove .venv and what make grade rebuilds (never submissions or the gradebook)"
 	@echo "  make delete-submissions                   delete every submission, the gradebook and grades (asks)"

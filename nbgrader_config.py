@@ -23,6 +23,9 @@ from tools.layout import COURSE_ID, Course  # noqa: E402
 nbgrader_patches.install()
 
 course = Course(ROOT)
+# The students' settings first (the course id; Validate's dialog with each failing check's message before the
+# test's code), so that instructors see what students see; the instructors' below override them.
+load_subconfig(str(course.student_config))  # noqa: F821 -- provided by traitlets, like get_config
 c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = str(course.solutions.relative_to(ROOT))

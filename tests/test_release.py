@@ -224,18 +224,13 @@ def test_student_requirements_hold_nothing_developer_only():
     assert pins <= needed, f"pinned for students, but neither used by them nor needed by theirs: {pins - needed}"
 
 
-def test_students_make_one_environment_for_the_whole_course(tmp_path):
-    """Every release's README (and this README's "For students") creates one environment outside the
-    assignment folders, the same for every assignment, and opens the assignment with it: never a venv per
-    folder (1.4 GB each)."""
-    import zipfile
-
+def test_students_make_one_environment_for_the_whole_course():
+    """Every release's README (release_zip writes STUDENT_README; and this README's "For students") creates
+    one environment outside the assignment folders, the same for every assignment, and opens the assignment
+    with it: never a venv per folder (1.4 GB each)."""
     from tools import release
 
-    root = nbgrader_run_copy(tmp_path)
-    with zipfile.ZipFile(release.release_zip(root, "01_one_hot", tmp_path / "01.zip")) as archive:
-        readmes = {"01_one_hot": archive.read("01_one_hot/README.md").decode()}
-    readmes["05_clipping"] = release.STUDENT_README.format(assignment="05_clipping")
+    readmes = {a: release.STUDENT_README.format(assignment=a) for a in ("01_one_hot", "05_clipping")}
     students = (ROOT / "README.md").read_text().split("## For students")[1].split("\n## ")[0]
     environments = set()
     for name, text in [*readmes.items(), ("README.md, For students", students)]:
@@ -247,3 +242,41 @@ def test_students_make_one_environment_for_the_whole_course(tmp_path):
     (environment,) = environments
     for assignment, text in readmes.items():
         assert f"{environment}/bin/jupyter lab {assignment}.ipynb" in text, text
+
+
+def test_validate_in_a_zip_release_shows_the_message_before_the_test(tmp_path):
+    """A student of an LMS unzips 01_one_hot, writes a one_hot with the class axis first and runs nbgrader's
+    Validate (what JupyterLab's button runs, here as `nbgrader validate` in the folder, where JupyterLab
+    starts): each failing test reads the check's message (or the error and where it was raised) first, the
+    test cell's source after it."""
+    import zipfile
+
+    from tests.grading import nbgrader_run
+    from tests.grading.students_01_one_hot import IMPLEMENTATIONS
+    from tools import release
+
+    root = nbgrader_run_copy(tmp_path)
+    with zipfile.ZipFile(release.release_zip(root, "01_one_hot", tmp_path / "01.zip")) as archive:
+        archive.extractall(tmp_path / "student")
+    folder = tmp_path / "student" / "01_one_hot"
+    path = folder / "01_one_hot.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    answer_cells(nb)["one_hot"].source = IMPLEMENTATIONS["one_hot"]["class_dim_first"].source
+    nbformat.write(nb, path)
+    env = {k: v for k, v in nbgrader_run.env().items() if not k.startswith("JUPYTER")}
+    proc = subprocess.run(
+        [str(nbgrader_run.BIN / "nbgrader"), "validate", path.name],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    failures = proc.stdout.split("The following cell failed:")[1:]
+    firsts = [failure.strip().splitlines()[0].strip() for failure in failures]
+    assert firsts[0] == "✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3).", (
+        proc.stdout
+    )
+    assert "NotImplementedError (raised in one_hot_batch)" in firsts, firsts  # one_hot_batch is still a stub
+    assert all(not first.startswith("# Visible test") for first in firsts), firsts
+    assert "The test cell:\n    # Visible test: the shape is" in failures[0], failures[0]

@@ -48,6 +48,12 @@ class Course:
     def schedule_file(self) -> Path:
         return self.root / "course.toml"
 
+    @property
+    def student_config(self) -> Path:
+        """The students' nbgrader settings: on the hub's student servers, in every zip release, and loaded
+        first by nbgrader_config.py."""
+        return self.root / "hub" / "student" / "nbgrader_config.py"
+
     def assignments(self) -> list[str]:
         """The assignments of solutions/, in order."""
         if not self.solutions.is_dir():

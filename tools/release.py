@@ -362,7 +362,8 @@ def checked(root: Path, assignment: str, folder: Path | None = None) -> None:
 STUDENT_README = """# {assignment}
 
 This folder is one assignment of the course *RNN language models from scratch*: the notebook
-`{assignment}.ipynb`, the course's `helpers.py` and the corpus in `data/`. Keep them together.
+`{assignment}.ipynb`, the course's `helpers.py`, the corpus in `data/` and `nbgrader_config.py` (the
+settings of the Validate button). Keep them together.
 
 **Once for the whole course** (Python 3.11), create one environment with the course's pinned packages
 (about 1.4 GB), outside the assignment folders; every assignment uses the same one:
@@ -408,7 +409,8 @@ def student_requirements(root: Path) -> str:
 
 
 def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
-    """dist/<assignment>.zip: the release (checked fresh and allowed), requirements.txt and a README."""
+    """dist/<assignment>.zip: the release (checked fresh and allowed), requirements.txt, a README and the
+    students' nbgrader_config.py."""
     checked(root, assignment)
     dest = dest or root / "dist" / f"{assignment}.zip"
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -419,6 +421,8 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
         due = term.due_line(root, assignment)  # the due date and late policy of course.toml, if any
         readme = STUDENT_README.format(assignment=assignment) + (f"\n{due}\n" if due else "")
         archive.writestr(f"{assignment}/README.md", readme)
+        # the students' nbgrader settings (Validate's messages first), read where JupyterLab starts
+        archive.write(Course(root).student_config, f"{assignment}/nbgrader_config.py")
     return dest
 
 

@@ -1,7 +1,13 @@
-"""nbgrader's settings for students' servers on the course's JupyterHub (hub/jupyterhub_config.py puts
-this folder on their JUPYTER_CONFIG_PATH): which course, and where its exchange is."""
+"""nbgrader's settings for students: which course, where its exchange is, and Validate's messages first.
+
+Students' servers on the course's JupyterHub load it from JUPYTER_CONFIG_PATH (hub/jupyterhub_config.py
+puts this folder there); every zip release carries it beside the notebook (tools/release.py), where
+JupyterLab's Validate finds it (nbgrader reads the nbgrader_config.py of the folder JupyterLab was started
+in); the course's own nbgrader_config.py loads it first, so instructors see what students see. It needs
+nothing but nbgrader."""
 
 import os
+import re
 
 c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 
@@ -10,3 +16,48 @@ c.Exchange.root = os.environ.get("RNN_COURSE_EXCHANGE", "/srv/nbgrader/exchange"
 # Submissions land in a folder students cannot list, each under a name ending with 72 random bits
 # (nbgrader's default, kept explicit: it is what keeps one student from reading another's submission).
 c.ExchangeSubmit.add_random_string = True
+
+
+# Validate (JupyterLab's button, `nbgrader validate`) lists each failing test cell as its whole source, then
+# its error: a student read the test's code before what went wrong. Here each failure reads message first
+# -- the failing check's message, hint and line (helpers.py renders them as the error), or the last line of
+# any other error and the function that raised it -- then the test cell's source and, for other errors, the
+# traceback. The dialog shows nbgrader's "source" field first and its "error" field second.
+def _message_first(failure: dict) -> dict:
+    from nbconvert.filters import ansi2html, strip_ansi
+
+    error = strip_ansi(failure["raw_error"]).strip()
+    lines = [line.rstrip() for line in error.splitlines() if line.strip()]
+    check = next((i for i, line in enumerate(lines) if line.startswith("✗")), None)  # helpers.py's checks
+    exceptions = [line for line in lines if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b", line)]
+    if check is not None:
+        end = next((i for i in range(check, len(lines)) if lines[i].startswith("(found by")), len(lines) - 1)
+        message, details = "\n".join(lines[check : end + 1]), ""
+    elif exceptions:
+        raised_in = re.findall(r", in (\w+)\(", error)
+        message = exceptions[-1].rstrip(": ") + (f" (raised in {raised_in[-1]})" if raised_in else "")
+        details = error
+    else:  # stderr output, or nbgrader's "Partial credit" / "You did not provide a response."
+        message, details = error, ""
+    source = f"The test cell:\n{failure['source']}" + (f"\n\n{details}" if details else "")
+    return dict(failure, source=message, raw_error=source, error=ansi2html(source))
+
+
+def _install() -> None:
+    from nbgrader.validator import Validator
+
+    if getattr(Validator.validate, "message_first", False):  # this file is read again at every Validate
+        return
+    validate = Validator.validate
+
+    def validate_message_first(self, filename):
+        results = validate(self, filename)
+        if "failed" in results:
+            results["failed"] = [_message_first(failure) for failure in results["failed"]]
+        return results
+
+    validate_message_first.message_first = True
+    Validator.validate = validate_message_first
+
+
+_install()

@@ -247,8 +247,9 @@ def useradd(user: str, created: list[str]) -> Path:
     return home
 
 
-def login(chromium, hub, user: str):
-    """A browser context with `user` logged in to the hub and their JupyterLab loaded: (context, page)."""
+def login(chromium, hub, user: str, lab: bool = True):
+    """A browser context with `user` logged in to the hub and their JupyterLab loaded (lab=False: until the
+    hub sends the browser to the server it started): (context, page)."""
     context = chromium.new_context(viewport=VIEWPORT)
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -256,7 +257,10 @@ def login(chromium, hub, user: str):
     page.fill("#username_input", user)
     page.fill("#password_input", hub.password)
     page.click("#login_submit")
-    page.wait_for_selector(".jp-LabShell", timeout=HUB_TIMEOUT * 1000)
+    if lab:
+        page.wait_for_selector(".jp-LabShell", timeout=HUB_TIMEOUT * 1000)
+    else:
+        page.wait_for_url(re.compile(rf"/user/{user}/"), wait_until="commit", timeout=HUB_TIMEOUT * 1000)
     return context, page
 
 
@@ -406,7 +410,7 @@ def test_a_student_created_later_gets_a_private_home_when_her_server_starts(hub,
     home is private once his server starts."""
     home = useradd(LATE, hub.created)
     assert mode(home) == "0o755"
-    context, _ = login(chromium, hub, LATE)
+    context, _ = login(chromium, hub, LATE, lab=False)
     context.close()
     assert mode(home) == "0o700"
 

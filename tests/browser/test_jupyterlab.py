@@ -386,7 +386,9 @@ class Notebook:
         return json.loads(target.read_text())
 
     def validate(self) -> tuple[str, str, list[tuple[str, str]]]:
-        """Press nbgrader's Validate; return (result class, text, [(failed cell source, error)])."""
+        """Press nbgrader's Validate; return (result class, text, [(first block, second block)]) of each
+        failed cell: nbgrader shows its "source" then its "error" field, which the students' settings
+        (hub/student/nbgrader_config.py) make the message, then the test cell's source."""
         page = self.page
         page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-NotebookPanel-toolbar .validate-button").click()
         dialog = page.locator(".jp-Dialog")
@@ -588,7 +590,9 @@ def check_validate_success(nb: Notebook) -> list[str]:
 
 
 def check_validate_lists_failures(nb: Notebook) -> list[str]:
-    """nbgrader's Validate on the untouched release: a failure listing every test cell."""
+    """nbgrader's Validate on the untouched release: a failure listing every test cell, each with the message
+    a student needs first (the check's, or the stub's NotImplementedError and the function that raised it),
+    then the test cell's source."""
     start = time.monotonic()
     result, text, failed = nb.validate()
     print(f"{nb.path}: Validate answered in {time.monotonic() - start:.1f} s: {result}, {len(failed)} failed cells")
@@ -597,13 +601,18 @@ def check_validate_lists_failures(nb: Notebook) -> list[str]:
         return [f"Validate on the untouched release: {result} instead of a failure\n{_short(text, 3000)}"]
     problems = []
     tests = {c.source.strip(): c.grade_id for c in nb.cells if c.is_test}
-    listed = [tests.get(source.strip()) for source, _ in failed]
+    listed = [next((gid for source, gid in tests.items() if source in second), None) for _, second in failed]
     if None in listed:
-        problems.append("Validate lists a failing cell that is not a test cell")
+        problems.append("Validate lists a failing cell that is not a test cell (or not its source second)")
     missing = sorted(set(tests.values()) - set(listed))
     if missing:
         problems.append(f"Validate does not list test cells {missing} as failing (free points?)")
-    if not any("NotImplementedError" in error for _, error in failed):
+    answers = {c.grade_id for c in nb.cells if c.is_answer}
+    for first, _ in failed:  # a check's message (some tests catch the stub's error), or the error and where
+        raised = re.fullmatch(r"NotImplementedError \(raised in (\w+)\)", first.strip())
+        if not first.startswith("✗ ") and not (raised and raised.group(1) in answers):
+            problems.append(f"a failure does not open with its message: {_short(first, 300)!r}")
+    if not any("NotImplementedError" in first for first, _ in failed):
         problems.append("no failure Validate lists mentions NotImplementedError")
     return problems
 

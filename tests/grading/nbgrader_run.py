@@ -51,11 +51,14 @@ def assignments() -> list[str]:
 
 
 def copy_course(dest: Path) -> Path:
-    """Copy what nbgrader needs (config, helpers, data, tools, solutions) into dest;
-    the relative symlinks of solutions/ keep pointing inside the copy."""
+    """Copy what nbgrader needs (config, helpers, data, tools, solutions, and the students' settings that
+    the config loads) into dest; the relative symlinks of solutions/ keep pointing inside the copy."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("nbgrader_config.py", "helpers.py"):
         shutil.copy2(ROOT / name, dest / name)
+    config = Course(dest).student_config
+    config.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(Course(ROOT).student_config, config)
     shutil.copytree(ROOT / "data", dest / "data", symlinks=True)
     shutil.copytree(ROOT / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(
