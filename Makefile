@@ -113,7 +113,7 @@ release-hub: $(STAMP)
 
 # Policy: notebooks are stored without outputs (tests/test_notebook_policy.py).
 strip-outputs: $(STAMP)
-	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb
+	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb extras/*/*.ipynb
 
 clean:
 	rm -rf $(VENV) autograder/submitted autograder/autograded autograder/feedback autograder/gradebook.db

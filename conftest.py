@@ -1,7 +1,8 @@
-"""pytest's options for the whole repository (tests/ and, through nbval, solutions/).
+"""pytest's options for the whole repository (tests/ and, through nbval, solutions/ and extras/).
 
 `pytest --assignments 02_recurrence,03_samplers` limits the release, grading and browser tests and the
-solution notebooks that nbval runs to some assignments (a quick loop while writing one).
+notebooks that nbval runs to some assignments (a quick loop while writing one); an extra's name
+(`--assignments going_fast`) chooses that optional notebook.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ def pytest_addoption(parser):
     parser.addoption(
         "--assignments",
         default="",
-        help="comma-separated assignments for the release, grading, browser and notebook tests (default: all)",
+        help="comma-separated assignments (or extras) for the release, grading, browser and notebook tests "
+        "(default: all)",
     )
 
 
@@ -35,11 +37,11 @@ def pytest_configure(config):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """Leave out the solution notebooks of assignments not chosen with --assignments."""
+    """Leave out the notebooks of assignments (and extras) not chosen with --assignments."""
     chosen = [a for a in config.getoption("--assignments").split(",") if a]
     path = Path(collection_path).resolve()  # a symlinked .venv resolves outside ROOT
     relative = path.relative_to(ROOT) if path.is_relative_to(ROOT) else None
-    if chosen and relative is not None and len(relative.parts) >= 2 and relative.parts[0] == "solutions":
+    if chosen and relative is not None and len(relative.parts) >= 2 and relative.parts[0] in ("solutions", "extras"):
         return relative.parts[1] not in chosen
     return None
 

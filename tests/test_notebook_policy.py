@@ -13,8 +13,11 @@ import nbformat
 import pytest
 
 from tests.grading.nbgrader_run import ROOT, all_assignments, answer_cells, autograded_cells, notebook_path
+from tools.layout import Course
 
+EXTRAS = Course(ROOT).extra_notebooks()
 NOTEBOOKS = [(folder, a) for folder in ("solutions", "course") for a in all_assignments()]
+NOTEBOOKS += [("extras", extra) for extra in EXTRAS]
 
 
 def load(folder, assignment):
@@ -28,6 +31,16 @@ def test_notebooks_are_stored_without_outputs(folder, assignment):
     dirty = [cell.id for cell in nb.cells if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
     assert not dirty, f"{folder}/{assignment} stores outputs in cells {dirty}: run `make strip-outputs`"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("extra", EXTRAS)
+def test_extras_are_optional_notebooks_that_no_tool_grades_or_releases(extra):
+    """An extra (tools/layout.py) has no answer or test cell, is no assignment, and lives outside nbgrader's
+    source folder (solutions/), so no release, grading or nbgrader command ever sees it."""
+    nb = load("extras", extra)
+    assert not answer_cells(nb) and not autograded_cells(nb), f"{extra} is optional: it has nothing to grade"
+    assert extra not in all_assignments()
+    assert not (ROOT / "solutions" / extra).exists() and not (ROOT / "course" / extra).exists()
 
 
 @pytest.mark.parametrize("assignment", all_assignments())
