@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent
 
 # One thread per PyTorch process while testing: the suite keeps both cores busy (two pytest workers, and
@@ -51,6 +53,51 @@ def pytest_ignore_collect(collection_path, config):
 SLOWEST = ("tests/test_grading.py", "tests/browser/test_jupyterlab.py")
 
 
+class ProseNumbers(pytest.Item):
+    """After nbval has run every cell of a notebook: the numbers its markdown quotes are timeless or printed
+    by those cells (tests/prose.py). Reads the outputs nbval kept; executes nothing."""
+
+    def runtest(self):
+        from tests import prose
+
+        cells = [item for item in self.session.items if item.parent is self.parent and item is not self]
+        if any(getattr(cell, "test_outputs", None) is None for cell in cells):
+            pytest.skip("not every cell of the notebook ran in this session")
+        outputs = [output for cell in cells for output in cell.test_outputs]
+        if any(output.get("output_type") == "error" for output in outputs):
+            pytest.skip("a cell of the notebook failed (its own test says why)")
+        problems = prose.unaccounted(self.path.stem, self.parent.nb, prose.output_numbers(outputs))
+        if problems:
+            raise ProseNumbersError(problems)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ProseNumbersError):
+            return f"{self.path.name}: numbers in the prose that nothing prints:\n  " + "\n  ".join(
+                excinfo.value.args[0]
+            )
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: prose numbers"
+
+
+class ProseNumbersError(Exception):
+    pass
+
+
+def _add_prose_checks(items):
+    """One ProseNumbers item after the last cell of every notebook whose cells were all collected."""
+    from nbval.plugin import IPyNbCell
+
+    cells: dict = {}
+    for item in items:
+        if isinstance(item, IPyNbCell):
+            cells.setdefault(item.parent, []).append(item)
+    for notebook, collected in cells.items():
+        if len(collected) == sum(cell.cell_type == "code" for cell in notebook.nb.cells):
+            items.insert(items.index(collected[-1]) + 1, ProseNumbers.from_parent(notebook, name="prose numbers"))
+
+
 def pytest_collection_modifyitems(config, items):
     """Longest files first, so that the two workers finish together (`--dist loadfile` hands out whole
     files in this order, `--no-loadscope-reorder` keeps it): the two slowest, then the other end-to-end
@@ -66,4 +113,5 @@ def pytest_collection_modifyitems(config, items):
         other = not any(item.get_closest_marker(name) for name in ("grading", "browser"))
         return (slow, other, -counts[path], path)
 
+    _add_prose_checks(items)
     items.sort(key=rank)  # stable: each file keeps its own order
