@@ -132,7 +132,7 @@ release-hub: $(STAMP)
 
 # Policy: notebooks are stored without outputs (tests/test_notebook_policy.py).
 strip-outputs: $(STAMP)
-	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb
+	$(BIN)/jupyter nbconvert --clear-output --inplace solutions/*/*.ipynb extras/*/*.ipynb
 
 # What `make setup` and `make grade` rebuild. Never student work (autograder/submitted, quarantine, the
 # exchange), the gradebook (manual grades), the roster or backups: `make delete-submissions` deletes those.

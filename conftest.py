@@ -1,13 +1,16 @@
-"""pytest's options for the whole repository (tests/ and, through nbval, solutions/).
+"""pytest's options for the whole repository (tests/ and, through nbval, solutions/ and extras/).
 
 `pytest --assignments 02_recurrence,03_samplers` limits the release, grading and browser tests and the
-solution notebooks that nbval runs to some assignments (a quick loop while writing one).
+notebooks that nbval runs to some assignments (a quick loop while writing one); an extra's name
+(`--assignments going_fast`) chooses that optional notebook.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent
 
@@ -24,7 +27,8 @@ def pytest_addoption(parser):
     parser.addoption(
         "--assignments",
         default="",
-        help="comma-separated assignments for the release, grading, browser and notebook tests (default: all)",
+        help="comma-separated assignments (or extras) for the release, grading, browser and notebook tests "
+        "(default: all)",
     )
 
 
@@ -35,11 +39,11 @@ def pytest_configure(config):
 
 
 def pytest_ignore_collect(collection_path, config):
-    """Leave out the solution notebooks of assignments not chosen with --assignments."""
+    """Leave out the notebooks of assignments (and extras) not chosen with --assignments."""
     chosen = [a for a in config.getoption("--assignments").split(",") if a]
     path = Path(collection_path).resolve()  # a symlinked .venv resolves outside ROOT
     relative = path.relative_to(ROOT) if path.is_relative_to(ROOT) else None
-    if chosen and relative is not None and len(relative.parts) >= 2 and relative.parts[0] == "solutions":
+    if chosen and relative is not None and len(relative.parts) >= 2 and relative.parts[0] in ("solutions", "extras"):
         return relative.parts[1] not in chosen
     return None
 
@@ -47,6 +51,51 @@ def pytest_ignore_collect(collection_path, config):
 # The two files that take longest, handed to the two xdist workers first (measured in one run of the whole
 # suite on the 2-core machine: test_grading 778 s, the JupyterLab tests 515 s, no other file above 135 s).
 SLOWEST = ("tests/test_grading.py", "tests/browser/test_jupyterlab.py")
+
+
+class ProseNumbers(pytest.Item):
+    """After nbval has run every cell of a notebook: the numbers its markdown quotes are timeless or printed
+    by those cells (tests/prose.py). Reads the outputs nbval kept; executes nothing."""
+
+    def runtest(self):
+        from tests import prose
+
+        cells = [item for item in self.session.items if item.parent is self.parent and item is not self]
+        if any(getattr(cell, "test_outputs", None) is None for cell in cells):
+            pytest.skip("not every cell of the notebook ran in this session")
+        outputs = [output for cell in cells for output in cell.test_outputs]
+        if any(output.get("output_type") == "error" for output in outputs):
+            pytest.skip("a cell of the notebook failed (its own test says why)")
+        problems = prose.unaccounted(self.path.stem, self.parent.nb, prose.output_numbers(outputs))
+        if problems:
+            raise ProseNumbersError(problems)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ProseNumbersError):
+            return f"{self.path.name}: numbers in the prose that nothing prints:\n  " + "\n  ".join(
+                excinfo.value.args[0]
+            )
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: prose numbers"
+
+
+class ProseNumbersError(Exception):
+    pass
+
+
+def _add_prose_checks(items):
+    """One ProseNumbers item after the last cell of every notebook whose cells were all collected."""
+    from nbval.plugin import IPyNbCell
+
+    cells: dict = {}
+    for item in items:
+        if isinstance(item, IPyNbCell):
+            cells.setdefault(item.parent, []).append(item)
+    for notebook, collected in cells.items():
+        if len(collected) == sum(cell.cell_type == "code" for cell in notebook.nb.cells):
+            items.insert(items.index(collected[-1]) + 1, ProseNumbers.from_parent(notebook, name="prose numbers"))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -64,4 +113,5 @@ def pytest_collection_modifyitems(config, items):
         other = not any(item.get_closest_marker(name) for name in ("grading", "browser"))
         return (slow, other, -counts[path], path)
 
+    _add_prose_checks(items)
     items.sort(key=rank)  # stable: each file keeps its own order

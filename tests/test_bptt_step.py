@@ -1,9 +1,9 @@
-"""06's hand-written training step (`train_epoch_bptt`, read-only code of the notebook) is exact.
+"""The hand-written training step of the optional notebook (`train_epoch_bptt`, extras/going_fast) is exact.
 
-Section 8 of 06 claims that `train_epoch_bptt` computes what `train_epoch` with autograd computes, only
-faster. These tests hold it to that, in-process on the solution notebook's own cells: the same gradients
-at every step (fresh states for the random sampler, carried states for the sequential one), the same
-training trajectory under Adam, the same reported perplexity.
+Section 3 of extras/going_fast/going_fast.ipynb claims that `train_epoch_bptt` computes what 06's
+`train_epoch` with autograd computes, only faster. These tests hold it to that, in-process on the
+notebooks' own cells: the same gradients at every step (fresh states for the random sampler, carried
+states for the sequential one), the same training trajectory under Adam, the same reported perplexity.
 """
 
 from __future__ import annotations
@@ -12,18 +12,20 @@ import pytest
 import torch
 from torch import nn
 
-from tests.grading.nbgrader_run import notebook_definitions
+from tests.grading.nbgrader_run import ROOT, notebook_definitions
 
-CELLS = ("setup", "samplers", "model", "clipping", "train_epoch", "bptt-step")
+CELLS_06 = ("setup", "samplers", "model", "clipping", "train_epoch")
 VOCAB, HIDDENS, BATCH, STEPS = 28, 48, 4, 7
 
 
 @pytest.fixture(scope="module")
 def nb():
+    """06's model and train_epoch (the reference), and the optional notebook's train_epoch_bptt."""
     threads = torch.get_num_threads()
-    namespace = notebook_definitions("06_scratch_training", CELLS)
-    torch.set_num_threads(threads)  # the notebook's setup cell pins one thread
-    return namespace
+    namespace = notebook_definitions("06_scratch_training", CELLS_06)
+    fast = notebook_definitions("going_fast", ("setup", "bptt-step"), folder=ROOT / "extras")
+    torch.set_num_threads(threads)  # the notebooks' setup cells pin one thread
+    return {**namespace, "train_epoch_bptt": fast["train_epoch_bptt"]}
 
 
 class RecordingSGD(torch.optim.SGD):

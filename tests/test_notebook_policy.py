@@ -13,8 +13,11 @@ import nbformat
 import pytest
 
 from tests.grading.nbgrader_run import ROOT, all_assignments, answer_cells, autograded_cells, notebook_path
+from tools.layout import Course
 
+EXTRAS = Course(ROOT).extra_notebooks()
 NOTEBOOKS = [(folder, a) for folder in ("solutions", "course") for a in all_assignments()]
+NOTEBOOKS += [("extras", extra) for extra in EXTRAS]
 
 
 def load(folder, assignment):
@@ -28,6 +31,16 @@ def test_notebooks_are_stored_without_outputs(folder, assignment):
     dirty = [cell.id for cell in nb.cells if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
     assert not dirty, f"{folder}/{assignment} stores outputs in cells {dirty}: run `make strip-outputs`"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("extra", EXTRAS)
+def test_extras_are_optional_notebooks_that_no_tool_grades_or_releases(extra):
+    """An extra (tools/layout.py) has no answer or test cell, is no assignment, and lives outside nbgrader's
+    source folder (solutions/), so no release, grading or nbgrader command ever sees it."""
+    nb = load("extras", extra)
+    assert not answer_cells(nb) and not autograded_cells(nb), f"{extra} is optional: it has nothing to grade"
+    assert extra not in all_assignments()
+    assert not (ROOT / "solutions" / extra).exists() and not (ROOT / "course" / extra).exists()
 
 
 @pytest.mark.parametrize("assignment", all_assignments())
@@ -119,6 +132,8 @@ def _bound_names(tree) -> set[str]:
             return
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:  # `except E as name` binds, then deletes it
+            names.add(node.name)
         elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         for child in ast.iter_child_nodes(node):
@@ -133,3 +148,153 @@ def test_every_assignment_has_synthetic_students():
     tests without a word: it must not exist."""
     missing = [a for a in all_assignments() if not (ROOT / "tests" / "grading" / f"students_{a}.py").is_file()]
     assert not missing, f"no synthetic students for {missing}: write tests/grading/students_<assignment>.py"
+
+
+# ---------------------------------------------------------------------------
+# Test cells leave the lesson's names alone
+# ---------------------------------------------------------------------------
+def _reads_and_functions(source: str) -> tuple[set[str], dict[str, set[str]]]:
+    """The names a cell reads from the notebook's namespace (before the cell itself binds them; names read
+    inside its functions, lambdas and comprehensions count unless the cell binds them), and for each
+    function or class the cell defines, the global names its body reads (read when it is called)."""
+    import ast
+    import symtable
+
+    tree = ast.parse(source)
+    bound_so_far: set[str] = set()
+    reads: set[str] = set()
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            for child in [*getattr(node, "decorator_list", []), *getattr(node, "bases", [])]:
+                visit(child)
+            if not isinstance(node, ast.Lambda):
+                bound_so_far.add(node.name)
+            return  # their bodies: from the symbol table below
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            visit(node.generators[0].iter)  # evaluated here; the rest is the comprehension's own scope
+            return
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):  # the value is evaluated first
+            if node.value is not None:
+                visit(node.value)
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                visit(ast.Name(node.target.id, ast.Load()))
+            for target in targets:
+                visit(target)
+            return
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load) and node.id not in bound_so_far:
+                reads.add(node.id)
+            elif isinstance(node.ctx, ast.Store):
+                bound_so_far.add(node.id)
+            return
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound_so_far.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+
+    def global_reads(table) -> set[str]:
+        names = {s.get_name() for s in table.get_symbols() if s.is_referenced() and s.is_global()}
+        for child in table.get_children():
+            names |= global_reads(child)
+        return names
+
+    top = symtable.symtable(source, "cell", "exec")
+    functions: dict[str, set[str]] = {}
+    nested: set[str] = set()
+    for child in top.get_children():
+        names = global_reads(child)
+        nested |= names
+        if child.get_type() in ("function", "class"):
+            functions[child.get_name()] = names
+    reads |= nested - _bound_names(tree)
+    return reads, functions
+
+
+def namespace_clashes(nb) -> list[str]:
+    """Where test cells and the lesson share a name: a test cell (visible or hidden) binds a name that a
+    later non-test cell reads (it would read the test's data: issue 28, 04's results table), or rebinds a
+    name an earlier non-test cell bound (a student who runs the tests, then a lesson cell again, gets the
+    test's value). Returns one message per clash, empty when there is none."""
+    from tools.layout import grade_id, is_test_cell
+
+    clashes = []
+    binder: dict[str, str] = {}  # name -> the cell that bound it last, in notebook order
+    lesson_bound: dict[str, str] = {}  # name -> the first non-test cell that bound it
+    functions: dict[str, set[str]] = {}  # function or class of a non-test cell -> the globals it reads
+    tests: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        label = grade_id(cell) or cell.get("id") or f"cell {index}"
+        import ast
+
+        bound = _bound_names(ast.parse(cell.source))
+        reads, defined = _reads_and_functions(cell.source)
+        if is_test_cell(cell):
+            tests.add(label)
+            rebound = sorted(name for name in bound if name in lesson_bound and name != "_")  # `_`: a throwaway
+            if rebound:
+                where = ", ".join(f"`{name}` ({lesson_bound[name]})" for name in rebound)
+                clashes.append(f"test cell {label} rebinds names of earlier lesson cells: {where}")
+        else:
+            todo, seen = list(reads), set()
+            while todo:  # a function of an earlier cell reads its globals when this cell calls it
+                name = todo.pop()
+                if name in seen:
+                    continue
+                seen.add(name)
+                todo += functions.get(name, ())
+            clobbered = sorted(name for name in seen if binder.get(name) in tests)
+            if clobbered:
+                where = ", ".join(f"`{name}` (bound by {binder[name]})" for name in clobbered)
+                clashes.append(f"cell {label} reads names a test cell bound: {where}")
+            functions.update(defined)
+            for name in bound:
+                lesson_bound.setdefault(name, label)
+        for name in bound:
+            binder[name] = label
+    return clashes
+
+
+@pytest.mark.parametrize("assignment", all_assignments())
+def test_test_cells_leave_the_lessons_names_alone(assignment):
+    """Test data stays in the tests: a test cell never binds a name a later lesson cell reads, nor rebinds
+    a name of an earlier lesson cell. Name test data with a leading `_` (or keep it in the checks cell)."""
+    clashes = namespace_clashes(load("solutions", assignment))
+    assert not clashes, f"{assignment}:\n  " + "\n  ".join(clashes)
+
+
+def _notebook(*cells: tuple[str, str]):
+    """A notebook of (kind, source) code cells, kind "lesson" or "test"."""
+    nb = nbformat.v4.new_notebook()
+    for index, (kind, source) in enumerate(cells):
+        cell = nbformat.v4.new_code_cell(source)
+        grade = kind == "test"
+        cell.metadata["nbgrader"] = {"grade": grade, "solution": False, "grade_id": f"{kind}_{index}", "locked": True}
+        nb.cells.append(cell)
+    return nb
+
+
+@pytest.mark.parametrize(
+    "cells,expected",
+    [
+        ([("lesson", "train = [1, 2]"), ("test", "train = [0]"), ("lesson", "print(train)")], 2),  # 04's bug
+        ([("lesson", "train = [1, 2]"), ("test", "train = [0]")], 1),  # rebinds, read by nobody yet
+        ([("test", "data = [0]"), ("lesson", "print(data)")], 1),  # read by a later lesson cell
+        ([("test", "for row in [0]:\n    pass"), ("lesson", "print([row])")], 1),  # a loop variable
+        ([("lesson", "def show():\n    print(data)"), ("test", "data = 0"), ("lesson", "show()")], 1),
+        ([("test", "data = 0"), ("lesson", "def show():\n    return data")], 1),  # read inside a function
+        ([("lesson", "train = [1, 2]"), ("test", "_train = [0]"), ("lesson", "print(train)")], 0),
+        ([("test", "data = [0]"), ("lesson", "data = [1]\nprint(data)")], 0),  # bound again before it is read
+        ([("test", "data = [0]"), ("lesson", "print([data for data in range(3)])")], 0),  # the comprehension's own
+        ([("lesson", "x, _ = 1, 2"), ("test", "y, _ = 3, 4")], 0),  # `_` is a throwaway
+    ],
+)
+def test_namespace_clashes_are_found(cells, expected):
+    """The guard rail above, on small notebooks: each way a test cell can leak into the lesson is found."""
+    assert len(namespace_clashes(_notebook(*cells))) == expected

@@ -4,8 +4,9 @@
   generated and where each function comes from, and holds only code of earlier assignments;
 * no graded function is defined anywhere in solutions/ but in its own answer cell (and generated files);
 * the deliberate variants of the notebooks compute what the references compute (outputs and gradients on
-  random inputs): 06's row-lookup model against 02's `rnn_forward`, 06's hand-written BPTT against 05's
-  `rnn_backward`, 05's `rnn_states` against 02's recurrence, 06's `ngram_perplexity` against 04's
+  random inputs): 06's row-lookup model against 02's `rnn_forward`, the hand-written BPTT of the optional
+  notebook extras/going_fast against 05's `rnn_backward`, 05's `rnn_states` against 02's recurrence,
+  06's `ngram_perplexity` against 04's
   answers, and 05's `grad_clipping` against PyTorch's `clip_grad_norm_` (which 06 and 07 used before);
 * a submission's copy of toolbox.py is never trusted: grading uses the course's.
 """
@@ -163,9 +164,10 @@ def ref():
         ),
         "04": notebook_definitions("04_perplexity", ("setup", "unigram_perplexity", "bigram_perplexity")),
         "05": notebook_definitions("05_clipping", ("setup", "rnn-states", "rnn_backward", "grad_clipping")),
-        "06": notebook_definitions("06_scratch_training", ("setup", "model", "evaluate", "bptt-step")),
+        "06": notebook_definitions("06_scratch_training", ("setup", "model", "evaluate")),
+        "fast": notebook_definitions("going_fast", ("setup", "bptt-step"), folder=ROOT / "extras"),
     }
-    torch.set_num_threads(threads)  # 06's setup cell pins one thread
+    torch.set_num_threads(threads)  # the setup cells of 06 and going_fast pin one thread
     return namespace
 
 
@@ -220,13 +222,13 @@ def test_scratch_model_starts_from_the_reference_parameters(ref):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_hand_written_bptt_of_06_equals_rnn_backward_of_05(ref, seed):
-    """06's bptt_gradients (row lookup, scatter-add) against 05's rnn_backward (one-hot) and autograd."""
+def test_hand_written_bptt_of_going_fast_equals_rnn_backward_of_05(ref, seed):
+    """going_fast's bptt_gradients (row lookup, scatter-add) against 05's rnn_backward (one-hot) and autograd."""
     params, tokens, H0, d_outputs = random_problem(seed)
     one_hot = F.one_hot(tokens, VOCAB).to(params[0].dtype)
     hidden_states = ref["05"]["rnn_states"](one_hot, (H0,), params)  # (T + 1, B, H)
     expected, _ = ref["05"]["rnn_backward"](one_hot, (H0,), params, d_outputs)
-    actual = ref["06"]["bptt_gradients"](tokens, hidden_states, params, d_outputs.clone())
+    actual = ref["fast"]["bptt_gradients"](tokens, hidden_states, params, d_outputs.clone())
     autograd = forward_and_gradients(ref["02"]["rnn_forward"], one_hot, params, H0, d_outputs)[2]
     for name, a, b, c in zip(["W_xh", "W_hh", "b_h", "W_hq", "b_q"], actual, expected, autograd):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10, msg=f"d{name} against rnn_backward")

@@ -9,9 +9,9 @@
    one and with two threads), each next to the raw `nn.RNN` forward + backward kernel at the same
    shapes (ratio = step / kernel): D2L's autograd scratch step (one-hot inputs, output layer inside the
    time loop), the course's scratch steps (06's row lookup with autograd; 05's step on the student's
-   `rnn_backward` and 06's `train_epoch_bptt`, both executed from the solution notebooks' read-only
-   cells), and 07's concise `nn.RNN` step at 512 and 256 hidden units. The last line compares the
-   fastest course scratch step with the goals of GOALS.
+   `rnn_backward` and the optional notebook's `train_epoch_bptt` (extras/going_fast), both executed from
+   the notebooks' read-only cells), and 07's concise `nn.RNN` step at 512 and 256 hidden units. The last
+   line compares the fastest course scratch step with the goals of GOALS.
 2. **Notebook wall times**: every solution notebook executed start to finish by nbconvert, hidden tests
    included, as CI's nbval run does (not grading: the demos train at their default length).
 3. **Grading time**: one student who submits the reference solution of every assignment, graded by
@@ -128,13 +128,13 @@ def step_lookup_scratch(torch, F, X, Y, num_hiddens):
     return step
 
 
-def _notebook_definitions(assignment: str, cell_ids: tuple[str, ...]) -> dict | None:
-    """The definitions of a solution notebook's cells (see nbgrader_run.notebook_definitions), or None
-    with a message when the notebook changed: the bench reports, it does not fail."""
+def _notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: str = "solutions") -> dict | None:
+    """The definitions of a notebook's cells (see nbgrader_run.notebook_definitions), or None with a
+    message when the notebook changed: the bench reports, it does not fail."""
     from tests.grading.nbgrader_run import notebook_definitions
 
     try:
-        return notebook_definitions(assignment, cell_ids)
+        return notebook_definitions(assignment, cell_ids, folder=ROOT / folder)
     except Exception as error:  # whatever changed in the notebook
         print(f"  ({assignment}'s cells unavailable: {type(error).__name__}: {error})")
         return None
@@ -151,9 +151,9 @@ def step_bptt_from_05(torch, F, X, Y, num_hiddens):
     return lambda: namespace["step_your_bptt"](params, X, Y)
 
 
-def step_bptt_from_06(torch, F, X, Y, num_hiddens):
-    """06's `train_epoch_bptt` (hand-written BPTT for the lookup model) on one minibatch, SGD."""
-    namespace = _notebook_definitions("06_scratch_training", ("setup", "model", "clipping", "bptt-step"))
+def step_bptt_from_going_fast(torch, F, X, Y, num_hiddens):
+    """extras/going_fast's `train_epoch_bptt` (hand-written BPTT for the lookup model) on one minibatch, SGD."""
+    namespace = _notebook_definitions("going_fast", ("setup", "bptt-step"), folder="extras")
     if namespace is None or "train_epoch_bptt" not in namespace:
         return None
     net = namespace["RNNModelScratch"](VOCAB, num_hiddens)
@@ -199,7 +199,7 @@ STEP_ROWS = [  # (name, hidden units, maker, is one of the course's scratch step
     (D2L, SCRATCH_HIDDENS, step_d2l_scratch, False),
     ("06 scratch step (row lookup, autograd)", SCRATCH_HIDDENS, step_lookup_scratch, True),
     ("05 scratch step (your rnn_backward)", SCRATCH_HIDDENS, step_bptt_from_05, True),
-    ("06 scratch step (hand-written BPTT)", SCRATCH_HIDDENS, step_bptt_from_06, True),
+    ("going_fast scratch step (hand-written BPTT)", SCRATCH_HIDDENS, step_bptt_from_going_fast, True),
     (CONCISE, SCRATCH_HIDDENS, step_concise, False),
     (CONCISE, CONCISE_HIDDENS, step_concise, False),
 ]

@@ -18,7 +18,9 @@ the symbol table, not declared), nothing else:
 * a name may be saved once in the whole course, and imported only by a *later* assignment (an
   assignment that imported its own answers would hand them out with its release);
 * nbgrader copies the file into the release (`course/<a>/`, `autograder/release/<a>/`) like
-  helpers.py, and `nbgrader autograde` overwrites a submission's copy with this one.
+  helpers.py, and `nbgrader autograde` overwrites a submission's copy with this one;
+* an optional notebook of extras/ (tools/layout.py) gets `extras/<x>/toolbox.py` the same way; it comes
+  after every assignment, so it may import the saved code of all of them (it is never released).
 
 The generated file opens with a banner (generated, do not edit, and where every function comes from)
 and names the notebook, section and cell above each function.
@@ -82,9 +84,13 @@ class Saved:
 
 
 def _notebook(root: Path, assignment: str):
+    """The notebook of an assignment or of an extra."""
     import nbformat
 
-    return nbformat.read(Course(root).source_notebook(assignment), as_version=4)
+    course = Course(root)
+    if assignment in course.extra_notebooks():
+        return nbformat.read(course.extra_notebook(assignment), as_version=4)
+    return nbformat.read(course.source_notebook(assignment), as_version=4)
 
 
 def _global_names(table: symtable.SymbolTable) -> set[str]:
@@ -179,6 +185,7 @@ def contents(root: Path, assignment: str, everything: dict[str, Saved] | None = 
     they call; all saved by earlier assignments. In course order."""
     everything = catalogue(root) if everything is None else everything
     order = Course(root).assignments()
+    position = order.index(assignment) if assignment in order else len(order)  # an extra comes last
     wanted, todo = {}, list(imported(root, assignment))
     while todo:
         name = todo.pop()
@@ -187,7 +194,7 @@ def contents(root: Path, assignment: str, everything: dict[str, Saved] | None = 
         item = everything.get(name)
         if item is None:
             raise ToolboxError(f"{assignment} imports {name} from {MODULE}, but no solution notebook saves it")
-        if order.index(item.assignment) >= order.index(assignment):
+        if order.index(item.assignment) >= position:
             raise ToolboxError(
                 f"{assignment} imports {name} from {MODULE}, but it is saved by {item.assignment}: a release "
                 "may only build on earlier assignments (it would hand out its own answers)"
@@ -231,18 +238,19 @@ def render(assignment: str, items: list[Saved]) -> str:
 
 
 def expected(root: Path = ROOT, names: list[str] | None = None) -> dict[str, str | None]:
-    """assignment -> the text its toolbox.py must have (None: it must have none), for `names` (default:
-    every assignment)."""
+    """assignment (or extra) -> the text its toolbox.py must have (None: it must have none), for `names`
+    (default: every assignment and every extra)."""
     everything = catalogue(root)
     result = {}
-    for assignment in names or Course(root).assignments():
+    for assignment in names or [*Course(root).assignments(), *Course(root).extra_notebooks()]:
         items = contents(root, assignment, everything)
         result[assignment] = render(assignment, items) if items else None
     return result
 
 
 def path(root: Path, assignment: str) -> Path:
-    return Course(root).solutions / assignment / FILENAME
+    course = Course(root)
+    return (course.extras if assignment in course.extra_notebooks() else course.solutions) / assignment / FILENAME
 
 
 def stale(root: Path = ROOT, names: list[str] | None = None) -> list[str]:

@@ -34,10 +34,11 @@ _selected: list[str] = []
 
 
 def select(names: list[str]) -> None:
-    """Restrict assignments() to `names` (pytest --assignments)."""
-    unknown = set(names) - set(all_assignments())
+    """Restrict assignments() to `names` (pytest --assignments: assignments, or extras such as going_fast)."""
+    known = [*all_assignments(), *Course(ROOT).extra_notebooks()]
+    unknown = set(names) - set(known)
     if unknown:
-        raise ValueError(f"unknown assignments {sorted(unknown)}; there are {all_assignments()}")
+        raise ValueError(f"unknown assignments {sorted(unknown)}; there are {known}")
     _selected[:] = names
 
 
@@ -46,8 +47,9 @@ def all_assignments() -> list[str]:
 
 
 def assignments() -> list[str]:
-    """The assignments under test: all of solutions/, or those of --assignments."""
-    return sorted(_selected) or all_assignments()
+    """The assignments under test: all of solutions/, or those of --assignments (none when only extras
+    were chosen)."""
+    return [a for a in all_assignments() if a in _selected] if _selected else all_assignments()
 
 
 def copy_course(dest: Path) -> Path:
