@@ -123,6 +123,8 @@ def test_the_zip_tells_students_the_due_date_and_the_policy(root, monkeypatch):
 
     shutil.copytree(ROOT / "course" / A, root / "course" / A)
     shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
+    (root / "hub" / "student").mkdir(parents=True)
+    shutil.copy(ROOT / "hub" / "student" / "nbgrader_config.py", root / "hub" / "student" / "nbgrader_config.py")
     (root / "course.toml").write_text(NEW_FORM)
     monkeypatch.setattr(release, "checked", lambda *_: None)  # what may be handed out: tests/test_release.py
     with zipfile.ZipFile(release.release_zip(root, A, root / "a.zip")) as archive:
