@@ -19,6 +19,7 @@ proxy comes from `make hub-setup` (npm). Users, processes and folders are remove
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -173,6 +174,9 @@ class Hub:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        if self.proc:  # a hub that exited by itself (it failed to start) leaves its proxy in its group
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
 
 def _free(port: int) -> bool:
