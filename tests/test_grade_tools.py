@@ -662,3 +662,19 @@ def test_one_rule_scores_a_test_cell_everywhere():
     nbgrader_patches.install()
     assert utils.determine_grade(cell(stderr)) == (2.0, 2.0) and utils.determine_grade(cell(timeout)) == (0.0, 2.0)
     assert judge.passed(2.0, 2.0) and not judge.passed(1.5, 2.0) and not judge.passed(None, 2.0)
+
+
+def test_the_files_a_zip_ships_beside_the_notebook_are_no_finding(course):
+    """A student who hands in the whole unzipped folder: README.md, requirements.txt and the students'
+    nbgrader_config.py (unchanged) are set aside without a report line; an edited config is importable code."""
+    folder = submit(course, "nina", release(course))
+    (folder / "README.md").write_text("# 01_one_hot\n")
+    (folder / "requirements.txt").write_text("torch==2.13.0\n")
+    shutil.copy(nbgrader_run.ROOT / "hub" / "student" / "nbgrader_config.py", folder / "nbgrader_config.py")
+    (course.root / "hub" / "student").mkdir(parents=True, exist_ok=True)
+    shutil.copy(nbgrader_run.ROOT / "hub" / "student" / "nbgrader_config.py", course.student_config)
+    assert inspect(course, "nina") == (True, [])
+    assert not (folder / "nbgrader_config.py").exists()
+    folder = submit(course, "omar", release(course))
+    (folder / "nbgrader_config.py").write_text("import os\n")
+    assert inspect(course, "omar")[1][0][0] == "possible-tampering"

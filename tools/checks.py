@@ -202,6 +202,9 @@ def extra_files(sub: Submission) -> list[Finding]:
     dest = sub.course.quarantine / sub.student / sub.assignment
     integrity.quarantine(sub.folder, extra, dest)
     where = dest.relative_to(sub.course.root)
+    shipped = [path for path in extra if _shipped_with_the_zip(sub, dest / path)]
+    extra = [path for path in extra if path not in shipped]  # a student who hands in the whole folder: no finding
+    suspicious = [path for path in suspicious if path not in shipped]
     found = []
     if suspicious:
         found.append(
@@ -215,6 +218,16 @@ def extra_files(sub: Submission) -> list[Finding]:
     if ordinary:
         found.append(Finding("extra-files", f"{', '.join(ordinary)} not graded, moved to {where}/"))
     return found
+
+
+def _shipped_with_the_zip(sub: Submission, path: Path) -> bool:
+    """A file `make release-zip` puts beside the notebook, unchanged: its README.md and requirements.txt
+    (text), and the students' nbgrader_config.py (Validate's settings) byte for byte."""
+    name = path.relative_to(sub.course.quarantine / sub.student / sub.assignment).as_posix()
+    if name in ("README.md", "requirements.txt"):
+        return True
+    config = sub.course.student_config
+    return name == "nbgrader_config.py" and config.is_file() and path.read_bytes() == config.read_bytes()
 
 
 CHECKS = [
