@@ -1,7 +1,7 @@
 """Benchmarks of the course: training-step speeds, notebook wall times, grading time.
 
     python -m tools.bench                 # everything (a few minutes)
-    python -m tools.bench --only steps    # steps | notebooks | grading | throughput (repeatable)
+    python -m tools.bench --only steps    # steps | notebooks | grading | throughput | checker (repeatable)
     python -m tools.bench --threads 1     # torch threads of the step benchmark (default: 1 and 2)
 
 1. **Training steps** at D2L's settings (batch 32, 35 steps, 28 tokens; 512 hidden units for the
@@ -25,6 +25,10 @@
    submission's time goes: kernel start, imports (the setup cell), the other cells (timed by
    nbclient's hooks in a run of the grading kernel), gradebook writes (timed by the cluster's
    coordinator), and the rest.
+
+5. **The checker's cost** (tools/checker.py): a class of `--submissions` reference submissions of each
+   judged assignment graded by `tools.grade` (one worker) with the checker and without it
+   (RNN_COURSE_CHECKER=0), alternating which goes first, in seconds per submission.
 
 Numbers depend on the machine and on its load: run it on an idle machine.
 """
@@ -332,6 +336,31 @@ def bench_grading() -> None:
         )
 
 
+def bench_checker(count: int, assignments: tuple[str, ...] = ("01_one_hot", "03_samplers")) -> None:
+    """Seconds per submission with the test cells judged in the checker and without it (the same
+    class, the same machine, alternating the order per assignment)."""
+    from tools import grade
+
+    print(f"\n## The checker's cost: {count} reference submissions a class, tools.grade, one worker")
+    print(f"{'assignment':24s} {'checker':>12s} {'in kernel':>12s} {'ratio':>7s}")
+    totals = {"1": 0.0, "0": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, assignment in enumerate(assignments):
+            course, students = _class_copy(Path(tmp) / assignment, assignment, count)
+            seconds = {}
+            for mode in sorted(totals, reverse=index % 2 == 1):
+                os.environ["RNN_COURSE_CHECKER"] = mode
+                start = time.perf_counter()
+                grade.autograde(course, [assignment], students, workers=1, quiet=True)
+                seconds[mode] = (time.perf_counter() - start) / count
+                totals[mode] += seconds[mode]
+            os.environ.pop("RNN_COURSE_CHECKER", None)
+            ratio = seconds["1"] / seconds["0"]
+            print(f"{assignment:24s} {seconds['1']:8.2f} s/sub {seconds['0']:6.2f} s/sub {ratio:6.2f}x")
+    ratio = totals["1"] / totals["0"]
+    print(f"{'all':24s} {totals['1']:8.2f} s/sub {totals['0']:6.2f} s/sub {ratio:6.2f}x  (goal: <= 1.3x)")
+
+
 def cpu_model() -> str:
     """The CPU's name as /proc/cpuinfo gives it (figures of different CPUs differ 2-3x)."""
     import platform
@@ -482,13 +511,13 @@ def bench_overhead(timings: list[dict], per_submission: float, write: float, wor
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading", "throughput"])
+    parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading", "throughput", "checker"])
     parser.add_argument("--submissions", type=int, default=12, help="class size of the throughput benchmark")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the throughput benchmark")
     parser.add_argument("--threads", default="1,2", help="thread counts of the step benchmark (default: 1,2)")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    parts = args.only or ["steps", "notebooks", "grading", "throughput"]
+    parts = args.only or ["steps", "notebooks", "grading", "throughput", "checker"]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     print(f"# Course benchmark: {cpu_model()}, {os.cpu_count()} CPUs, load average {load:.2f} at start")
     if "steps" in parts:
@@ -500,6 +529,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_grading()
     if "throughput" in parts:
         bench_throughput(args.submissions, args.rounds)
+    if "checker" in parts:
+        bench_checker(args.submissions)
 
 
 if __name__ == "__main__":
