@@ -12,21 +12,37 @@ student's function raised is raised here under its name (a built-in one as itsel
 still reads "not attempted"). Arguments the function changed in place come back changed: a tensor's
 values are copied into the checker's tensor.
 
-So nothing a submission does in its own kernel — replacing `helpers.check_equal`, patching `torch.equal`
-or a tensor's `__eq__`, reaching the test cell's globals through frames or `gc`, at the top of a cell or
-inside a function the tests call — changes the checks, the inputs the tests build, the expected values or
-the verdict. What a submission still decides is what its own functions return for the inputs they are
-given: its answers.
+The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
+runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
+
+The student's function draws from the checker's random state (sent with each call: a test that seeds and
+calls a sampler sees what it would in one process); what it draws does not change the checker's state.
+What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
+tests run in the kernel.
+
+Threat model: what can a submission still do to its own grade? For a judged test cell, only what its
+functions return for the inputs they are given: its answers. Replacing `helpers.check_equal`, patching
+`torch.equal` or `Tensor.__eq__`, reaching the test cell's globals through frames, `__globals__` or `gc`,
+returning a tensor subclass that lies — at the top of a cell or inside a function the tests call — change
+only the student's kernel, not the checks, the inputs the tests build, the expected values or the verdict
+(tests/test_grading_calltime.py: graded with the static scan off). It can still lose its own points (a
+kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
+means the tests cannot see (hidden tests keep their inputs unknown).
 
 What the checker does not judge (they run in the student's kernel, as before, and the static scan and
-hold-for-review watch them):
+hold-for-review watch them; the README lists them with their points):
 
-* test cells that watch the student's process from inside: those calling `check_no_builtin` ("written
-  without F.one_hot", "without clip_grad_norm_", "without autograd": tripwires on the student's own
-  modules);
+* test cells of 01-04 marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (01's "written without
+  F.one_hot": a tripwire on the student's own modules), and those that call `.backward()` through the
+  student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot
+  cross a value-only channel);
 * the assignments whose tests hand the student's functions objects, or drive objects of the student's
   classes (05's modules with gradients, 06's models and optimizers, 07's RNNModel): `JUDGED` lists the
   assignments the checker judges.
+
+Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
+read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
+names it binds (proxies).
 
 Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
 sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
