@@ -420,6 +420,9 @@ class GradingExecute(Execute):
             return None
         fixtures = checker.fixture_cells(read_only, [nb.cells[i].source for i in sorted(tests)])
         folder = Course(ROOT).release_folder(assignment)
+        if not (folder / "helpers.py").is_file():  # `nbgrader autograde` before `make grade` synced the release
+            self.log.warning("no release in %s: the test cells run in the kernel (run make grade)", folder)
+            return None
         return {"tests": tests, "fixtures": fixtures, "student": student, "folder": folder}
 
     def preprocess_cell(self, cell, resources, index):
@@ -432,7 +435,7 @@ class GradingExecute(Execute):
         try:
             if plan and index in plan["tests"]:
                 cell.outputs = self._judge(cell, index)
-                cell.execution_count = None
+                cell.execution_count = len(self._cells) + 1  # it ran (in the checker): the code cells run so far
             else:
                 cell, resources = super().preprocess_cell(cell, resources, index)
                 if plan and index in plan["student"]:
