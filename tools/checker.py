@@ -308,16 +308,39 @@ def _bound_and_used(source: str) -> tuple[set[str], set[str]]:
     return bound, used
 
 
+def free_names(source: str) -> set[str]:
+    """The names a cell reads and binds nowhere itself (not a builtin): what it needs from cells before.
+    (A name the cell binds somewhere, as a test's `X = ...` or a loop variable, is taken as its own.)"""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return used - bound - set(dir(builtins))
+
+
 def fixture_cells(sources: list[tuple[int, str]], tests: list[str]) -> set[int]:
     """The indices of the read-only cells (index, source) that bind a name the test cells (or the chosen
-    cells) use, in the notebook's order: what the checker runs before the tests."""
-    needed = set().union(*(_bound_and_used(t)[1] for t in tests)) if tests else set()
+    cells) need from the cells before them (`free_names`), the last binding first: what the checker runs
+    besides the tests. A demonstration that binds `X` is not one: the tests bind their own `X`."""
+    needed = set().union(*(free_names(t) for t in tests)) if tests else set()
     chosen: set[int] = set()
     for index, source in reversed(sources):
-        bound, used = _bound_and_used(source)
+        bound = _bound_and_used(source)[0]
         if bound & needed:
             chosen.add(index)
-            needed |= used
+            needed = (needed - bound) | free_names(source)
     return chosen
 
 
