@@ -163,3 +163,15 @@ def test_a_value_that_is_not_one_is_refused():
     torch.save({"ok": True, "result": print}, buffer)  # a function pickles by name; it must not load
     with pytest.raises(TypeError, match="tensors, numbers, strings, None"):
         checker.decode(buffer.getvalue())
+
+
+def test_the_checker_runs_only_the_read_only_cells_the_tests_need():
+    cells = [
+        (0, "import torch\nfrom helpers import check_equal"),
+        (1, "X = torch.arange(3)  # a demonstration: the tests bind their own X"),
+        (2, "def expected_of(x):\n    return x + 1"),
+        (3, "plt.plot([1, 2])"),
+    ]
+    test = "X = torch.zeros(2)\ncheck_equal(add_one(X), expected_of(X))\nfor k in range(2):\n    print(k)"
+    assert checker.free_names(test) == {"torch", "check_equal", "add_one", "expected_of"}
+    assert checker.fixture_cells(cells, [test]) == {0, 2}
