@@ -75,6 +75,9 @@ JUDGED = frozenset({"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity
 MAX_VALUE = 256 * 2**20
 #: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
 MAX_ITEMS = 100_000
+#: The error of a test cell the checker could not judge (it died, or hung past twice the cell timeout):
+#: the cell scores 0 and tools/account.py reports a `checker-failed` anomaly to look at.
+CHECKER_ERROR = "CheckerError"
 #: What crosses the channel, as the errors say it.
 VALUES = "tensors, numbers, strings, None, and lists, tuples and dicts of these"
 #: The display-data type the student's side answers a call with.

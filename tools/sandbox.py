@@ -386,6 +386,7 @@ class GradingExecute(Execute):
         self._plan = self._checker_plan(nb, resources)
         self._session: checker.Session | None = None
         self._bridged = False
+        self._checker_failed = ""
         self._student_names: set[str] = set()  # bound by the student's cells since the checker last ran
         start = time.perf_counter()
         try:
@@ -453,18 +454,21 @@ class GradingExecute(Execute):
     def _in_checker(self, source: str, index: int, fixture: bool) -> list[dict]:
         """Run a cell in this notebook's checker; the student's calls it makes run in the kernel.
         Returns the outputs: the student's (prints during the calls) and the checker's."""
-        if self._session is None:
-            unsafe = not getattr(self.km, "sandbox", True)
-            zygote = checker.Zygote.get(ROOT, unsafe)
-            self._session = checker.Session(zygote, self._plan["folder"], timeout=2 * (self.timeout or 600))
         calls: list[dict] = []
         names, self._student_names = sorted(self._student_names), set()
+        if self._session is None and not self._checker_failed:  # a zygote that cannot start stops grading
+            zygote = checker.Zygote.get(ROOT, unsafe=not getattr(self.km, "sandbox", True))
         try:
+            if self._checker_failed:  # its fixtures are gone with it: no later cell of this notebook is judged
+                raise EOFError(self._checker_failed)
+            if self._session is None:
+                self._session = checker.Session(zygote, self._plan["folder"], timeout=2 * (self.timeout or 600))
             serve = lambda name, request: self._call(name, request, index, calls)  # noqa: E731
             outputs = self._session.run(source, f"cell {index}", names, fixture, serve)
-        except (OSError, EOFError, ValueError) as error:  # the checker died or hung: the cell cannot be judged
-            outputs = [{"output_type": "error", "ename": "CheckerError", "evalue": str(error), "traceback": []}]
-            self._session = None
+        except (OSError, EOFError, ValueError) as error:  # the checker died or hung (a dead kernel propagates)
+            self._checker_failed = self._checker_failed or f"{type(error).__name__}: {error}"
+            error_output = {"output_type": "error", "ename": checker.CHECKER_ERROR, "evalue": self._checker_failed}
+            outputs = [error_output | {"traceback": [self._checker_failed]}]
         return calls + outputs
 
     def _judge(self, cell, index: int) -> list:
