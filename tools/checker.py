@@ -32,10 +32,10 @@ means the tests cannot see (hidden tests keep their inputs unknown).
 What the checker does not judge (they run in the student's kernel, as before, and the static scan and
 hold-for-review watch them; the README lists them with their points):
 
-* test cells of 01-04 marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (01's "written without
-  F.one_hot": a tripwire on the student's own modules), and those that call `.backward()` through the
-  student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot
-  cross a value-only channel);
+* test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (01's
+  "written without F.one_hot": a tripwire on the student's own modules), and those that call `.backward()`
+  through the student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph
+  cannot cross a value-only channel; 02 is not judged yet, see JUDGED);
 * the assignments whose tests hand the student's functions objects, or drive objects of the student's
   classes (05's modules with gradients, 06's models and optimizers, 07's RNNModel): `JUDGED` lists the
   assignments the checker judges.
@@ -70,7 +70,10 @@ import traceback
 from pathlib import Path
 
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
-JUDGED = frozenset({"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity"})
+#: (02_recurrence is not yet: a hidden test calls init_rnn_params twice and wants two different draws, and
+#: each call starts from the checker's random state, which the student's draws do not advance. Advancing
+#: the checker's own stream after each call fixes it; not verified on 01, 03 and 04 yet.)
+JUDGED = frozenset({"01_one_hot", "03_samplers", "04_perplexity"})
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
 #: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
