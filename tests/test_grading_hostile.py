@@ -22,10 +22,11 @@ pytestmark = pytest.mark.grading
 
 A = "01_one_hot"
 CONTROLS = {"reference": 9.0, "honest_wrong": hostile.HONEST_SCORE}
-# cheats whose top-level code the verification run removes, or that the sandbox or the checks before
-# grading defeat: they must score exactly what the honest wrong student scores
-DEFEATED = {"rebinds_checks", "obfuscated", "ipython_hooks", "frames_and_modules", "copies_solution"}
-DEFEATED |= {"skips_tests", "shadow_module", "reads_hidden_tests"}
+# every cheat must score exactly what the honest wrong student scores, held for review or not: the test
+# cells of 01 run in the checker (tools/checker.py), where the tampering that runs when a test calls the
+# function (rebinds_when_called, lying_tensor) cannot reach; the verification run, the sandbox and the
+# checks before grading defeat the rest
+DEFEATED = set(hostile.CHEATS)
 
 
 def _notebook(course: Path, answers: dict[str, str], tags: dict[str, list[str]] | None = None):

@@ -1,7 +1,7 @@
 """Benchmarks of the course: training-step speeds, notebook wall times, grading time.
 
     python -m tools.bench                 # everything (a few minutes)
-    python -m tools.bench --only steps    # steps | notebooks | grading | throughput | server (repeatable)
+    python -m tools.bench --only steps    # steps | notebooks | grading | throughput | server | checker
     python -m tools.bench --threads 1     # torch threads of the step benchmark (default: 1 and 2)
 
 1. **Training steps** at D2L's settings (batch 32, 35 steps, 28 tokens; 512 hidden units for the
@@ -29,6 +29,10 @@
    of a JupyterLab server with the students' configuration and of a kernel it starts, in a cgroup of
    their own, while 06's and then 07's solution notebook runs in that kernel to the end; the kernel's
    CPU time. The README's capacity table comes from it.
+
+6. **The checker's cost** (tools/checker.py): a class of `--submissions` reference submissions of each
+   judged assignment graded by `tools.grade` (one worker) with the checker and without it
+   (RNN_COURSE_CHECKER=0), alternating which goes first, in seconds per submission.
 
 Numbers depend on the machine and on its load: run it on an idle machine.
 """
@@ -337,6 +341,31 @@ def bench_grading() -> None:
         )
 
 
+def bench_checker(count: int, assignments: tuple[str, ...] = ("01_one_hot", "03_samplers")) -> None:
+    """Seconds per submission with the test cells judged in the checker and without it (the same
+    class, the same machine, alternating the order per assignment)."""
+    from tools import grade
+
+    print(f"\n## The checker's cost: {count} reference submissions a class, tools.grade, one worker")
+    print(f"{'assignment':24s} {'checker':>12s} {'in kernel':>12s} {'ratio':>7s}")
+    totals = {"1": 0.0, "0": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, assignment in enumerate(assignments):
+            course, students = _class_copy(Path(tmp) / assignment, assignment, count)
+            seconds = {}
+            for mode in sorted(totals, reverse=index % 2 == 1):
+                os.environ["RNN_COURSE_CHECKER"] = mode
+                start = time.perf_counter()
+                grade.autograde(course, [assignment], students, workers=1, quiet=True)
+                seconds[mode] = (time.perf_counter() - start) / count
+                totals[mode] += seconds[mode]
+            os.environ.pop("RNN_COURSE_CHECKER", None)
+            ratio = seconds["1"] / seconds["0"]
+            print(f"{assignment:24s} {seconds['1']:8.2f} s/sub {seconds['0']:6.2f} s/sub {ratio:6.2f}x")
+    ratio = totals["1"] / totals["0"]
+    print(f"{'all':24s} {totals['1']:8.2f} s/sub {totals['0']:6.2f} s/sub {ratio:6.2f}x  (goal: <= 1.3x)")
+
+
 def cpu_model() -> str:
     """The CPU's name as /proc/cpuinfo gives it (figures of different CPUs differ 2-3x)."""
     import platform
@@ -603,13 +632,14 @@ def bench_server(assignment: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", choices=["steps", "notebooks", "grading", "throughput", "server"])
+    parts_known = ["steps", "notebooks", "grading", "throughput", "server", "checker"]
+    parser.add_argument("--only", action="append", choices=parts_known)
     parser.add_argument("--submissions", type=int, default=12, help="class size of the throughput benchmark")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the throughput benchmark")
     parser.add_argument("--threads", default="1,2", help="thread counts of the step benchmark (default: 1,2)")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)
-    parts = args.only or ["steps", "notebooks", "grading", "throughput", "server"]
+    parts = args.only or parts_known
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
     print(f"# Course benchmark: {cpu_model()}, {os.cpu_count()} CPUs, load average {load:.2f} at start")
     if "steps" in parts:
@@ -624,6 +654,8 @@ def main(argv: list[str] | None = None) -> None:
     if "server" in parts:
         for assignment in SERVER_NOTEBOOKS:
             bench_server(assignment)
+    if "checker" in parts:
+        bench_checker(args.submissions)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ grades without it.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import hashlib
@@ -48,8 +49,8 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Unicode
 
-from tools import judge
-from tools.layout import is_answer_cell, is_test_cell
+from tools import checker, judge
+from tools.layout import ROOT, Course, is_answer_cell, is_test_cell, nbgrader
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "alternatives")
@@ -135,13 +136,15 @@ def command(
     private: Path | None = None,
     scratch: Path | None = None,
     fonts: Path | None = None,
+    read_only: list[Path] = (),
 ) -> list[str]:
     """The bwrap command line that runs `inner` in the sandbox.
 
     `scratch` (a private copy of the submission folder) is mounted read-write at
     `workdir`, the kernel's working directory; `private` (the kernel's
     connection file and ipc sockets) read-write at its own path; `fonts`
-    (matplotlib's font list, `font_list()`) read-only in matplotlib's cache folder."""
+    (matplotlib's font list, `font_list()`) read-only in matplotlib's cache folder; `read_only` (the
+    checker's code and the course's releases: tools/checker.py) read-only at their own paths."""
     bwrap = bwrap_path()
     if bwrap is None:
         raise SandboxUnavailableError(problem())
@@ -171,6 +174,8 @@ def command(
     # submission) become read-only; /tmp and the working copy stay writable
     if fonts is not None:
         args += ["--ro-bind", str(fonts), f"{MPLCONFIGDIR}/{fonts.name}"]
+    for path in read_only:
+        args += ["--ro-bind", str(path), str(path)]
     args += ["--remount-ro", "/", "--clearenv"]
     base = {
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -365,6 +370,12 @@ class GradingExecute(Execute):
         "", help="Append one JSON line per notebook: where its grading time went (tools.grade, make bench)"
     ).tag(config=True)
 
+    checker = Bool(
+        checker.enabled(),
+        help="Judge the test cells of the assignments in tools.checker.JUDGED in the checker process "
+        "(default: on unless RNN_COURSE_CHECKER=0)",
+    ).tag(config=True)
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(*args, **kwargs)
@@ -372,11 +383,48 @@ class GradingExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._last_graded = last_graded_index(nb)
         self._cells: list[tuple[float, float]] = []  # (start, end) of every code cell run
+        self._plan = self._checker_plan(nb, resources)
+        self._session: checker.Session | None = None
+        self._bridged = False
+        self._checker_failed = ""
+        self._student_names: set[str] = set()  # bound by the student's cells since the checker last ran
         start = time.perf_counter()
         try:
             return super().preprocess(nb, resources, km)
         finally:
+            if self._session is not None:
+                self._session.close()
             self._write_timing(resources, start, time.perf_counter())
+
+    def _checker_plan(self, nb, resources) -> dict | None:
+        """Which cells the checker runs (judged test cells, fixture cells), or None: no checker for this
+        notebook (an assignment not in checker.JUDGED, no assignment: `python -m tools.sandbox run`, the
+        verification run, the kernel probe; the switch off). Only cells with a grade_id count as test or
+        read-only cells: autograde has put their source back from the gradebook (a cell a student made up
+        with nbgrader metadata has lost its grade_id: it is the student's)."""
+        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
+        if not self.checker or assignment not in checker.JUDGED:
+            return None
+        tests, read_only, student = set(), [], {}
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or index > self._last_graded:
+                continue
+            trusted = bool(nbgrader(cell).get("grade_id"))
+            if trusted and is_test_cell(cell):
+                if not checker.in_kernel(cell.source):
+                    tests.add(index)
+            elif trusted and nbgrader(cell).get("locked") and not is_answer_cell(cell):
+                read_only.append((index, cell.source))
+            else:  # answer cells, cells the student added
+                student[index] = checker.bound_names(cell.source)
+        if not tests:
+            return None
+        fixtures = checker.fixture_cells(read_only, [nb.cells[i].source for i in sorted(tests)])
+        folder = Course(ROOT).release_folder(assignment)
+        if not (folder / "helpers.py").is_file():  # `nbgrader autograde` before `make grade` synced the release
+            self.log.warning("no release in %s: the test cells run in the kernel (run make grade)", folder)
+            return None
+        return {"tests": tests, "fixtures": fixtures, "student": student, "folder": folder}
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and index > self._last_graded:
@@ -384,14 +432,76 @@ class GradingExecute(Execute):
             cell.execution_count = None
             return cell, resources
         begun = time.perf_counter()
+        plan = self._plan if cell.cell_type == "code" else None
         try:
-            cell, resources = super().preprocess_cell(cell, resources, index)
+            if plan and index in plan["tests"]:
+                cell.outputs = self._judge(cell, index)
+                cell.execution_count = len(self._cells) + 1  # it ran (in the checker): the code cells run so far
+            else:
+                cell, resources = super().preprocess_cell(cell, resources, index)
+                if plan and index in plan["student"]:
+                    self._student_names |= plan["student"][index]
+                if plan and index in plan["fixtures"]:
+                    self._in_checker(cell.source, index, fixture=True)  # its outputs: the kernel's
         finally:
             if cell.cell_type == "code":
                 self._cells.append((begun, time.perf_counter()))
         if cell.cell_type == "code":  # what is kept of a cell's outputs, and how stderr is shown: tools/judge.py
             cell.outputs, _ = judge.cap_outputs([judge.stderr_as_display(output) for output in cell.outputs])
         return cell, resources
+
+    # -- the checker -------------------------------------------------------------------------------
+    def _in_checker(self, source: str, index: int, fixture: bool) -> list[dict]:
+        """Run a cell in this notebook's checker; the student's calls it makes run in the kernel.
+        Returns the outputs: the student's (prints during the calls) and the checker's."""
+        calls: list[dict] = []
+        names, self._student_names = sorted(self._student_names), set()
+        if self._session is None and not self._checker_failed:  # a zygote that cannot start stops grading
+            zygote = checker.Zygote.get(ROOT, unsafe=not getattr(self.km, "sandbox", True))
+        try:
+            if self._checker_failed:  # its fixtures are gone with it: no later cell of this notebook is judged
+                raise EOFError(self._checker_failed)
+            if self._session is None:
+                self._session = checker.Session(zygote, self._plan["folder"], timeout=2 * (self.timeout or 600))
+            serve = lambda name, request: self._call(name, request, index, calls)  # noqa: E731
+            outputs = self._session.run(source, f"cell {index}", names, fixture, serve)
+        except (OSError, EOFError, ValueError) as error:  # the checker died or hung (a dead kernel propagates)
+            self._checker_failed = self._checker_failed or f"{type(error).__name__}: {error}"
+            error_output = {"output_type": "error", "ename": checker.CHECKER_ERROR, "evalue": self._checker_failed}
+            outputs = [error_output | {"traceback": [self._checker_failed]}]
+        return calls + outputs
+
+    def _judge(self, cell, index: int) -> list:
+        """A judged test cell's outputs: what the student's functions printed, then the checker's."""
+        outputs = self._in_checker(cell.source, index, fixture=False)
+        return [nbformat.from_dict(output) for output in outputs]
+
+    def _call(self, name: str, request: str, index: int, calls: list[dict]) -> dict:
+        """One call of a student's function, from the checker: run it in the kernel as a throw-away cell
+        (the cell timeout and interrupt apply; a dead kernel stops the notebook as any cell does)."""
+        if not self._bridged:
+            cell = self.nb.cells[index]
+            try:
+                self.execute_cell(nbformat.v4.new_code_cell(checker.BRIDGE), index, store_history=False)
+            finally:
+                self.nb.cells[index] = cell
+            self._bridged = True
+        try:
+            source = checker.call_source(name, request)
+        except ValueError as error:
+            return {"payload": None, "ename": "NameError", "evalue": str(error)}
+        cell = self.nb.cells[index]
+        try:
+            tmp = self.execute_cell(nbformat.v4.new_code_cell(source), index, store_history=False)
+        finally:  # nbclient stores the cell it ran at its index: the notebook's cell goes back there
+            self.nb.cells[index] = cell
+        error = next((o for o in tmp.outputs if o.get("output_type") == "error"), None)
+        calls += [o for o in tmp.outputs if not checker.is_answer(o) and o.get("output_type") != "error"]
+        payload = checker.answer_of(tmp.outputs)
+        if error is not None and error.get("ename") in judge.TIMEOUT_ERRORS or payload is None:
+            error = error or {"ename": "RuntimeError", "evalue": "your function gave no answer"}
+            return {"payload": None, "ename": error.get("ename", "RuntimeError"), "evalue": error.get("evalue", "")}
+        return {"payload": base64.b64encode(payload).decode()}
 
     def _write_timing(self, resources, start: float, end: float) -> None:
         """One notebook's time split: the kernel's start (until its first cell can run), the setup

@@ -1,0 +1,177 @@
+"""The checker's value-only channel (tools/checker.py), without nbgrader: the student's side is the real
+bridge (`checker.BRIDGE`) run in a namespace of this process that stands for the student's kernel, the
+checker's side a real checker forked from a zygote (started without bubblewrap), over its socket.
+
+What must hold: values cross (tensors, numbers, strings, None, lists, tuples, dicts; a sampler's
+iterator as its items); a function, a module or an object of the student's class does not (a TypeError
+that says what crosses); the student's exception comes back under its name; a tensor argument the
+student's function changes in place comes back changed; the student's function draws from the
+checker's random state.
+"""
+
+from __future__ import annotations
+
+import base64
+import textwrap
+
+import pytest
+
+from tools import checker
+from tools.layout import ROOT
+
+STUDENT = textwrap.dedent("""
+    import random
+    import torch
+
+    class Model:
+        pass
+
+    def values(n):
+        return {"t": torch.arange(n), "f": 1.5, "s": "x", "none": None, "pairs": [(1, 2)], "i64": n}
+
+    def gives_function():
+        return values
+
+    def gives_module():
+        return torch
+
+    def gives_object():
+        return Model()
+
+    def fails(message):
+        raise KeyError(message)
+
+    def fails_its_own_way():
+        class MyError(Exception):
+            pass
+        raise MyError("mine")
+
+    def scales_in_place(x, factor):
+        x.mul_(factor)
+        print("scaled")
+        return None
+
+    def sampler(n):
+        for i in range(n):
+            yield torch.tensor([i]), torch.tensor([i + 1])
+
+    def draws():
+        return random.random(), torch.rand(1)
+
+    def lying_tensor():
+        class Lies(torch.Tensor):
+            def __eq__(self, other):
+                return True
+        return torch.zeros(2).as_subclass(Lies)
+""")
+
+TESTS = textwrap.dedent("""
+    import random
+    import torch
+
+    got = values(3)
+    assert torch.equal(got["t"], torch.arange(3)) and got["f"] == 1.5 and got["s"] == "x", got
+    assert got["none"] is None and got["pairs"] == [(1, 2)] and got["i64"] == 3, got
+
+    for name in ("gives_function", "gives_module", "gives_object"):
+        try:
+            globals()[name]()
+        except TypeError as error:
+            assert "tensors, numbers, strings, None" in str(error), (name, error)
+        else:
+            raise AssertionError(f"{name}: its value crossed")
+
+    try:
+        fails("no such key")
+    except KeyError as error:
+        assert "no such key" in str(error)
+    try:
+        fails_its_own_way()
+    except Exception as error:
+        assert type(error).__name__ == "MyError" and str(error) == "mine", repr(error)
+
+    x = torch.ones(3)
+    assert scales_in_place(x, 2.0) is None
+    assert torch.equal(x, torch.full((3,), 2.0)), x
+
+    items = list(sampler(4))
+    assert [int(X) for X, _ in items] == [0, 1, 2, 3] and int(items[-1][1]) == 4, items
+
+    random.seed(7)
+    torch.manual_seed(7)
+    theirs = draws()
+    random.seed(7)
+    torch.manual_seed(7)
+    assert theirs[0] == random.random() and torch.equal(theirs[1], torch.rand(1)), theirs
+
+    plain = lying_tensor()
+    assert type(plain) is torch.Tensor and not (plain == torch.ones(2)).all()
+    print("all crossed as expected")
+""")
+
+
+class FakeKernel:
+    """The student's kernel: the bridge and the student's code in one namespace; a call's outputs are
+    what `display` and `print` would have sent."""
+
+    def __init__(self, monkeypatch):
+        import IPython.display
+
+        self.namespace: dict = {"__name__": "__main__"}
+        exec(checker.BRIDGE, self.namespace)
+        exec(STUDENT, self.namespace)
+        self.outputs: list[dict] = []
+        monkeypatch.setattr(IPython.display, "display", self._display)
+
+    def _display(self, data, raw=False):
+        self.outputs.append({"output_type": "display_data", "data": data})
+
+    def call(self, name: str, request: str) -> dict:
+        self.outputs = []
+        exec(checker.call_source(name, request), self.namespace)
+        payload = checker.answer_of(self.outputs)
+        return {"payload": base64.b64encode(payload).decode()}
+
+
+def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
+    kernel = FakeKernel(monkeypatch)
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        session = checker.Session(zygote, tmp_path, timeout=120)
+        names = sorted(checker.bound_names(STUDENT))
+        outputs = session.run(TESTS, "test", names, fixture=False, on_call=kernel.call)
+        session.close()
+    finally:
+        zygote.stop()
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, errors[0]["traceback"]
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "all crossed as expected\n"}]
+
+
+def test_a_timeout_cannot_be_caught_by_the_test():
+    error = checker.rebuild_error("CellTimeoutError", "No reply from kernel before timeout")
+    assert type(error).__name__ == "CellTimeoutError" and not isinstance(error, Exception)
+    assert isinstance(checker.rebuild_error("ValueError", "v"), ValueError)
+
+
+def test_a_value_that_is_not_one_is_refused():
+    import io
+
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save({"ok": True, "result": print}, buffer)  # a function pickles by name; it must not load
+    with pytest.raises(TypeError, match="tensors, numbers, strings, None"):
+        checker.decode(buffer.getvalue())
+
+
+def test_the_checker_runs_only_the_read_only_cells_the_tests_need():
+    cells = [
+        (0, "import torch\nfrom helpers import check_equal"),
+        (1, "X = torch.arange(3)  # a demonstration: the tests bind their own X"),
+        (2, "def expected_of(x):\n    return x + 1"),
+        (3, "plt.plot([1, 2])"),
+    ]
+    test = "X = torch.zeros(2)\ncheck_equal(add_one(X), expected_of(X))\nfor k in range(2):\n    print(k)"
+    assert checker.free_names(test) == {"torch", "check_equal", "add_one", "expected_of"}
+    assert checker.fixture_cells(cells, [test]) == {0, 2}

@@ -1,0 +1,543 @@
+"""The checker: test cells judged where the student's code cannot reach.
+
+While grading, the test cells of a notebook do not run in the student's kernel. They run in a *checker*, a
+Python process of their own that never executes the student's code: it holds the check functions
+(helpers.py, from the course's release), the test cell's code and the fixtures of the read-only cells
+the tests use. Each name the student's cells define reaches it as a `StudentFunction`: calling one runs the
+student's function in the student's kernel (GradingExecute sends the kernel the call), and what comes back
+crosses a value-only channel — `torch.save` on the student's side, `torch.load(weights_only=True)` here:
+tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an object of
+the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An exception the
+student's function raised is raised here under its name (a built-in one as itself, so `NotImplementedError`
+still reads "not attempted"). Arguments the function changed in place come back changed: a tensor's
+values are copied into the checker's tensor.
+
+The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
+runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
+
+The student's function draws from the checker's random state (sent with each call: a test that seeds and
+calls a sampler sees what it would in one process); what it draws does not change the checker's state.
+What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
+tests run in the kernel.
+
+Threat model: what can a submission still do to its own grade? For a judged test cell, only what its
+functions return for the inputs they are given: its answers. Replacing `helpers.check_equal`, patching
+`torch.equal` or `Tensor.__eq__`, reaching the test cell's globals through frames, `__globals__` or `gc`,
+returning a tensor subclass that lies — at the top of a cell or inside a function the tests call — change
+only the student's kernel, not the checks, the inputs the tests build, the expected values or the verdict
+(tests/test_grading_calltime.py: graded with the static scan off). It can still lose its own points (a
+kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
+means the tests cannot see (hidden tests keep their inputs unknown).
+
+What the checker does not judge (they run in the student's kernel, as before, and the static scan and
+hold-for-review watch them; the README lists them with their points):
+
+* test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (01's
+  "written without F.one_hot": a tripwire on the student's own modules), and those that call `.backward()`
+  through the student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph
+  cannot cross a value-only channel; 02 is not judged yet, see JUDGED);
+* the assignments whose tests hand the student's functions objects, or drive objects of the student's
+  classes (05's modules with gradients, 06's models and optimizers, 07's RNNModel): `JUDGED` lists the
+  assignments the checker judges.
+
+Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
+read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
+names it binds (proxies).
+
+Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
+sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
+imports torch once and forks a fresh checker for every notebook, which talks to GradingExecute over a Unix
+socket: JSON lines, values as base64.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import builtins
+import contextlib
+import io
+import json
+import linecache
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+#: The assignments whose test cells the checker judges (their tests pass the student's functions values).
+#: (02_recurrence is not yet: a hidden test calls init_rnn_params twice and wants two different draws, and
+#: each call starts from the checker's random state, which the student's draws do not advance. Advancing
+#: the checker's own stream after each call fixes it; not verified on 01, 03 and 04 yet.)
+JUDGED = frozenset({"01_one_hot", "03_samplers", "04_perplexity"})
+#: The most one value may weigh when it crosses (bytes).
+MAX_VALUE = 256 * 2**20
+#: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
+MAX_ITEMS = 100_000
+#: The error of a test cell the checker could not judge (it died, or hung past twice the cell timeout):
+#: the cell scores 0 and tools/account.py reports a `checker-failed` anomaly to look at.
+CHECKER_ERROR = "CheckerError"
+#: What crosses the channel, as the errors say it.
+VALUES = "tensors, numbers, strings, None, and lists, tuples and dicts of these"
+#: The display-data type the student's side answers a call with.
+MIME = "application/x-rnn-course-value"
+
+
+#: What marks a test cell that runs in the student's kernel (`in_kernel`): it watches that process from
+#: inside (`check_no_builtin`), or it sends gradients back through the student's function (`.backward(`):
+#: autograd's graph cannot cross a value-only channel.
+IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
+
+
+def in_kernel(source: str) -> bool:
+    """Whether a test cell must run in the student's kernel (see IN_KERNEL_MARKS)."""
+    return any(mark in source for mark in IN_KERNEL_MARKS)
+
+
+def enabled() -> bool:
+    """Whether grading judges test cells in the checker: on unless RNN_COURSE_CHECKER=0 (the switch that
+    `make bench` and the tests use to compare; nbgrader's own option is --GradingExecute.checker)."""
+    return os.environ.get("RNN_COURSE_CHECKER", "1") != "0"
+
+
+def bound_names(source: str) -> set[str]:
+    """The names a cell binds at its top level (a student's cell: what reaches the checker as proxies)."""
+    return _bound_and_used(source)[0]
+
+
+# ---------------------------------------------------------------------------
+# The student's side: defined in the student's kernel before the first judged test cell
+# ---------------------------------------------------------------------------
+BRIDGE = (
+    r'''
+def __rnn_course_call__(name, request):
+    """Run one of this notebook's functions for the grader's checker; answer with values only."""
+    import base64 as _b64, io as _io, pickle as _pickle, types as _types
+    import torch as _torch
+    from IPython.display import display as _display
+
+    import random as _random
+
+    args, kwargs, rng = _pickle.loads(_b64.b64decode(request))
+    _torch.set_rng_state(rng["torch"])  # the student's function draws from the grader's random state
+    _random.setstate(rng["random"])
+
+    def _tensors(value):  # what of an argument comes back (changed in place): tensors, lists of tensors
+        if isinstance(value, _torch.Tensor):
+            return value.detach()
+        if isinstance(value, (list, tuple)) and all(isinstance(v, _torch.Tensor) for v in value):
+            return [v.detach() for v in value]
+        return None
+
+    def _plain(value):  # a tensor of a subclass crosses as its values (a plain tensor)
+        if isinstance(value, _torch.Tensor) and type(value) is not _torch.Tensor:
+            with _torch._C.DisableTorchFunctionSubclass():
+                return _torch.Tensor.as_subclass(value, _torch.Tensor)
+        if type(value) in (list, tuple):
+            return type(value)(_plain(v) for v in value)
+        if type(value) is dict:
+            return {k: _plain(v) for k, v in value.items()}
+        return value
+
+    try:
+        if name not in globals():
+            raise NameError(f"name {name!r} is not defined")
+        result = globals()[name](*args, **kwargs)
+        if isinstance(result, (_types.GeneratorType, map, filter, zip)) or (
+            hasattr(result, "__next__") and hasattr(result, "__iter__")
+        ):
+            items = []
+            for item in result:
+                items.append(item)
+                if len(items) >= MAX_ITEMS_:
+                    break
+            result = {"__iterator__": items}
+        result = _plain(result)
+        answer = {
+            "ok": True,
+            "result": result,
+            "args": [_tensors(a) for a in args],
+            "kwargs": {k: _tensors(v) for k, v in kwargs.items()},
+        }
+    except BaseException as error:  # every error is the answer
+        answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
+    buffer = _io.BytesIO()
+    try:
+        _torch.save(answer, buffer)
+    except Exception as error:
+        buffer = _io.BytesIO()
+        evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
+        _torch.save({"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}, buffer)
+    _display({MIME_: _b64.b64encode(buffer.getvalue()).decode()}, raw=True)
+'''.replace("MAX_ITEMS_", str(MAX_ITEMS))
+    .replace("MIME_", repr(MIME))
+    .replace("VALUES_", VALUES)
+)
+
+
+def call_source(name: str, request: str) -> str:
+    """The code GradingExecute runs in the student's kernel for one call (`request`: the checker's
+    pickled arguments, base64)."""
+    if not name.isidentifier():
+        raise ValueError(f"not a name: {name!r}")
+    return f"__rnn_course_call__({name!r}, {request!r})"
+
+
+def is_answer(output) -> bool:
+    return output.get("output_type") == "display_data" and MIME in output.get("data", {})
+
+
+def answer_of(outputs: list) -> bytes | None:
+    """The value payload among a call's outputs (None: the kernel gave none: timeout, crash)."""
+    for output in outputs:
+        data = output.get("data", {}) if output.get("output_type") == "display_data" else {}
+        if MIME in data:
+            return base64.b64decode(data[MIME])
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Values, in the checker
+# ---------------------------------------------------------------------------
+class ChannelError(TypeError):
+    """What the student's function returned cannot cross the value-only channel."""
+
+
+def decode(payload: bytes):
+    import torch
+
+    if len(payload) > MAX_VALUE:
+        raise ChannelError(f"the value is {len(payload) / 2**20:.0f} MB; at most {MAX_VALUE // 2**20} MB cross")
+    try:
+        return torch.load(io.BytesIO(payload), weights_only=True)
+    except Exception as error:
+        raise ChannelError(
+            f"the grader takes {VALUES}; this value is something else ({str(error).splitlines()[0][:200]})"
+        ) from None
+
+
+#: Errors of the call itself, not of the student's code: like an interrupted cell, a test cannot catch them
+#: with `except Exception` (nbclient's timeout interrupts the kernel: a KeyboardInterrupt there).
+NOT_CATCHABLE = ("CellTimeoutError", "KeyboardInterrupt", "SystemExit")
+
+
+def rebuild_error(ename: str, evalue: str) -> BaseException:
+    """The student's exception, raised in the checker under its name."""
+    known = getattr(builtins, ename, None)
+    if isinstance(known, type) and issubclass(known, Exception):
+        return known(evalue)
+    name = ename if ename.isidentifier() else "Exception"
+    base = BaseException if ename in NOT_CATCHABLE else Exception
+    return type(name, (base,), {"__module__": "your_code"})(evalue)
+
+
+def _restore(result):
+    if isinstance(result, dict) and set(result) == {"__iterator__"}:
+        return iter(result["__iterator__"])
+    return result
+
+
+def _copy_back(mine, theirs) -> None:
+    """Arguments the student's function changed in place come back changed (tensors' values)."""
+    import torch
+
+    if isinstance(mine, torch.Tensor) and isinstance(theirs, torch.Tensor):
+        if mine.shape == theirs.shape and mine.dtype == theirs.dtype and not torch.equal(mine, theirs):
+            with torch.no_grad():
+                mine.copy_(theirs)
+    elif isinstance(mine, (list, tuple)) and isinstance(theirs, list) and len(mine) == len(theirs):
+        for a, b in zip(mine, theirs):
+            _copy_back(a, b)
+
+
+def encode_request(args: tuple, kwargs: dict) -> str:
+    """A call's arguments for the student's side (pickle: that side may unpickle anything of ours), with
+    the checker's random state: the student's function draws from it, as it would in one process (a test
+    seeds, then calls a sampler); what it draws does not change the checker's state."""
+    import random
+
+    import torch
+
+    rng = {"torch": torch.get_rng_state(), "random": random.getstate()}
+    try:
+        return base64.b64encode(pickle.dumps((args, kwargs, rng))).decode()
+    except Exception as error:
+        raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
+
+
+class StudentFunction:
+    """A name the student's cells define: calling it runs it in the student's kernel; values come back."""
+
+    def __init__(self, name: str, channel):
+        self.__name__ = self.__qualname__ = name
+        self._channel = channel
+
+    def __call__(self, *args, **kwargs):
+        answer = decode(self._channel.call(self.__name__, args, kwargs))
+        if not isinstance(answer, dict) or "ok" not in answer:
+            raise ChannelError("the answer of the student's kernel is not an answer")
+        if not answer["ok"]:
+            raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
+        for mine, theirs in zip(args, answer.get("args") or []):
+            _copy_back(mine, theirs)
+        for key, theirs in (answer.get("kwargs") or {}).items():
+            if key in kwargs:
+                _copy_back(kwargs[key], theirs)
+        return _restore(answer["result"])
+
+    def __repr__(self):
+        return f"<function {self.__name__}, run in the student's kernel>"
+
+
+# ---------------------------------------------------------------------------
+# Which read-only cells the checker runs: those binding the names the test cells use
+# ---------------------------------------------------------------------------
+def _bound_and_used(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell binds at its top level, names it reads anywhere)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(), set()
+    bound, used = set(), set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            bound |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        used |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return bound, used
+
+
+def free_names(source: str) -> set[str]:
+    """The names a cell reads and binds nowhere itself (not a builtin): what it needs from cells before.
+    (A name the cell binds somewhere, as a test's `X = ...` or a loop variable, is taken as its own.)"""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return used - bound - set(dir(builtins))
+
+
+def fixture_cells(sources: list[tuple[int, str]], tests: list[str]) -> set[int]:
+    """The indices of the read-only cells (index, source) that bind a name the test cells (or the chosen
+    cells) need from the cells before them (`free_names`), the last binding first: what the checker runs
+    besides the tests. A demonstration that binds `X` is not one: the tests bind their own `X`."""
+    needed = set().union(*(free_names(t) for t in tests)) if tests else set()
+    chosen: set[int] = set()
+    for index, source in reversed(sources):
+        bound = _bound_and_used(source)[0]
+        if bound & needed:
+            chosen.add(index)
+            needed = (needed - bound) | free_names(source)
+    return chosen
+
+
+# ---------------------------------------------------------------------------
+# The checker process (forked from the zygote, one per notebook)
+# ---------------------------------------------------------------------------
+class _Lines:
+    """JSON lines over a socket."""
+
+    def __init__(self, conn: socket.socket):
+        self.conn, self.reader, self.writer = conn, conn.makefile("rb"), conn.makefile("wb")
+
+    def send(self, message: dict) -> None:
+        self.writer.write(json.dumps(message).encode() + b"\n")
+        self.writer.flush()
+
+    def receive(self) -> dict:
+        line = self.reader.readline()
+        if not line:
+            raise EOFError("the other end closed the connection")
+        return json.loads(line)
+
+
+class _Channel(_Lines):
+    """The checker's end: a call of a student's function is a message to GradingExecute, its answer a value."""
+
+    def call(self, name: str, args: tuple, kwargs: dict) -> bytes:
+        request = encode_request(args, kwargs)
+        self.send({"op": "call", "name": name, "request": request})
+        answer = self.receive()
+        if answer.get("payload") is None:  # the kernel gave no answer: interrupted, or an error of the call itself
+            raise rebuild_error(str(answer.get("ename", "RuntimeError")), str(answer.get("evalue", "")))
+        return base64.b64decode(answer["payload"])
+
+
+def _outputs_of(source: str, name: str, namespace: dict) -> list[dict]:
+    """Run a cell's code; its outputs as nbformat dicts (stdout, stderr, an error)."""
+    filename = f"<{name}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    out, err, error = io.StringIO(), io.StringIO(), None
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            exec(compile(source, filename, "exec"), namespace)
+        except BaseException as raised:  # every error is the cell's outcome (the checker's code is trusted)
+            error = raised
+    streams = (("stdout", out), ("stderr", err))
+    outputs = [{"output_type": "stream", "name": n, "text": s.getvalue()} for n, s in streams]
+    outputs = [o for o in outputs if o["text"]]
+    if error is not None:
+        render = getattr(error, "_render_traceback_", None)
+        lines = render() if callable(render) else traceback.format_exception_only(type(error), error)
+        outputs.append(
+            {"output_type": "error", "ename": type(error).__name__, "evalue": str(error), "traceback": lines}
+        )
+    return outputs
+
+
+def serve(conn: socket.socket) -> None:
+    """One notebook's checker: run the cells GradingExecute sends, with the student's names as proxies."""
+    channel = _Channel(conn)
+    namespace: dict = {"__name__": "__main__"}
+    trusted: set[str] = set()  # names the checker's own cells bound: never proxies
+    while True:
+        try:
+            message = channel.receive()
+        except (EOFError, OSError):  # GradingExecute is gone (the notebook is done, or it died)
+            return
+        if message["op"] == "enter":
+            os.chdir(message["folder"])
+            sys.path.insert(0, message["folder"])
+            channel.send({"op": "ready"})
+        elif message["op"] == "run":
+            for name in message.get("student", []):
+                if name not in trusted:
+                    namespace[name] = StudentFunction(name, channel)
+            outputs = _outputs_of(message["source"], message["name"], namespace)
+            if message.get("fixture"):
+                trusted |= _bound_and_used(message["source"])[0]
+            channel.send({"op": "done", "outputs": outputs})
+        else:
+            return
+
+
+def zygote(path: str) -> None:
+    """Import the heavy modules once, then fork a checker for every connection (one per notebook)."""
+    with contextlib.suppress(OSError, AttributeError):  # die with the grading process, however it ends
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    os.environ["MPLBACKEND"] = "Agg"
+    import matplotlib.pyplot  # noqa: F401 -- imported once here, shared by every checker
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
+    while True:
+        conn, _ = server.accept()
+        if os.fork() == 0:
+            server.close()
+            try:
+                serve(conn)
+            finally:
+                os._exit(0)
+        conn.close()
+
+
+# ---------------------------------------------------------------------------
+# GradingExecute's end
+# ---------------------------------------------------------------------------
+class Zygote:
+    """The zygote of this grading process, started on first use in its own sandbox."""
+
+    _running: Zygote | None = None
+
+    def __init__(self, root: Path, unsafe: bool):
+        from tools import sandbox
+
+        self.folder = Path(tempfile.mkdtemp(prefix="checker-", dir=sandbox._private_root()))
+        self.path = self.folder / "zygote.sock"
+        inner = [sandbox.python_executable(), "-m", "tools.checker", "zygote", str(self.path)]
+        env = {"PYTHONPATH": str(root), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+        if unsafe:
+            command, popen_env = inner, {**os.environ, **env, "MPLBACKEND": "Agg"}
+        else:
+            from tools.layout import Course
+
+            readable = [root / "tools", Course(root).grading_releases]
+            fonts = sandbox.font_list()
+            command = sandbox.command(inner, None, env, private=self.folder, fonts=fonts, read_only=readable)
+            popen_env = None
+        self.proc = subprocess.Popen(command, env=popen_env, stdin=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(1200):  # its imports: a few seconds on a busy machine
+            if self.path.exists() or self.proc.poll() is not None:
+                break
+            import time
+
+            time.sleep(0.05)
+        if not self.path.exists():
+            raise RuntimeError(f"the checker did not start (exit status {self.proc.poll()})")
+
+    @classmethod
+    def get(cls, root: Path, unsafe: bool) -> Zygote:
+        if cls._running is None or cls._running.proc.poll() is not None:
+            cls._running = cls(root, unsafe)
+            import atexit
+
+            atexit.register(cls._running.stop)
+        return cls._running
+
+    def connect(self, timeout: float) -> _Lines:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.settimeout(timeout)
+        conn.connect(str(self.path))
+        return _Lines(conn)
+
+    def stop(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        import shutil
+
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Session:
+    """One notebook's checker, as GradingExecute drives it."""
+
+    def __init__(self, zygote: Zygote, folder: Path, timeout: float | None):
+        self.lines = zygote.connect(timeout)
+        self.lines.send({"op": "enter", "folder": str(folder)})
+        self.lines.receive()
+
+    def run(self, source: str, name: str, student: list[str], fixture: bool, on_call) -> list[dict]:
+        """Run one cell in the checker; `on_call(name, request) -> answer` serves each call of a student's
+        function. Returns the cell's outputs."""
+        self.lines.send({"op": "run", "source": source, "name": name, "student": student, "fixture": fixture})
+        while True:
+            message = self.lines.receive()
+            if message["op"] == "done":
+                return message["outputs"]
+            self.lines.send(on_call(message["name"], message["request"]))
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.lines.send({"op": "exit"})
+            self.lines.conn.close()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["zygote"]:
+        zygote(sys.argv[2])
