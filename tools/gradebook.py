@@ -46,6 +46,23 @@ def alembic_head() -> str:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
+def submitted_notebooks(course: Course):
+    """Every graded submission the gradebook holds, in the course's order of assignments: yields
+    (assignment, its submission, the submission's notebook) inside one open gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(course.db_url, COURSE_ID) as gb:
+        for assignment in course.assignments():
+            try:
+                entry = gb.find_assignment(assignment)
+            except MissingEntry:
+                continue
+            for submission in entry.submissions:
+                for notebook in submission.notebooks:
+                    if notebook.name == assignment:
+                        yield assignment, submission, notebook
+
+
 def install() -> None:
     """Make nbgrader (nbgrader.api.Gradebook) stamp new gradebooks with `alembic_head()`."""
     from nbgrader import api

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import judge, layout, submissions, term
+from tools import gradebook, judge, layout, submissions, term
 from tools.layout import BIN, COURSE_ID, Course, grade_id, grade_ids, is_answer_cell, is_test_cell, owner
 from tools.pipeline import TAMPERING, Anomalies, GradingError
 
@@ -52,20 +52,9 @@ def feedback(course: Course, assignments: list[str], students: list[str]) -> lis
 
 def collect_scores(course: Course) -> dict[str, dict[str, dict[str, tuple[float, float]]]]:
     """assignment -> student -> test cell -> (score, max_score): every submission the gradebook holds."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     scores: dict = defaultdict(dict)
-    with Gradebook(course.db_url, COURSE_ID) as gb:
-        for assignment in course.assignments():
-            try:
-                entry = gb.find_assignment(assignment)
-            except MissingEntry:
-                continue
-            for submission in entry.submissions:
-                for notebook in submission.notebooks:
-                    if notebook.name == assignment:
-                        grades = {g.name: (g.score or 0.0, g.max_score) for g in notebook.grades}
-                        scores[assignment][submission.student.id] = grades
+    for assignment, submission, notebook in gradebook.submitted_notebooks(course):
+        scores[assignment][submission.student.id] = {g.name: (g.score or 0.0, g.max_score) for g in notebook.grades}
     return scores
 
 

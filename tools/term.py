@@ -56,6 +56,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Bool
 
+from tools import gradebook
 from tools.layout import BIN, COURSE_ID, ROOT, Course
 
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):  # nbgrader's Gradebook runs `alembic`
@@ -416,39 +417,26 @@ class Standing:
 
 def standings(course: Course) -> dict[tuple[str, str], Standing]:
     """(student, assignment) -> standing, for every submission the gradebook holds."""
-    from nbgrader.api import Gradebook, MissingEntry
-
     force = overrides(course)
     result = {}
-    with Gradebook(course.db_url, COURSE_ID) as gb:
-        for assignment in course.assignments():
-            try:
-                entry = gb.find_assignment(assignment)
-            except MissingEntry:
-                continue
-            for sub in entry.submissions:
-                notebooks = [n for n in sub.notebooks if n.name == assignment]
-                if not notebooks:
-                    continue
-                grades = notebooks[0].grades
-                student = sub.student.id
-                mine = [o for o in force if (o.student, o.assignment) == (student, assignment)]
-                overridden = {o.target for o in mine}
-                result[(student, assignment)] = Standing(
-                    student,
-                    assignment,
-                    raw=sum(g.score or 0.0 for g in grades),
-                    max_score=sum(g.max_score for g in grades),
-                    penalty=notebooks[0].late_submission_penalty or 0.0,
-                    seconds_late=sub.total_seconds_late,
-                    submitted=sub.timestamp,
-                    due=sub.duedate,
-                    extension=sub.extension,
-                    overrides=mine,
-                    manual=sum(
-                        g.manual_score for g in grades if g.manual_score is not None and g.name not in overridden
-                    ),
-                )
+    for assignment, sub, notebook in gradebook.submitted_notebooks(course):
+        grades = notebook.grades
+        student = sub.student.id
+        mine = [o for o in force if (o.student, o.assignment) == (student, assignment)]
+        overridden = {o.target for o in mine}
+        result[(student, assignment)] = Standing(
+            student,
+            assignment,
+            raw=sum(g.score or 0.0 for g in grades),
+            max_score=sum(g.max_score for g in grades),
+            penalty=notebook.late_submission_penalty or 0.0,
+            seconds_late=sub.total_seconds_late,
+            submitted=sub.timestamp,
+            due=sub.duedate,
+            extension=sub.extension,
+            overrides=mine,
+            manual=sum(g.manual_score for g in grades if g.manual_score is not None and g.name not in overridden),
+        )
     return result
 
 
