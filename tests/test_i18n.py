@@ -1,0 +1,206 @@
+"""One source, two editions (tools/i18n.py): the Chinese beside the English in solutions/, never stale, in
+the glossary's terms, and a Chinese release that differs from the English one in its prose only."""
+
+from __future__ import annotations
+
+import copy
+import gettext
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from tools import i18n, release
+from tools.layout import ROOT, Course
+
+COURSE = Course(ROOT)
+TRANSLATED = i18n.TRANSLATED["zh"]
+PO = i18n.LOCALE / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+
+
+def source(assignment: str):
+    return nbformat.read(COURSE.source_notebook(assignment), as_version=4)
+
+
+# ---------------------------------------------------------------------------
+# The format: an English edit makes its translation stale
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("assignment", COURSE.assignments())
+def test_translations_are_current(assignment):
+    found = i18n.status(source(assignment), "zh")
+    assert not found["stale"], (
+        f"{assignment}: the English of markdown cell(s) {', '.join(found['stale'])} changed since it was "
+        f"translated: `python -m tools.i18n extract -a {assignment} -o {assignment}.md`, update the Chinese "
+        "(or mark it `zh: confirmed`), then `python -m tools.i18n apply`"
+    )
+    if assignment in TRANSLATED:
+        assert not found["missing"], f"{assignment}: markdown cell(s) {', '.join(found['missing'])} lack Chinese"
+
+
+def test_an_english_edit_makes_the_translation_stale():
+    nb = source(TRANSLATED[0])
+    cell = next(c for c in nb.cells if c.get("id") == "why-md")
+    cell.source = cell.source.replace("An index is a *name*", "An index is a *label*")
+    assert i18n.status(nb, "zh")["stale"] == ["why-md"]
+    with pytest.raises(i18n.I18nError, match=r"why-md \(stale\)"):
+        i18n.translate(copy.deepcopy(nb), "zh")
+    del cell.metadata["i18n"]
+    with pytest.raises(i18n.I18nError, match=r"why-md \(missing\)"):
+        i18n.translate(nb, "zh")
+
+
+def test_one_file_edits_both_languages(tmp_path):
+    """extract -> apply round-trips; an English edit alone leaves the cell stale, a Chinese edit beside it
+    (or `zh: confirmed`) makes it current again."""
+    notebook = tmp_path / "nb.ipynb"
+    shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
+    original = notebook.read_bytes()
+    text = i18n.extract(notebook)
+    assert i18n.apply(notebook, text) == {"changed": [], "stale": []}
+    assert notebook.read_bytes() == original, "extract then apply must leave the notebook byte for byte"
+
+    edited = text.replace("An index is a *name*, not a *quantity*.", "An index is a *name*: not a *quantity*.")
+    assert edited != text
+    assert i18n.apply(notebook, edited) == {"changed": ["why-md"], "stale": ["why-md"]}
+    stale = i18n.extract(notebook)
+    assert "<!-- cell why-md zh: stale -->" in stale
+    assert i18n.apply(notebook, stale.replace("索引只是一个*名字*", "索引只是一个*名称*"))["stale"] == []
+    assert i18n.translation(nbformat.read(notebook, 4).cells[12], "zh")["source"].startswith("## 2.")
+
+    shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
+    i18n.apply(notebook, edited)
+    confirmed = i18n.extract(notebook).replace("<!-- cell why-md zh: stale -->", "<!-- cell why-md zh: confirmed -->")
+    assert i18n.apply(notebook, confirmed)["stale"] == []
+    with pytest.raises(i18n.I18nError, match="no markdown cell nope"):
+        i18n.apply(notebook, "<!-- cell nope zh -->\n中文\n")
+
+
+# ---------------------------------------------------------------------------
+# The glossary
+# ---------------------------------------------------------------------------
+def chinese_texts():
+    """(where, English, Chinese) of every Chinese text of the course."""
+    for assignment in COURSE.assignments():
+        for cell in i18n.translatable(source(assignment)):
+            found = i18n.translation(cell, "zh")
+            if found:
+                yield f"{assignment}:{cell.id}", cell.source, found["source"]
+    for msgid, msgstr in i18n.read_po(PO.read_text(encoding="utf-8")).items():
+        if msgid:
+            yield f"course.po:{msgid[:40]!r}", msgid, msgstr
+
+
+def test_the_glossary_has_d2l_zh_terms():
+    terms = {t["en"][0]: t for t in i18n.read_glossary()}
+    expected = {
+        "one-hot encoding": "独热编码",
+        "hidden state": "隐状态",
+        "perplexity": "困惑度",
+        "gradient clipping": "梯度裁剪",
+        "backpropagation through time": "通过时间反向传播",
+        "sequential partitioning": "顺序分区",
+        "random sampling": "随机抽样",
+        "vocabulary": "词表",
+        "token": "词元",
+        "minibatch": "小批量",
+        "temperature": "温度",
+    }
+    assert {en: terms[en]["zh"][0] for en in expected} == expected
+    assert all(t["not"] for t in terms.values()), "every term names the renderings not to use"
+
+
+def test_every_chinese_text_uses_the_glossary_terms():
+    problems = [
+        f"{where}: {p}" for where, en, zh in chinese_texts() for p in i18n.term_problems(en, zh, i18n.read_glossary())
+    ]
+    assert not problems, "docs/glossary-zh.md's terms:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "found"),
+    [
+        ("The hidden state H_t.", "隐藏状态 H_t。", ["'hidden state' is 隐状态", "隐藏状态 (write 隐状态)"]),
+        (
+            "A one-hot vector.",
+            "一个热编码向量。",
+            ["'one-hot encoding' is 独热编码 or 独热", "热编码 (write 独热编码)"],
+        ),
+        ("One-hot encoding.", "独热编码。", []),  # 热编码 inside 独热编码 is no mistake
+        ("The `temperature` argument.", "参数 `temperature`。", []),  # code is not prose
+        ("Tokens of a vocabulary.", "词表中的令牌。", ["'token' is 词元", "令牌 (write 词元)"]),
+    ],
+)
+def test_the_glossary_check_finds_wrong_terms(english, chinese, found):
+    problems = i18n.term_problems(english, chinese, i18n.read_glossary())
+    assert [p for p in problems if not any(p.startswith(f) for f in found)] == []
+    assert all(any(p.startswith(f) for p in problems) for f in found), problems
+
+
+# ---------------------------------------------------------------------------
+# The Chinese release
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    """The English and the Chinese release of the translated assignments, generated by nbgrader now."""
+    tmp = tmp_path_factory.mktemp("editions")
+    return {
+        language: {
+            a: release.generate(ROOT, a, tmp / language, f"sqlite:///{tmp / language}.db", language) for a in TRANSLATED
+        }
+        for language in i18n.LANGUAGES
+    }
+
+
+def release_notebook(editions, language, assignment):
+    return nbformat.read(editions[language][assignment] / f"{assignment}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("assignment", TRANSLATED)
+def test_the_chinese_release_has_no_english_prose(editions, assignment):
+    nb = release_notebook(editions, "zh", assignment)
+    english = {cell.id: i18n.english_prose(cell.source) for cell in nb.cells if cell.cell_type == "markdown"}
+    assert english, "no markdown cells"
+    assert not {k: v for k, v in english.items() if v}, "English a student must read in the Chinese release"
+    assert nb.metadata["rnn_course"]["language"] == "zh"
+
+
+def without_checksum(metadata):
+    """A cell's metadata but the checksum nbgrader computes from its source (which the languages change)."""
+    return {**metadata, "nbgrader": {k: v for k, v in metadata.get("nbgrader", {}).items() if k != "checksum"}}
+
+
+@pytest.mark.parametrize("assignment", TRANSLATED)
+def test_the_editions_differ_in_their_prose_only(editions, assignment):
+    en, zh = (release_notebook(editions, language, assignment) for language in i18n.LANGUAGES)
+    assert [c.id for c in en.cells] == [c.id for c in zh.cells]
+    for a, b in zip(en.cells, zh.cells):
+        assert a.cell_type == b.cell_type, a.id
+        if a.cell_type == "code":
+            assert a == b, f"code cell {a.id} differs between the editions"
+        else:
+            assert a.source != b.source, f"markdown cell {a.id} is not translated"
+            assert without_checksum(a.metadata) == without_checksum(b.metadata), a.id
+    assert "i18n" not in json.dumps(en.metadata) + "".join(json.dumps(c.metadata) for c in en.cells + zh.cells)
+    en_files = set(release.files(editions["en"][assignment]))
+    zh_files = set(release.files(editions["zh"][assignment]))
+    assert zh_files - en_files == {"locale/LANGUAGE", f"locale/zh/LC_MESSAGES/{i18n.DOMAIN}.mo"}
+    assert en_files <= zh_files
+
+
+def test_the_english_detector_finds_an_untranslated_text():
+    assert i18n.english_prose("Run the cells in order and read the hints.")
+    assert i18n.english_prose("## 小结\n\nThe time axis comes first, always.")
+    assert not i18n.english_prose(
+        "齐普夫定律（Zipf's law）：`one_hot(indices, num_classes)` 与 $\\text{so far so good}$。"
+    )
+
+
+def test_the_catalogue_compiles_for_gettext(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a {b}"\nmsgstr ""\n"甲 "\n"{b}"\n'
+    )
+    with open(i18n.compile_po(po, tmp_path / "x.mo"), "rb") as mo:
+        assert gettext.GNUTranslations(mo).gettext("a {b}") == "甲 {b}"
+    assert i18n.read_po(PO.read_text(encoding="utf-8")), "the Chinese catalogue is empty"
