@@ -3,14 +3,20 @@ the glossary's terms, and a Chinese release that differs from the English one in
 
 from __future__ import annotations
 
+import ast
 import copy
 import gettext
 import json
+import re
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
+import torch
 
+import helpers
 from tools import i18n, release
 from tools.layout import ROOT, Course
 
@@ -194,6 +200,70 @@ def test_the_english_detector_finds_an_untranslated_text():
     assert not i18n.english_prose(
         "齐普夫定律（Zipf's law）：`one_hot(indices, num_classes)` 与 $\\text{so far so good}$。"
     )
+
+
+# ---------------------------------------------------------------------------
+# Messages of Python code: gettext
+# ---------------------------------------------------------------------------
+def messages_of(path) -> set[str]:
+    """The texts of `_("...")` calls in a Python file: what a student reads from it."""
+    calls = (n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call))
+    return {
+        c.args[0].value for c in calls if getattr(c.func, "id", None) == "_" and isinstance(c.args[0], ast.Constant)
+    }
+
+
+def test_every_message_of_helpers_is_translated():
+    catalogue = i18n.read_po(PO.read_text(encoding="utf-8"))
+    catalogue.pop("")
+    messages = messages_of(ROOT / "helpers.py")
+    assert len(messages) >= 30
+    assert sorted(messages - set(catalogue)) == [], f"messages of helpers.py missing from {PO.relative_to(ROOT)}"
+    assert sorted(set(catalogue) - messages) == [], f"{PO.relative_to(ROOT)} has messages helpers.py no longer prints"
+    placeholders = re.compile(r"\{(\w+)\}")
+    wrong = [m for m in messages if set(placeholders.findall(m)) != set(placeholders.findall(catalogue[m]))]
+    assert wrong == [], "translations must keep every {placeholder}"
+
+
+@pytest.fixture
+def chinese(tmp_path):
+    i18n.compile_po(PO, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo")
+    assert helpers.set_language("zh", tmp_path) == "zh"
+    yield
+    assert helpers.set_language("en") == "en"
+
+
+def test_the_checks_speak_chinese(chinese):
+    with pytest.raises(helpers.CheckFailed) as failed:
+        helpers.check_shape(torch.zeros(5, 3), (3, 5), "one_hot(X, 5)", hint="新增的轴放在最后。")
+    assert str(failed.value) == "one_hot(X, 5)：形状应为 (3, 5)，实际为 (5, 3)。\n提示： 新增的轴放在最后。"
+    rendered = failed.value._render_traceback_()
+    assert "提示：" in rendered[1] and rendered[2].startswith("\x1b[2m由本单元格第")
+    with pytest.raises(helpers.CheckFailed, match="应当返回形状为 \\(2,\\) 的张量，实际得到的是int 3。"):
+        helpers.check_shape(3, (2,), "f()")
+    assert helpers._failure(NotImplementedError(), "test_f", "f").startswith("尚未作答")
+
+
+def test_messages_stay_english_without_a_catalogue(monkeypatch):
+    """The repository has the .po only: RNN_COURSE_LANG=zh there (no compiled catalogue) is English."""
+    monkeypatch.setenv(helpers.LANGUAGE_ENV, "zh")
+    try:
+        assert helpers.set_language() == "en"
+        with pytest.raises(helpers.CheckFailed, match=r"^f\(\): expected shape \(2,\), got \(3,\)\.\nHint: h$"):
+            helpers.check_shape(torch.zeros(3), (2,), "f()", hint="h")
+    finally:
+        monkeypatch.delenv(helpers.LANGUAGE_ENV)
+        helpers.set_language()
+
+
+@pytest.mark.parametrize("assignment", TRANSLATED)
+def test_the_chinese_release_prints_chinese(editions, assignment):
+    """The release's own helpers.py, imported where students run it, reads the release's language (the English
+    release has no catalogue: test_messages_stay_english_without_a_catalogue)."""
+    check = "import torch, helpers; helpers.check_dtype(torch.zeros(2, dtype=torch.long), torch.float32, 'f(X)')"
+    folder = editions["zh"][assignment]
+    proc = subprocess.run([sys.executable, "-c", check], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert "f(X)：数据类型应为 torch.float32，实际为 torch.int64。" in proc.stderr, proc.stderr[-500:]
 
 
 def test_the_catalogue_compiles_for_gettext(tmp_path):
