@@ -194,6 +194,15 @@ def test_the_editions_differ_in_their_prose_only(editions, assignment):
     assert en_files <= zh_files
 
 
+def test_the_chinese_zip_has_a_chinese_readme():
+    english, chinese = (
+        text.format(assignment="01_one_hot") for text in (release.STUDENT_README, release.STUDENT_README_ZH)
+    )
+    assert i18n.english_prose(english) and not i18n.english_prose(chinese)
+    commands = [line.strip() for line in english.splitlines() if line.startswith("    ")]
+    assert commands and all(command in chinese for command in commands), "the same commands in both"
+
+
 def test_the_english_detector_finds_an_untranslated_text():
     assert i18n.english_prose("Run the cells in order and read the hints.")
     assert i18n.english_prose("## 小结\n\nThe time axis comes first, always.")

@@ -140,9 +140,11 @@ class Edition(Preprocessor):
 # The glossary (docs/glossary-zh.md) and what a Chinese text may contain
 # ---------------------------------------------------------------------------
 GLOSSARY = ROOT / "docs" / "glossary-zh.md"
-#: What is not prose in a markdown text: fenced and inline code, display and inline math, links' targets,
-#: HTML tags and comments.
-NOT_PROSE = re.compile(r"```.*?```|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|<[^>]*>|https?://\S+", re.S)
+#: What is not prose in a markdown text: fenced, indented and inline code, display and inline math, links'
+#: targets, HTML tags and comments.
+NOT_PROSE = re.compile(
+    r"```.*?```|^(?: {4}|\t)[^\n]*|`[^`]*`|\$\$.*?\$\$|\$[^$]*\$|\]\([^)]*\)|<[^>]*>|https?://\S+", re.S | re.M
+)
 
 
 def prose(markdown: str) -> str:

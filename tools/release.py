@@ -399,6 +399,29 @@ changes nothing: the grader uses its own copies.
 """
 
 
+#: The student README of the Chinese edition's zip: the same commands, in Chinese.
+STUDENT_README_ZH = """# {assignment}
+
+这个文件夹是《从零实现 RNN 语言模型》课程的一次作业（中文版）：笔记本 `{assignment}.ipynb`、课程的
+`helpers.py`、`data/` 中的语料库、`locale/` 中的中文提示信息，以及 `nbgrader_config.py`（*Validate* 按钮的设置）。
+请把它们放在一起，不要拆开。
+
+**整门课只需做一次**（Python 3.11）：在所有作业文件夹之外，用课程固定版本的软件包创建一个环境（约 1.4 GB），
+之后每次作业都用这同一个环境：
+
+    python3 -m venv ~/rnn-course-env && ~/rnn-course-env/bin/pip install -r requirements.txt
+
+**然后，本次及以后的每次作业**，在作业文件夹中运行：
+
+    ~/rnn-course-env/bin/jupyter lab {assignment}.ipynb
+
+（每次作业的 `requirements.txt` 都是同一份清单，不必重复安装。如果使用 conda，或者手头的 JupyterLab 已经装好了
+这些软件包，直接打开 `{assignment}.ipynb` 即可。）
+
+填写每个标有 `# YOUR CODE HERE` 的单元格，运行每道练习下面的可见测试，点击 **Validate**（验证），再按老师的要求
+提交 `{assignment}.ipynb`。修改 `helpers.py` 或 `data/` 不会有任何作用：评分程序使用的是它自己的副本。
+"""
+
 #: Pinned packages of requirements.txt that only instructors, the hub and CI need.
 DEVELOPMENT_PACKAGES = frozenset(
     {
@@ -436,7 +459,8 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None, language:
             archive.writestr(f"{assignment}/{relative}", data)
         archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
         due = term.due_line(root, assignment)  # the due date and late policy of course.toml, if any
-        readme = STUDENT_README.format(assignment=assignment) + (f"\n{due}\n" if due else "")
+        text = STUDENT_README_ZH if language == "zh" else STUDENT_README
+        readme = text.format(assignment=assignment) + (f"\n{due}\n" if due else "")
         archive.writestr(f"{assignment}/README.md", readme)
         # the students' nbgrader settings (Validate's messages first), read where JupyterLab starts
         archive.write(Course(root).student_config, f"{assignment}/nbgrader_config.py")
