@@ -82,6 +82,37 @@ def test_one_file_edits_both_languages(tmp_path):
         i18n.apply(notebook, "<!-- cell nope zh -->\n中文\n")
 
 
+def test_status_shows_what_changed_in_the_english(tmp_path):
+    """For a stale cell, the English its translation was made from comes from git's history: the diff says
+    what to update in the Chinese."""
+    notebook = tmp_path / "nb.ipynb"
+    shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True)
+
+    git("init", "-q")
+    git("add", "nb.ipynb")
+    git("commit", "-q", "-m", "translated")
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == "why-md")
+    assert i18n.english_diff(notebook, cell, root=tmp_path) == ""
+    cell.source = cell.source.replace("justifies that.", "justifies that order.")
+    nbformat.write(nb, notebook)
+    git("commit", "-q", "-am", "an English edit")
+    diff = i18n.english_diff(notebook, cell, root=tmp_path)
+    assert (
+        "-and that the letters with neighbouring indices are similar. Nothing about language justifies that.\n" in diff
+    )
+    assert (
+        "+and that the letters with neighbouring indices are similar. Nothing about language justifies that order."
+        in diff
+    )
+    # a translation of an English that no commit holds: said so
+    cell.metadata["i18n"]["zh"]["en_sha1"] = i18n.sha1("never committed")
+    assert "in no commit" in i18n.english_diff(notebook, cell, root=tmp_path)
+
+
 # ---------------------------------------------------------------------------
 # The glossary
 # ---------------------------------------------------------------------------

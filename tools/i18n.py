@@ -1,6 +1,7 @@
 """One source, two editions: the Chinese text of the notebooks lives beside the English in solutions/.
 
-    python -m tools.i18n status [-a A ...]          # per notebook: cells translated, stale, missing
+    python -m tools.i18n status [-a A ...]          # per notebook: cells translated, stale (with the English
+                                                    # diff since the translation, from git), missing
     python -m tools.i18n extract -a A [-o FILE]     # both languages of every markdown cell, one .md file
     python -m tools.i18n apply FILE                 # write FILE's edits back into the notebook
 
@@ -90,6 +91,40 @@ def status(nb, language: str) -> dict[str, list[str]]:
     for cell in translatable(nb):
         found[state(cell, language)].append(cell.get("id", "?"))
     return found
+
+
+def translated_english(notebook: Path, cell_id: str, en_sha1: str, root: Path = ROOT) -> str | None:
+    """The English a stale translation was made from: the cell's source in the newest commit of git's history
+    of the notebook whose SHA-1 is `en_sha1` (None when no commit has it, or without git)."""
+    import json
+    import subprocess
+
+    path = notebook.resolve().relative_to(root.resolve()).as_posix()
+
+    def run(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=60)
+
+    log = run("log", "--format=%H", "--", path)
+    for commit in log.stdout.split() if log.returncode == 0 else []:
+        shown = run("show", f"{commit}:{path}")
+        cells = json.loads(shown.stdout).get("cells", []) if shown.returncode == 0 else []
+        for cell in cells:
+            english = "".join(cell.get("source", ""))
+            if cell.get("id") == cell_id and sha1(english) == en_sha1:
+                return english
+    return None
+
+
+def english_diff(notebook: Path, cell, language: str = "zh", root: Path = ROOT) -> str:
+    """What changed in a cell's English since its translation was made, as a unified diff."""
+    import difflib
+
+    found = translation(cell, language)
+    before = translated_english(notebook, cell.id, found["en_sha1"], root) if found else None
+    if before is None:
+        return "  (the English it translates is in no commit of the notebook's history)\n"
+    lines = difflib.unified_diff(before.splitlines(), cell.source.splitlines(), "translated", "now", lineterm="")
+    return "".join(f"    {line}\n" for line in list(lines)[2:])
 
 
 def set_translation(cell, language: str, text: str, english: str | None = None) -> None:
@@ -344,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("stale", "missing"):
                 if found[key]:
                     print(f"  {key}: {', '.join(found[key])}")
+            notebook = course.source_notebook(assignment)
+            cells = {cell.id: cell for cell in translatable(nbformat.read(notebook, as_version=4))}
+            for cell_id in found["stale"]:
+                print(f"  {cell_id}: the English changed since it was translated:")
+                print(english_diff(notebook, cells[cell_id], args.language), end="")
             required = assignment in TRANSLATED.get(args.language, ())
             stale_or_missing += len(found["stale"]) + (len(found["missing"]) if required else 0)
         return 1 if stale_or_missing else 0
