@@ -225,6 +225,33 @@ def test_the_editions_differ_in_their_prose_only(editions, assignment):
     assert en_files <= zh_files
 
 
+def test_feedback_is_written_in_the_notebook_language():
+    """tools/feedback.py's summary in the edition a notebook was released in (its metadata, set by
+    tools/i18n.py), English by default and byte for byte the English text then."""
+    from nbgrader.utils import compute_checksum
+
+    from tools import feedback
+
+    def graded(language=None):
+        stub = nbformat.v4.new_code_cell("def f(x):\n    raise NotImplementedError()")
+        stub.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "f"}
+        stub.metadata["nbgrader"]["checksum"] = compute_checksum(stub)
+        test = nbformat.v4.new_code_cell("check(f(1))")
+        meta = {"grade": True, "solution": False, "grade_id": "test_f_shape", "score": 0, "points": 2}
+        test.metadata["nbgrader"] = meta
+        nb = nbformat.v4.new_notebook(cells=[stub, test])
+        if language:
+            nb.metadata["rnn_course"] = {"language": language}
+        nb, _ = feedback.TeachingFeedback().preprocess(nb, {})
+        return nb.cells[0].source, nb.cells[2].outputs[0].data["text/plain"]
+
+    summary, quiet = graded("zh")
+    assert summary.startswith("## 你的反馈：逐个测试") and "尚未作答" in summary and "exercise" not in summary
+    assert quiet == "尚未作答：f 仍然抛出 NotImplementedError，所以这个测试无法通过。"
+    assert graded() == graded("en")
+    assert graded()[0].startswith("## Your feedback, test by test") and "not attempted" in graded()[0]
+
+
 def test_the_chinese_zip_has_a_chinese_readme():
     english, chinese = (
         text.format(assignment="01_one_hot") for text in (release.STUDENT_README, release.STUDENT_README_ZH)
@@ -245,21 +272,25 @@ def test_the_english_detector_finds_an_untranslated_text():
 # ---------------------------------------------------------------------------
 # Messages of Python code: gettext
 # ---------------------------------------------------------------------------
+#: The Python files whose messages students read: each wraps them in `_()` (or `self._()`).
+TRANSLATED_CODE = ("helpers.py", "tools/feedback.py")
+
+
 def messages_of(path) -> set[str]:
-    """The texts of `_("...")` calls in a Python file: what a student reads from it."""
-    calls = (n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call))
-    return {
-        c.args[0].value for c in calls if getattr(c.func, "id", None) == "_" and isinstance(c.args[0], ast.Constant)
-    }
+    """The texts of `_("...")` and `self._("...")` calls in a Python file: what a student reads from it."""
+    calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call) and n.args]
+    named = [c for c in calls if getattr(c.func, "id", None) == "_" or getattr(c.func, "attr", None) == "_"]
+    return {c.args[0].value for c in named if isinstance(c.args[0], ast.Constant)}
 
 
-def test_every_message_of_helpers_is_translated():
+def test_every_message_is_translated():
     catalogue = i18n.read_po(PO.read_text(encoding="utf-8"))
     catalogue.pop("")
-    messages = messages_of(ROOT / "helpers.py")
-    assert len(messages) >= 30
-    assert sorted(messages - set(catalogue)) == [], f"messages of helpers.py missing from {PO.relative_to(ROOT)}"
-    assert sorted(set(catalogue) - messages) == [], f"{PO.relative_to(ROOT)} has messages helpers.py no longer prints"
+    found = {name: messages_of(ROOT / name) for name in TRANSLATED_CODE}
+    assert len(found["helpers.py"]) >= 30 and len(found["tools/feedback.py"]) >= 15
+    messages = set().union(*found.values())
+    assert sorted(messages - set(catalogue)) == [], f"messages missing from {PO.relative_to(ROOT)}"
+    assert sorted(set(catalogue) - messages) == [], f"{PO.relative_to(ROOT)} has messages nothing prints any more"
     placeholders = re.compile(r"\{(\w+)\}")
     wrong = [m for m in messages if set(placeholders.findall(m)) != set(placeholders.findall(catalogue[m]))]
     assert wrong == [], "translations must keep every {placeholder}"

@@ -35,7 +35,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
+import gettext
 import hashlib
+import io
 import re
 import struct
 import sys
@@ -328,6 +331,23 @@ def read_po(text: str) -> dict[str, str]:
 
 def compile_po(po: Path, mo: Path) -> Path:
     """Write the .mo file (GNU gettext's binary format, which the standard library reads) of a .po file."""
+    mo.parent.mkdir(parents=True, exist_ok=True)
+    mo.write_bytes(mo_bytes(po))
+    return mo
+
+
+@functools.lru_cache(maxsize=8)
+def translator(language: str):
+    """The gettext function of `language` for the instructors' own tools (tools/feedback.py), read from its
+    .po as it is now; the identity for English."""
+    if language == SOURCE_LANGUAGE:
+        return gettext.NullTranslations().gettext
+    po = LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return gettext.GNUTranslations(io.BytesIO(mo_bytes(po))).gettext
+
+
+def mo_bytes(po: Path) -> bytes:
+    """The .mo file of a .po file, as bytes."""
     entries = sorted(read_po(po.read_text(encoding="utf-8")).items())
     ids = [key.encode("utf-8") for key, _ in entries]
     strs = [value.encode("utf-8") for _, value in entries]
@@ -339,9 +359,7 @@ def compile_po(po: Path, mo: Path) -> Path:
             blob += item + b"\0"
     header = struct.pack("<7I", 0x950412DE, 0, len(entries), 7 * 4, 7 * 4 + 8 * len(entries), 0, 0)
     tables = b"".join(struct.pack("<2I", *pair) for pair in [*id_offsets, *str_offsets])
-    mo.parent.mkdir(parents=True, exist_ok=True)
-    mo.write_bytes(header + tables + blob)
-    return mo
+    return header + tables + blob
 
 
 def install_catalogue(folder: Path, language: str) -> None:
