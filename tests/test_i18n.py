@@ -126,6 +126,14 @@ def chinese_texts():
     for msgid, msgstr in i18n.read_po(PO.read_text(encoding="utf-8")).items():
         if msgid:
             yield f"course.po:{msgid[:40]!r}", msgid, msgstr
+    yield "release.STUDENT_README_ZH", release.STUDENT_README, release.STUDENT_README_ZH
+
+
+def test_no_chinese_text_leaves_english_prose():
+    """The messages and READMEs too: names and code may stay English, sentences may not."""
+    placeholders = re.compile(r"\{\w+\}")  # a message's {name}: filled in by the code
+    english = {where: i18n.english_prose(placeholders.sub(" ", zh)) for where, _, zh in chinese_texts()}
+    assert {where: found for where, found in english.items() if found} == {}
 
 
 def test_the_glossary_has_d2l_zh_terms():

@@ -226,7 +226,7 @@ def english_prose(markdown: str) -> list[str]:
     """The English a student would have to read in a text of the Chinese edition: runs of three or more
     English words outside code and formulas, or the whole text when it holds no Chinese at all."""
     words = prose(markdown)
-    if words and not CJK.search(words):
+    if re.search("[A-Za-z]", words) and not CJK.search(words):
         return [words[:60]]
     return ENGLISH_RUN.findall(words)
 
