@@ -610,7 +610,7 @@ def diagnosing(mistakes: dict[str, Mistake], name: str):
             if mistake.error and re.search(mistake.error, text):
                 first = text.splitlines()[0]
                 message = _("{name} should run without error, but it raised {error}.").format(
-                    name=name, error=first[:200]
+                    name=name, error=first[:200].rstrip(".")
                 )
                 _fail(message + " " + _("That is a classic mistake: {says}.").format(says=mistake.says), mistake.fix)
         raise

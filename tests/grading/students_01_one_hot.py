@@ -55,6 +55,7 @@ IMPLEMENTATIONS = {
                 return (torch.arange(num_classes).reshape(-1, *[1] * indices.dim()) == indices).float()
             """,
             loses={SHAPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS},
+            diagnosis="class_axis_first",
         ),
         "int64_result": Impl(  # forgot the float conversion
             """
@@ -62,6 +63,7 @@ IMPLEMENTATIONS = {
                 return (indices.unsqueeze(-1) == torch.arange(num_classes)).long()
             """,
             loses={DTYPE},
+            diagnosis="int64",
         ),
         "only_1d": Impl(  # works for a vector of indices only: lacks one feature, indices of any shape
             # (non-contiguous indices, a transposed matrix, have two axes: that cell needs the feature too)
@@ -72,6 +74,7 @@ IMPLEMENTATIONS = {
                 return out
             """,
             loses={ANY_SHAPE, NON_CONTIGUOUS},
+            diagnosis="only_1d",
         ),
         "whole_columns": Impl(  # out[:, indices] = 1 lights every listed column in every row
             """
@@ -81,6 +84,7 @@ IMPLEMENTATIONS = {
                 return out
             """,
             loses={VALUES, ANY_SHAPE, NON_CONTIGUOUS},
+            diagnosis="whole_columns",
         ),
         "max_plus_one": Impl(  # infers the number of classes from the data
             """
@@ -88,6 +92,7 @@ IMPLEMENTATIONS = {
                 return torch.eye(int(indices.max()) + 1)[indices]
             """,
             loses={SHAPE, VALUES, ANY_SHAPE, NON_CONTIGUOUS},
+            diagnosis="max_plus_one",
         ),
         "calls_builtin": Impl(  # right result, but not written from scratch
             """
@@ -95,6 +100,7 @@ IMPLEMENTATIONS = {
                 return torch.nn.functional.one_hot(indices, num_classes).float()
             """,
             loses={SCRATCH},
+            diagnosis="builtin",
         ),
         "imports_builtin": Impl(  # hides the built-in behind another name
             """
@@ -105,6 +111,7 @@ IMPLEMENTATIONS = {
                 return builtin_one_hot(indices, num_classes).to(torch.float32)
             """,
             loses={SCRATCH},
+            diagnosis="builtin",
         ),
         "view_not_reshape": Impl(  # .view fails on a transposed (non-contiguous) tensor such as X.T: lacks one
             # feature, non-contiguous indices, and loses that cell only
@@ -116,6 +123,7 @@ IMPLEMENTATIONS = {
                 return out.view(*indices.shape, num_classes)
             """,
             loses={NON_CONTIGUOUS},
+            diagnosis="view",
         ),
     },
     "one_hot_batch": {
@@ -149,6 +157,7 @@ IMPLEMENTATIONS = {
                 return torch.eye(vocab_size)[X.reshape(num_steps, batch_size)]
             """,
             loses={B_VALUES},
+            diagnosis="reshape_not_transpose",
         ),
         "batch_major": Impl(  # no transpose at all: (B, T, V)
             """
@@ -156,6 +165,7 @@ IMPLEMENTATIONS = {
                 return torch.eye(vocab_size)[X]
             """,
             loses={B_SHAPE, B_VALUES},
+            diagnosis="batch_major",
         ),
         "int64_result": Impl(
             """
@@ -166,6 +176,7 @@ IMPLEMENTATIONS = {
                 return F.one_hot(X.T, vocab_size)
             """,
             loses={B_DTYPE},
+            diagnosis="int64",
         ),
         "global_vocab": Impl(  # ignores its vocab_size argument
             """
@@ -173,6 +184,7 @@ IMPLEMENTATIONS = {
                 return torch.eye(len(vocab))[X.T]
             """,
             loses={B_SHAPE, B_VALUES},
+            diagnosis="vocab_size_ignored",
         ),
     },
 }

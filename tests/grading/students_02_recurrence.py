@@ -88,6 +88,7 @@ IMPLEMENTATIONS = {
                 return [(torch.randn(shape) * 0.01).requires_grad_() for shape in shapes]
             """,
             loses={P_VALUES},
+            diagnosis="random_biases",
         ),
         "unscaled_randn": Impl(  # std 1 instead of 0.01
             """
@@ -97,6 +98,7 @@ IMPLEMENTATIONS = {
                 return [param.requires_grad_() for param in params]
             """,
             loses={P_VALUES},
+            diagnosis="unscaled",
         ),
         "uniform_rand": Impl(  # torch.rand: uniform on [0, 0.01), mean 0.005
             """
@@ -106,6 +108,7 @@ IMPLEMENTATIONS = {
                 return [param.requires_grad_() for param in params]
             """,
             loses={P_VALUES},
+            diagnosis="uniform_rand",
         ),
         "zero_weights": Impl(
             """
@@ -115,6 +118,7 @@ IMPLEMENTATIONS = {
                 return [param.requires_grad_() for param in params]
             """,
             loses={P_VALUES},
+            diagnosis="zero_weights",
         ),
         "uniform_same_std": Impl(  # mean 0 and std 0.01, but uniform, not normal (caught by a hidden test)
             """
@@ -127,6 +131,7 @@ IMPLEMENTATIONS = {
                 return [param.requires_grad_() for param in params]
             """,
             loses={P_VALUES},
+            diagnosis="uniform_same_std",
         ),
         "wrong_order": Impl(  # weights first, then biases
             """
@@ -138,6 +143,7 @@ IMPLEMENTATIONS = {
                 return [param.requires_grad_() for param in [W_xh, W_hh, W_hq, b_h, b_q]]
             """,
             loses={P_SHAPES, P_VALUES},
+            diagnosis="order",
         ),
         "no_requires_grad": Impl(
             """
@@ -149,6 +155,7 @@ IMPLEMENTATIONS = {
                         torch.zeros(vocab_size, device=device)]
             """,
             loses={P_GRAD},
+            diagnosis="no_grad",
         ),
         "grad_before_scaling": Impl(  # requires_grad=True, then * 0.01: non-leaf tensors
             """
@@ -161,6 +168,7 @@ IMPLEMENTATIONS = {
                         normal(num_hiddens, vocab_size), torch.zeros(vocab_size, device=device, requires_grad=True)]
             """,
             loses={P_GRAD},
+            diagnosis="not_leaf",
         ),
         "biases_without_grad": Impl(
             """
@@ -171,6 +179,7 @@ IMPLEMENTATIONS = {
                 return [W_xh, W_hh, torch.zeros(num_hiddens), W_hq, torch.zeros(vocab_size)]
             """,
             loses={P_GRAD},
+            diagnosis="biases_no_grad",
         ),
         "seeded_inside": Impl(  # torch.manual_seed in the function: every call returns the same weights
             """
@@ -183,6 +192,7 @@ IMPLEMENTATIONS = {
                 return [param.requires_grad_() for param in [W_xh, W_hh, b_h, W_hq, b_q]]
             """,
             loses={P_VALUES},
+            diagnosis="seeded",
         ),
         "device_object_only": Impl(  # one feature missing: treats device as a torch.device (device.type), so
             # device="cpu", a string, fails; None and torch.device("cpu") work. Loses the device cell only.
@@ -200,6 +210,7 @@ IMPLEMENTATIONS = {
                         normal(num_hiddens, vocab_size), zeros(vocab_size)]
             """,
             loses={P_DEVICE},
+            diagnosis="device_type",
         ),
     },
     "init_rnn_state": {
@@ -230,6 +241,7 @@ IMPLEMENTATIONS = {
                 return torch.zeros(batch_size, num_hiddens, device=device)
             """,
             loses={S_SHAPE},
+            diagnosis="not_tuple",
         ),
         "parentheses_no_comma": Impl(  # (H0) is H0, not a tuple
             """
@@ -237,6 +249,7 @@ IMPLEMENTATIONS = {
                 return (torch.zeros(batch_size, num_hiddens, device=device))
             """,
             loses={S_SHAPE},
+            diagnosis="not_tuple",
         ),
         "list_state": Impl(  # a list, not a tuple
             """
@@ -244,6 +257,7 @@ IMPLEMENTATIONS = {
                 return [torch.zeros(batch_size, num_hiddens, device=device)]
             """,
             loses={S_SHAPE},
+            diagnosis="list",
         ),
         "transposed": Impl(  # (num_hiddens, batch_size)
             """
@@ -251,6 +265,7 @@ IMPLEMENTATIONS = {
                 return (torch.zeros(num_hiddens, batch_size, device=device),)
             """,
             loses={S_SHAPE},
+            diagnosis="transposed",
         ),
         "nn_rnn_layout": Impl(  # nn.RNN's (num_layers, batch_size, num_hiddens)
             """
@@ -258,6 +273,7 @@ IMPLEMENTATIONS = {
                 return (torch.zeros(1, batch_size, num_hiddens, device=device),)
             """,
             loses={S_SHAPE},
+            diagnosis="layer_axis",
         ),
         "random_state": Impl(
             """
@@ -265,6 +281,7 @@ IMPLEMENTATIONS = {
                 return (torch.randn(batch_size, num_hiddens, device=device) * 0.01,)
             """,
             loses={S_VALUES},
+            diagnosis="random",
         ),
         "ones_state": Impl(
             """
@@ -272,6 +289,7 @@ IMPLEMENTATIONS = {
                 return (torch.ones(batch_size, num_hiddens, device=device),)
             """,
             loses={S_VALUES},
+            diagnosis="ones",
         ),
         "device_object_only": Impl(  # one feature missing: device.type fails for device="cpu", a string
             """
@@ -280,6 +298,7 @@ IMPLEMENTATIONS = {
                 return (torch.zeros(batch_size, num_hiddens, device=device_type),)
             """,
             loses={S_DEVICE},
+            diagnosis="device_type",
         ),
     },
     "rnn_step": {
@@ -319,6 +338,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq + b_q, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="no_tanh",
         ),
         "relu": Impl(  # another activation
             """
@@ -328,6 +348,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq + b_q, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="relu",
         ),
         "sigmoid": Impl(  # another activation
             """
@@ -337,6 +358,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq + b_q, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="sigmoid",
         ),
         "output_from_old_state": Impl(
             """
@@ -347,6 +369,7 @@ IMPLEMENTATIONS = {
                 return O_t, H
             """,
             loses={STEP_VALUES},
+            diagnosis="output_from_old_state",
         ),
         "no_hidden_bias": Impl(
             """
@@ -356,6 +379,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq + b_q, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="no_hidden_bias",
         ),
         "no_output_bias": Impl(
             """
@@ -365,6 +389,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="no_output_bias",
         ),
         "state_ignored": Impl(  # the MLP: a hidden layer, not a hidden state
             """
@@ -374,6 +399,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq + b_q, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="state_ignored",
         ),
         "swapped_return": Impl(  # (H_t, O_t)
             """
@@ -383,6 +409,7 @@ IMPLEMENTATIONS = {
                 return H_t, H_t @ W_hq + b_q
             """,
             loses={STEP_SHAPES, STEP_VALUES},
+            diagnosis="swapped_return",
         ),
         "W_hh_transposed": Impl(
             """
@@ -392,6 +419,7 @@ IMPLEMENTATIONS = {
                 return H_t @ W_hq + b_q, H_t
             """,
             loses={STEP_VALUES},
+            diagnosis="W_hh_transposed",
         ),
     },
     "rnn_forward": {
@@ -460,6 +488,7 @@ IMPLEMENTATIONS = {
                 return torch.stack(outputs), (H,)
             """,
             loses={F_SHAPES, F_VALUES, F_TORCH},
+            diagnosis="stacked",
         ),
         "batch_major": Impl(  # calls rnn_step; rows ordered sequence by sequence
             """
@@ -472,6 +501,7 @@ IMPLEMENTATIONS = {
                 return torch.stack(outputs, dim=1).reshape(-1, outputs[0].shape[-1]), (H,)
             """,
             loses={F_VALUES, F_CARRY, F_TORCH},
+            diagnosis="batch_major",
         ),
         "state_ignored": Impl(  # starts from zeros whatever state is passed in
             """
@@ -485,6 +515,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_VALUES, F_CARRY, F_TORCH},
+            diagnosis="state_ignored",
         ),
         "reset_each_step": Impl(  # every step starts again from the incoming state
             """
@@ -497,6 +528,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_VALUES, F_CARRY, F_TORCH},
+            diagnosis="reset_each_step",
         ),
         "state_not_returned": Impl(  # hands back the state it was given
             """
@@ -510,6 +542,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), state
             """,
             loses={F_VALUES, F_CARRY, F_TORCH},
+            diagnosis="state_not_returned",
         ),
         "state_not_tuple": Impl(  # returns H instead of (H,)
             """
@@ -523,6 +556,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), H
             """,
             loses={F_SHAPES, F_CARRY},
+            diagnosis="state_not_tuple",
         ),
         "no_tanh_loop": Impl(
             """
@@ -536,6 +570,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_VALUES, F_TORCH},
+            diagnosis="no_tanh",
         ),
         "old_state_output_loop": Impl(
             """
@@ -549,6 +584,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_VALUES, F_TORCH},
+            diagnosis="old_state_output",
         ),
         "no_bias_loop": Impl(
             """
@@ -562,6 +598,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_VALUES, F_TORCH},
+            diagnosis="no_bias",
         ),
         "detach_every_step": Impl(  # right values, but backpropagation stops at every step
             """
@@ -575,6 +612,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_TORCH},
+            diagnosis="detached",
         ),
         "in_place_state": Impl(  # overwrites the caller's state tensor
             """
@@ -588,6 +626,7 @@ IMPLEMENTATIONS = {
                 return torch.cat(outputs), (H,)
             """,
             loses={F_CARRY, F_TORCH},
+            diagnosis="in_place",
         ),
     },
 }

@@ -100,6 +100,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(X)
             """,
             loses={R_TARGETS},
+            diagnosis="y_equals_x",
         ),
         "y_ignores_offset": Impl(  # X from the cut corpus, Y from the original one
             """
@@ -116,6 +117,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_TARGETS},
+            diagnosis="y_ignores_offset",
         ),
         "overlapping": Impl(  # a window at every position: neighbours share num_steps - 1 tokens
             """
@@ -130,6 +132,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_WINDOWS},
+            diagnosis="overlapping",
         ),
         "no_shuffle": Impl(
             """
@@ -144,6 +147,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_SHUFFLE},
+            diagnosis="no_shuffle",
         ),
         "no_offset": Impl(
             """
@@ -158,6 +162,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_OFFSET},
+            diagnosis="no_offset",
         ),
         "float_tensors": Impl(  # torch.Tensor(...) makes float32
             """
@@ -173,6 +178,7 @@ IMPLEMENTATIONS = {
                     yield torch.Tensor(X), torch.Tensor(Y)
             """,
             loses={R_DTYPE},
+            diagnosis="float",
         ),
         "ragged_last_batch": Impl(  # the leftover subsequences form a smaller last minibatch
             """
@@ -188,6 +194,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_SHAPES},
+            diagnosis="ragged_last_batch",
         ),
         "one_batch_short": Impl(  # off by one: the last full minibatch is never yielded
             """
@@ -203,6 +210,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_WINDOWS},
+            diagnosis="one_batch_short",
         ),
         "fixed_permutation": Impl(  # random.Random(0): shuffled, but in the same order at every call
             """
@@ -218,6 +226,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_SHUFFLE},
+            diagnosis="fixed_permutation",
         ),
         "torch_shuffle": Impl(  # torch.randperm: random.seed does not make the order reproducible
             """
@@ -233,6 +242,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_SHUFFLE},
+            diagnosis="torch_shuffle",
         ),
         "torch_offset": Impl(  # torch.randint: random.seed does not make the offset reproducible
             """
@@ -248,6 +258,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_OFFSET},
+            diagnosis="torch_offset",
         ),
         "randrange_off_by_one": Impl(  # one feature missing: randrange(0, num_steps - 1), randint's arguments
             # kept: empty for num_steps=1 (ValueError), otherwise offsets in [0, num_steps - 1). Loses only the
@@ -265,6 +276,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={R_EDGE},
+            diagnosis="randrange_off_by_one",
         ),
     },
     "seq_data_iter_sequential": {
@@ -326,6 +338,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_CONTINUITY},
+            diagnosis="interleaved",
         ),
         "rows_adjacent": Impl(  # minibatch k = the next batch_size * num_steps tokens
             """
@@ -340,6 +353,7 @@ IMPLEMENTATIONS = {
                     yield X, Y
             """,
             loses={S_CONTINUITY},
+            diagnosis="rows_adjacent",
         ),
         "shuffled_batches": Impl(
             """
@@ -354,6 +368,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_CONTINUITY},
+            diagnosis="shuffled_batches",
         ),
         "no_offset": Impl(
             """
@@ -365,6 +380,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_OFFSET},
+            diagnosis="no_offset",
         ),
         "float_tensors": Impl(
             """
@@ -377,6 +393,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_DTYPE},
+            diagnosis="float",
         ),
         "ragged_last_batch": Impl(  # the stream ends form a narrower last minibatch
             """
@@ -389,6 +406,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, i : i + num_steps], Ys[:, i : i + num_steps]
             """,
             loses={S_SHAPES},
+            diagnosis="ragged_last_batch",
         ),
         "y_equals_x": Impl(
             """
@@ -401,6 +419,7 @@ IMPLEMENTATIONS = {
                     yield X, X.clone()
             """,
             loses={S_TARGETS},
+            diagnosis="y_equals_x",
         ),
         "y_shifted_two": Impl(  # labels two tokens ahead
             """
@@ -413,6 +432,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_TARGETS},
+            diagnosis="y_shifted_two",
         ),
         "streams_overlap": Impl(  # row i starts i tokens after row 0: the rows are nearly the same text
             """
@@ -426,6 +446,7 @@ IMPLEMENTATIONS = {
                     yield torch.tensor(X), torch.tensor(Y)
             """,
             loses={S_COVERAGE},
+            diagnosis="streams_overlap",
         ),
         "numpy_offset": Impl(  # numpy's generator: random.seed does not make the offset reproducible
             """
@@ -441,6 +462,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_OFFSET},
+            diagnosis="numpy_offset",
         ),
         "randrange_off_by_one": Impl(  # one feature missing: the offset from randrange(num_steps - 1), empty for
             # num_steps=1. Loses only the cell of the smallest sizes.
@@ -454,6 +476,7 @@ IMPLEMENTATIONS = {
                     yield Xs[:, k * num_steps : (k + 1) * num_steps], Ys[:, k * num_steps : (k + 1) * num_steps]
             """,
             loses={S_EDGE},
+            diagnosis="randrange_off_by_one",
         ),
     },
 }
