@@ -53,7 +53,16 @@ LANGUAGES = ("en", "zh")
 SOURCE_LANGUAGE = "en"
 LANGUAGE_ENV = "RNN_COURSE_LANG"  # helpers.py reads the same variable
 #: The assignments with a complete translation, per language: only these have a release in it.
-TRANSLATED = {"zh": ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping")}
+TRANSLATED = {
+    "zh": (
+        "01_one_hot",
+        "02_recurrence",
+        "03_samplers",
+        "04_perplexity",
+        "05_clipping",
+        "06_scratch_training",
+    )
+}
 #: The gettext domain and catalogues of the messages printed by Python code.
 DOMAIN = "course"
 LOCALE = ROOT / "locale"
