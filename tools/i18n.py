@@ -61,6 +61,7 @@ TRANSLATED = {
         "04_perplexity",
         "05_clipping",
         "06_scratch_training",
+        "07_concise_rnn",
     )
 }
 #: The gettext domain and catalogues of the messages printed by Python code.
