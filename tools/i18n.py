@@ -241,6 +241,24 @@ def english_prose(markdown: str) -> list[str]:
     return ENGLISH_RUN.findall(words)
 
 
+MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.S)
+TEXT_IN_MATH = re.compile(r"\\text\{([^{}]*)\}")
+CODE = re.compile(r"`([^`]*)`|\\texttt\{([^{}]*)\}")
+
+
+def english_in_formulas(markdown: str) -> list[str]:
+    """The words of a formula's `\\text{...}` left in English (d2l-zh writes them in Chinese), except a single
+    word the same text shows as code (`N_\\text{train}` beside `train = [...]` names the code's variable)."""
+    code = {word for found in CODE.finditer(markdown) for word in re.findall(r"[A-Za-z]+", found[1] or found[2] or "")}
+    english = []
+    for formula in MATH.finditer(markdown):
+        for text in TEXT_IN_MATH.findall(formula[0]):
+            words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+            if words and not CJK.search(text) and not (len(words) == 1 and words[0] in code):
+                english.append(text.strip())
+    return english
+
+
 # ---------------------------------------------------------------------------
 # Editing both languages in one markdown file
 # ---------------------------------------------------------------------------
