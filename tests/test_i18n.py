@@ -140,6 +140,20 @@ def test_no_chinese_text_leaves_english_prose():
     assert {where: found for where, found in english.items() if found} == {}
 
 
+def test_the_words_of_formulas_are_chinese():
+    """d2l-zh writes the words inside a formula's \\text{...} in Chinese; a name of the code may stay."""
+    english = {where: i18n.english_in_formulas(zh) for where, _, zh in chinese_texts()}
+    assert {where: found for where, found in english.items() if found} == {}
+
+
+def test_the_formula_check_finds_english_words():
+    assert i18n.english_in_formulas("也就是 $1 / P(\\text{correct token})$ 的几何平均数。") == ["correct token"]
+    assert i18n.english_in_formulas("$$\n\\qquad\\text{so}\\qquad\n$$") == ["so"]
+    assert i18n.english_in_formulas("$1 / P(\\text{正确词元})$，$V^{\\,n} \\text{ 个数。}$") == []
+    assert i18n.english_in_formulas("`train = [0, 1]`（$N_\\text{train} = 2$）") == []  # the code's name
+    assert i18n.english_in_formulas("`x = [0, 1]`（$N_\\text{train} = 2$）") == ["train"]
+
+
 def test_the_glossary_has_d2l_zh_terms():
     terms = {t["en"][0]: t for t in i18n.read_glossary()}
     expected = {

@@ -53,7 +53,17 @@ LANGUAGES = ("en", "zh")
 SOURCE_LANGUAGE = "en"
 LANGUAGE_ENV = "RNN_COURSE_LANG"  # helpers.py reads the same variable
 #: The assignments with a complete translation, per language: only these have a release in it.
-TRANSLATED = {"zh": ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity")}
+TRANSLATED = {
+    "zh": (
+        "01_one_hot",
+        "02_recurrence",
+        "03_samplers",
+        "04_perplexity",
+        "05_clipping",
+        "06_scratch_training",
+        "07_concise_rnn",
+    )
+}
 #: The gettext domain and catalogues of the messages printed by Python code.
 DOMAIN = "course"
 LOCALE = ROOT / "locale"
@@ -229,6 +239,24 @@ def english_prose(markdown: str) -> list[str]:
     if re.search("[A-Za-z]", words) and not CJK.search(words):
         return [words[:60]]
     return ENGLISH_RUN.findall(words)
+
+
+MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.S)
+TEXT_IN_MATH = re.compile(r"\\text\{([^{}]*)\}")
+CODE = re.compile(r"`([^`]*)`|\\texttt\{([^{}]*)\}")
+
+
+def english_in_formulas(markdown: str) -> list[str]:
+    """The words of a formula's `\\text{...}` left in English (d2l-zh writes them in Chinese), except a single
+    word the same text shows as code (`N_\\text{train}` beside `train = [...]` names the code's variable)."""
+    code = {word for found in CODE.finditer(markdown) for word in re.findall(r"[A-Za-z]+", found[1] or found[2] or "")}
+    english = []
+    for formula in MATH.finditer(markdown):
+        for text in TEXT_IN_MATH.findall(formula[0]):
+            words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+            if words and not CJK.search(text) and not (len(words) == 1 and words[0] in code):
+                english.append(text.strip())
+    return english
 
 
 # ---------------------------------------------------------------------------
