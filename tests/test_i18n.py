@@ -353,3 +353,17 @@ def test_the_catalogue_compiles_for_gettext(tmp_path):
     with open(i18n.compile_po(po, tmp_path / "x.mo"), "rb") as mo:
         assert gettext.GNUTranslations(mo).gettext("a {b}") == "甲 {b}"
     assert i18n.read_po(PO.read_text(encoding="utf-8")), "the Chinese catalogue is empty"
+
+
+# ---------------------------------------------------------------------------
+# Grading: every edition against the English gradebook, feedback in the edition's language
+# ---------------------------------------------------------------------------
+def test_only_the_course_editions_count():
+    """The mark of an edition the course does not have (of this assignment) is English."""
+    nb = nbformat.v4.new_notebook()
+    assert i18n.edition(nb) == "en"
+    for language, assignment, expected in [("zh", TRANSLATED[0], "zh"), ("zh", None, "zh"), ("fr", None, "en")]:
+        nb.metadata["rnn_course"] = {"language": language}
+        assert i18n.edition(nb, assignment) == expected
+    untranslated = [a for a in COURSE.assignments() if a not in TRANSLATED]
+    assert untranslated and i18n.edition(nb | {"metadata": {"rnn_course": {"language": "zh"}}}, untranslated[0]) == "en"

@@ -89,7 +89,7 @@ def _quiet(cell, text: str) -> None:
 
 def language_of(nb) -> str:
     """The edition a notebook was released in (tools/i18n.py marks the Chinese one), English by default."""
-    return nb.metadata.get("rnn_course", {}).get("language", i18n.SOURCE_LANGUAGE)
+    return i18n.edition(nb)
 
 
 class TeachingFeedback(Preprocessor):

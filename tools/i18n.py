@@ -156,8 +156,22 @@ def translate(nb, language: str) -> None:
             f"no current {language} translation of markdown cell(s) {', '.join(problems)}: "
             "`python -m tools.i18n status` lists them, `extract`/`apply` edit them"
         )
+    mark(nb, language)
+
+
+def mark(nb, language: str) -> None:
+    """Say in the notebook's metadata which edition it belongs to (nothing for the source language's)."""
     if language != SOURCE_LANGUAGE:
         nb.metadata.setdefault("rnn_course", {})["language"] = language
+
+
+def edition(nb, assignment: str | None = None) -> str:
+    """The edition a notebook says it was released in (`mark`), when the course has that edition of
+    `assignment` (of any assignment when None); the source language otherwise, or without a mark."""
+    language = nb.get("metadata", {}).get("rnn_course", {}).get("language", SOURCE_LANGUAGE)
+    if language in TRANSLATED and (assignment is None or assignment in TRANSLATED[language]):
+        return language
+    return SOURCE_LANGUAGE
 
 
 class Edition(Preprocessor):
@@ -362,14 +376,40 @@ def mo_bytes(po: Path) -> bytes:
     return header + tables + blob
 
 
-def install_catalogue(folder: Path, language: str) -> None:
-    """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and locale/LANGUAGE next to
-    its helpers.py (helpers.py reads them); nothing for the source language."""
+#: The file of a release that names its edition's language for helpers.py (relative to the release folder).
+LANGUAGE_FILE = "locale/LANGUAGE"
+
+
+def catalogue(language: str) -> str:
+    """Where a release keeps the compiled catalogue of `language` (relative to the release folder)."""
+    return f"locale/{language}/LC_MESSAGES/{DOMAIN}.mo"
+
+
+def catalogue_files(language: str) -> set[str]:
+    """The files `install_catalogue` writes into a release of `language` (none for the source language)."""
+    return set() if language == SOURCE_LANGUAGE else {LANGUAGE_FILE, catalogue(language)}
+
+
+def install_catalogue(folder: Path, language: str, default: bool = True) -> None:
+    """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and (`default`) locale/LANGUAGE
+    next to its helpers.py (helpers.py reads them); nothing for the source language. Without `default` the
+    catalogue is there for RNN_COURSE_LANG to choose, and the messages stay English otherwise."""
     if language == SOURCE_LANGUAGE:
         return
     po = LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    compile_po(po, folder / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.mo")
-    (folder / "locale" / "LANGUAGE").write_text(language + "\n")
+    compile_po(po, folder / catalogue(language))
+    if default:
+        (folder / LANGUAGE_FILE).write_text(language + "\n")
+
+
+def install_grading_catalogues(folder: Path, assignment: str) -> set[str]:
+    """The grading release of `assignment` (autograder/release/<a>/, whose helpers.py the checker runs) with
+    the catalogue of every edition it has, none of them the default: grading picks one per submission.
+    Returns the files written, relative to the folder."""
+    languages = [language for language, names in TRANSLATED.items() if assignment in names]
+    for language in languages:
+        install_catalogue(folder, language, default=False)
+    return {catalogue(language) for language in languages}
 
 
 # ---------------------------------------------------------------------------
