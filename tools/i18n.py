@@ -174,6 +174,21 @@ def edition(nb, assignment: str | None = None) -> str:
     return SOURCE_LANGUAGE
 
 
+def restore_translations(nb, source, language: str) -> list[str]:
+    """Put back, in place, the `language` text of the markdown cells whose source is the English the source
+    notebook's cell of the same id has now and translates (autograde restores a read-only cell's English from
+    the gradebook). Other cells (a stale translation, a cell the student wrote) are left as they are. Returns
+    the ids of the cells translated."""
+    english = {cell.get("id"): cell for cell in translatable(source) if state(cell, language) == "current"}
+    done = []
+    for cell in translatable(nb):
+        original = english.get(cell.get("id"))
+        if original is not None and cell.source == original.source:
+            cell.source = translation(original, language)["source"]
+            done.append(cell.id)
+    return done
+
+
 class Edition(Preprocessor):
     """First of c.GenerateAssignment.preprocessors: the release in `language` (the English one without the
     translations the source keeps in metadata). Refuses a missing or stale translation."""
@@ -185,6 +200,28 @@ class Edition(Preprocessor):
         if self.language not in LANGUAGES:
             raise I18nError(f"Edition.language must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
         translate(nb, self.language)
+        return nb, resources
+
+
+class FeedbackEdition(Preprocessor):
+    """In c.GenerateFeedback.preprocessors, before tools.feedback.TeachingFeedback: the feedback page of a
+    notebook released in another edition shows its read-only markdown in that edition's language.
+
+    Every edition is graded against the one gradebook that `generate_assignment` of the English source
+    writes, so autograde puts the English of each read-only cell back (OverwriteCells: the checksums differ).
+    The autograded notebook keeps that English, as the gradebook has it; the page the student reads has the
+    translation that the source keeps of exactly that English."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
+        language = edition(nb, assignment)
+        if assignment and language != SOURCE_LANGUAGE:
+            source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
+            restore_translations(nb, source, language)
         return nb, resources
 
 
