@@ -17,7 +17,7 @@ The checks run in the order of CHECKS:
                          the edition's mark (tools/i18n.py: a Chinese release is graded and given feedback
                          in Chinese)
     extra_files          files the release does not have moved to autograder/quarantine/ (run last); an
-                         edition's message catalogue silently (grading installs the course's own)
+                         edition's message catalogue without a finding (grading installs the course's own)
 """
 
 from __future__ import annotations
