@@ -40,7 +40,8 @@ def zh(student: str) -> str:
 @pytest.fixture(scope="module")
 def graded(generated_course, tmp_path_factory):
     """A copy of the generated course with 01's Chinese release beside course/, every student handed in
-    twice, then one grading run (tools.grade: checks, autograde, feedback). Returns (course, seconds)."""
+    twice (two of the Chinese with their catalogue lost or broken), then one grading run (tools.grade: checks,
+    autograde, feedback). Returns (course, seconds)."""
     if ASSIGNMENT not in nbgrader_run.assignments():
         pytest.skip(f"{ASSIGNMENT} not chosen with --assignments")
     course = tmp_path_factory.mktemp("editions") / "course"
@@ -56,6 +57,11 @@ def graded(generated_course, tmp_path_factory):
     for student, chosen in answers.items():
         nbgrader_run.submit(course, student, ASSIGNMENT, chosen)
         nbgrader_run.submit(course, zh(student), ASSIGNMENT, chosen, release="course-zh")
+    # grading speaks the edition's language from the course's catalogue, never the student's: one Chinese
+    # submission lost its locale/, another's compiled catalogue is garbage
+    shutil.rmtree(grade.Course(course).submission(zh("wrong_calls_builtin"), ASSIGNMENT) / "locale")
+    broken = grade.Course(course).submission(zh("wrong_int64_batch_major"), ASSIGNMENT) / i18n.catalogue("zh")
+    broken.write_bytes(b"not a catalogue")
     start = time.perf_counter()
     everyone = [*STUDENTS, *map(zh, STUDENTS)]
     grade.autograde(grade.Course(course), [ASSIGNMENT], everyone, workers=2, quiet=True)
