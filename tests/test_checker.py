@@ -12,6 +12,7 @@ checker's random state.
 from __future__ import annotations
 
 import base64
+import shutil
 import textwrap
 
 import pytest
@@ -175,3 +176,26 @@ def test_the_checker_runs_only_the_read_only_cells_the_tests_need():
     test = "X = torch.zeros(2)\ncheck_equal(add_one(X), expected_of(X))\nfor k in range(2):\n    print(k)"
     assert checker.free_names(test) == {"torch", "check_equal", "add_one", "expected_of"}
     assert checker.fixture_cells(cells, [test]) == {0, 2}
+
+
+def test_the_checker_speaks_the_language_of_the_submission(tmp_path):
+    """The checker runs the grading release's helpers.py for the submissions of every edition: each session
+    prints the messages in the language GradingExecute gives it (the edition's), from the one folder."""
+    from tools import i18n
+
+    shutil.copy(ROOT / "helpers.py", tmp_path / "helpers.py")
+    i18n.install_catalogue(tmp_path, "zh", default=False)  # what release.sync gives the grading release
+    test = "import torch\nfrom helpers import check_shape\ncheck_shape(torch.zeros(5, 3), (3, 5), 'f(X)')"
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        said = {}
+        for language in ("zh", "en", None):
+            env = {i18n.LANGUAGE_ENV: language} if language else None
+            session = checker.Session(zygote, tmp_path, timeout=120, env=env)
+            outputs = session.run(test, "test", [], fixture=False, on_call=None)
+            session.close()
+            said[language] = [o["evalue"] for o in outputs if o["output_type"] == "error"]
+    finally:
+        zygote.stop()
+    english = ["f(X): expected shape (3, 5), got (5, 3)."]
+    assert said == {"zh": ["f(X)：形状应为 (3, 5)，实际为 (5, 3)。"], "en": english, None: english}

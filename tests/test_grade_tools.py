@@ -18,7 +18,7 @@ import pytest
 from nbgrader.nbgraderformat import MetadataValidator, common
 
 from tests.grading import nbgrader_run
-from tools import feedback, grade, gradebook, metadata_schema, submissions
+from tools import feedback, grade, gradebook, i18n, metadata_schema, submissions
 from tools.release import grading_release
 
 A = "01_one_hot"
@@ -375,6 +375,24 @@ def test_metadata_that_steers_execution_is_reset_to_the_release(course):
     original = next(c for c in release(course).cells if c.get("id") == restored.get("id"))
     assert restored.metadata == original.metadata and "tags" not in restored.metadata
     assert graded.cells[-1].metadata == {} and graded.metadata == release(course).metadata
+
+
+def test_an_edition_keeps_its_mark_and_its_catalogue_is_no_extra_file(course):
+    """A submission of the Chinese release (tools/i18n.py marks it) is checked like one of the English: its
+    mark survives the metadata reset (its messages and feedback are in its language), its catalogue is set
+    aside without a finding (grading installs the course's); the mark of an edition the course does not
+    have is dropped with the rest of the student's metadata."""
+    nb = release(course)
+    i18n.mark(nb, "zh")
+    folder = submit(course, "mei", nb)
+    i18n.install_catalogue(folder, "zh")
+    assert inspect(course, "mei") == (True, [])
+    assert nbformat.read(folder / f"{A}.ipynb", as_version=4).metadata["rnn_course"] == {"language": "zh"}
+    assert sorted(p.name for p in folder.iterdir()) == [f"{A}.ipynb"]
+    nb.metadata["rnn_course"] = {"language": "fr"}
+    folder = submit(course, "pierre", nb)
+    assert inspect(course, "pierre") == (True, [])
+    assert nbformat.read(folder / f"{A}.ipynb", as_version=4).metadata == release(course).metadata
 
 
 def test_extra_files_are_quarantined_and_importable_ones_flagged(course):

@@ -328,10 +328,20 @@ TRANSLATED_CODE = ("helpers.py", "tools/feedback.py")
 
 
 def messages_of(path) -> set[str]:
-    """The texts of `_("...")` and `self._("...")` calls in a Python file: what a student reads from it."""
-    calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call) and n.args]
+    """The texts of `_("...")` and `self._("...")` calls in a Python file, also of `_(NAME)` where NAME is one
+    of its module's string constants: what a student reads from it."""
+    tree = ast.parse(path.read_text())
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+    }
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args]
     named = [c for c in calls if getattr(c.func, "id", None) == "_" or getattr(c.func, "attr", None) == "_"]
-    return {c.args[0].value for c in named if isinstance(c.args[0], ast.Constant)}
+    texts = {c.args[0].value for c in named if isinstance(c.args[0], ast.Constant)}
+    return texts | {constants[c.args[0].id] for c in named if getattr(c.args[0], "id", None) in constants}
 
 
 def test_every_message_is_translated():
@@ -396,3 +406,42 @@ def test_the_catalogue_compiles_for_gettext(tmp_path):
     with open(i18n.compile_po(po, tmp_path / "x.mo"), "rb") as mo:
         assert gettext.GNUTranslations(mo).gettext("a {b}") == "甲 {b}"
     assert i18n.read_po(PO.read_text(encoding="utf-8")), "the Chinese catalogue is empty"
+
+
+# ---------------------------------------------------------------------------
+# Grading: every edition against the English gradebook, feedback in the edition's language
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("assignment", TRANSLATED)
+def test_feedback_shows_the_restored_markdown_in_the_edition_language(assignment):
+    """Autograde puts the gradebook's English back into the read-only markdown of every edition;
+    FeedbackEdition shows the source's translation of exactly that English, and nothing else: a cell
+    whose English is not the source's now, or that the student wrote, stays as it is."""
+    nb = source(assignment)
+    i18n.translate(nb, "en")  # the English release's cells: what autograde restores
+    i18n.mark(nb, "zh")
+    cells = i18n.translatable(nb)
+    cells[1].source += "\nAn English the source never had."
+    mine = nbformat.v4.new_markdown_cell("我自己的笔记")
+    nb.cells.append(mine)
+    resources = {"nbgrader": {"assignment": assignment}}
+    english = [cell.source for cell in cells]
+    translated, _ = i18n.FeedbackEdition().preprocess(copy.deepcopy(nb), resources)
+    by_id = {cell.id: cell for cell in i18n.translatable(source(assignment))}
+    after = {cell.id: cell.source for cell in i18n.translatable(translated)}
+    for cell, was in zip(cells, english):
+        expected = was if cell is cells[1] else i18n.translation(by_id[cell.id], "zh")["source"]
+        assert after[cell.id] == expected, cell.id
+    assert after[mine.id] == "我自己的笔记"
+    nb.metadata.pop("rnn_course")  # the English edition: untouched
+    assert i18n.FeedbackEdition().preprocess(copy.deepcopy(nb), resources)[0] == nb
+
+
+def test_only_the_course_editions_count():
+    """The mark of an edition the course does not have (of this assignment) is English."""
+    nb = nbformat.v4.new_notebook()
+    assert i18n.edition(nb) == "en"
+    for language, assignment, expected in [("zh", TRANSLATED[0], "zh"), ("zh", None, "zh"), ("fr", None, "en")]:
+        nb.metadata["rnn_course"] = {"language": language}
+        assert i18n.edition(nb, assignment) == expected
+    untranslated = [a for a in COURSE.assignments() if a not in TRANSLATED]
+    assert untranslated and i18n.edition(nb | {"metadata": {"rnn_course": {"language": "zh"}}}, untranslated[0]) == "en"

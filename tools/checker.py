@@ -415,6 +415,7 @@ def serve(conn: socket.socket) -> None:
         except (EOFError, OSError):  # GradingExecute is gone (the notebook is done, or it died)
             return
         if message["op"] == "enter":
+            os.environ.update(message.get("env", {}))  # the submission's language (helpers.py reads it)
             os.chdir(message["folder"])
             sys.path.insert(0, message["folder"])
             channel.send({"op": "ready"})
@@ -517,9 +518,11 @@ class Zygote:
 class Session:
     """One notebook's checker, as GradingExecute drives it."""
 
-    def __init__(self, zygote: Zygote, folder: Path, timeout: float | None):
+    def __init__(self, zygote: Zygote, folder: Path, timeout: float | None, env: dict[str, str] | None = None):
+        """`env`: variables of this notebook's checker, set before its first cell runs (the language of the
+        messages of helpers.py: that of the submission's edition)."""
         self.lines = zygote.connect(timeout)
-        self.lines.send({"op": "enter", "folder": str(folder)})
+        self.lines.send({"op": "enter", "folder": str(folder), "env": env or {}})
         self.lines.receive()
 
     def run(self, source: str, name: str, student: list[str], fixture: bool, on_call) -> list[dict]:

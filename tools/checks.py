@@ -13,8 +13,11 @@ The checks run in the order of CHECKS:
     duplicated_cells     extra copies of nbgrader cells removed
     deleted_cells        deleted test and read-only cells put back (nbgrader would skip them)
     cell_order           moved nbgrader cells put back in the source order
-    metadata             cell and notebook metadata reset to the release's (skip-execution tags...)
-    extra_files          files the release does not have moved to autograder/quarantine/ (run last)
+    metadata             cell and notebook metadata reset to the release's (skip-execution tags...), but
+                         the edition's mark (tools/i18n.py: a Chinese release is graded and given feedback
+                         in Chinese)
+    extra_files          files the release does not have moved to autograder/quarantine/ (run last); an
+                         edition's message catalogue without a finding (grading installs the course's own)
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import integrity
+from tools import i18n, integrity
 from tools.layout import Course, grade_id, grade_ids, is_answer_cell, is_test_cell
 
 
@@ -186,10 +189,14 @@ def cell_order(sub: Submission) -> Finding | None:
 def metadata(sub: Submission) -> None:
     """Give every nbgrader cell, and the notebook, the release's metadata; drop the metadata of the
     student's own cells. Metadata steers execution (nbclient skips a cell tagged `skip-execution`),
-    and none of it is the student's to set. Silent: JupyterLab changes metadata on its own."""
+    and none of it is the student's to set. Silent: JupyterLab changes metadata on its own. One mark is
+    kept: the edition the notebook was released in (one of the course's, or English), which chooses the
+    language of its messages and feedback, never its grade (every edition has the same code and tests)."""
     by_id = {grade_id(c): c for c in sub.release.cells}
     before = json.dumps([sub.nb.metadata, [c.metadata for c in sub.nb.cells]], sort_keys=True)
+    language = i18n.edition(sub.nb, sub.assignment)
     sub.nb.metadata = nbformat.from_dict(json.loads(json.dumps(sub.release.metadata)))
+    i18n.mark(sub.nb, language)
     for cell in sub.nb.cells:
         original = by_id.get(grade_id(cell))
         cell.metadata = nbformat.from_dict(json.loads(json.dumps(original.metadata)) if original is not None else {})
@@ -222,9 +229,12 @@ def extra_files(sub: Submission) -> list[Finding]:
 
 def _shipped_with_the_zip(sub: Submission, path: Path) -> bool:
     """A file `make release-zip` puts beside the notebook, unchanged: its README.md and requirements.txt
-    (text), and the students' nbgrader_config.py (Validate's settings) byte for byte."""
+    (text), the students' nbgrader_config.py (Validate's settings) byte for byte, and the message catalogue
+    of the submission's edition (tools/i18n.py; grading uses the course's, GradingExecute installs it)."""
     name = path.relative_to(sub.course.quarantine / sub.student / sub.assignment).as_posix()
     if name in ("README.md", "requirements.txt"):
+        return True
+    if sub.nb is not None and name in i18n.catalogue_files(i18n.edition(sub.nb, sub.assignment)):
         return True
     config = sub.course.student_config
     return name == "nbgrader_config.py" and config.is_file() and path.read_bytes() == config.read_bytes()

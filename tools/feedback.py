@@ -40,8 +40,8 @@ HIDDEN_NOTE = "# (hidden tests ran here; they are not shown in the feedback)"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
-def hide_hidden_tests(source: str) -> str:
-    return HIDDEN_TESTS.sub(HIDDEN_NOTE, source)
+def hide_hidden_tests(source: str, note: str = HIDDEN_NOTE) -> str:
+    return HIDDEN_TESTS.sub(lambda _: note, source)
 
 
 def aspect(test_id: str, function: str) -> str:
@@ -89,7 +89,7 @@ def _quiet(cell, text: str) -> None:
 
 def language_of(nb) -> str:
     """The edition a notebook was released in (tools/i18n.py marks the Chinese one), English by default."""
-    return nb.metadata.get("rnn_course", {}).get("language", i18n.SOURCE_LANGUAGE)
+    return i18n.edition(nb)
 
 
 class TeachingFeedback(Preprocessor):
@@ -120,7 +120,7 @@ class TeachingFeedback(Preprocessor):
     def _test_cell(self, cell, functions, status, answers) -> tuple:
         meta = nbgrader(cell)
         function = owner(meta["grade_id"], functions)
-        cell.source = hide_hidden_tests(cell.source)
+        cell.source = hide_hidden_tests(cell.source, self._(HIDDEN_NOTE))
         error = error_of(cell)
         state = status.get(function, "answered")
         if state == "not-attempted":

@@ -166,8 +166,37 @@ def translate(nb, language: str) -> None:
             f"no current {language} translation of markdown cell(s) {', '.join(problems)}: "
             "`python -m tools.i18n status` lists them, `extract`/`apply` edit them"
         )
+    mark(nb, language)
+
+
+def mark(nb, language: str) -> None:
+    """Say in the notebook's metadata which edition it belongs to (nothing for the source language's)."""
     if language != SOURCE_LANGUAGE:
         nb.metadata.setdefault("rnn_course", {})["language"] = language
+
+
+def edition(nb, assignment: str | None = None) -> str:
+    """The edition a notebook says it was released in (`mark`), when the course has that edition of
+    `assignment` (of any assignment when None); the source language otherwise, or without a mark."""
+    language = nb.get("metadata", {}).get("rnn_course", {}).get("language", SOURCE_LANGUAGE)
+    if language in TRANSLATED and (assignment is None or assignment in TRANSLATED[language]):
+        return language
+    return SOURCE_LANGUAGE
+
+
+def restore_translations(nb, source, language: str) -> list[str]:
+    """Put back, in place, the `language` text of the markdown cells whose source is the English the source
+    notebook's cell of the same id has now and translates (autograde restores a read-only cell's English from
+    the gradebook). Other cells (a stale translation, a cell the student wrote) are left as they are. Returns
+    the ids of the cells translated."""
+    english = {cell.get("id"): cell for cell in translatable(source) if state(cell, language) == "current"}
+    done = []
+    for cell in translatable(nb):
+        original = english.get(cell.get("id"))
+        if original is not None and cell.source == original.source:
+            cell.source = translation(original, language)["source"]
+            done.append(cell.id)
+    return done
 
 
 class Edition(Preprocessor):
@@ -181,6 +210,28 @@ class Edition(Preprocessor):
         if self.language not in LANGUAGES:
             raise I18nError(f"Edition.language must be one of {', '.join(LANGUAGES)}, got {self.language!r}")
         translate(nb, self.language)
+        return nb, resources
+
+
+class FeedbackEdition(Preprocessor):
+    """In c.GenerateFeedback.preprocessors, before tools.feedback.TeachingFeedback: the feedback page of a
+    notebook released in another edition shows its read-only markdown in that edition's language.
+
+    Every edition is graded against the one gradebook that `generate_assignment` of the English source
+    writes, so autograde puts the English of each read-only cell back (OverwriteCells: the checksums differ).
+    The autograded notebook keeps that English, as the gradebook has it; the page the student reads has the
+    translation that the source keeps of exactly that English."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
+        language = edition(nb, assignment)
+        if assignment and language != SOURCE_LANGUAGE:
+            source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
+            restore_translations(nb, source, language)
         return nb, resources
 
 
@@ -390,14 +441,40 @@ def mo_bytes(po: Path) -> bytes:
     return header + tables + blob
 
 
-def install_catalogue(folder: Path, language: str) -> None:
-    """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and locale/LANGUAGE next to
-    its helpers.py (helpers.py reads them); nothing for the source language."""
+#: The file of a release that names its edition's language for helpers.py (relative to the release folder).
+LANGUAGE_FILE = "locale/LANGUAGE"
+
+
+def catalogue(language: str) -> str:
+    """Where a release keeps the compiled catalogue of `language` (relative to the release folder)."""
+    return f"locale/{language}/LC_MESSAGES/{DOMAIN}.mo"
+
+
+def catalogue_files(language: str) -> set[str]:
+    """The files `install_catalogue` writes into a release of `language` (none for the source language)."""
+    return set() if language == SOURCE_LANGUAGE else {LANGUAGE_FILE, catalogue(language)}
+
+
+def install_catalogue(folder: Path, language: str, default: bool = True) -> None:
+    """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and (`default`) locale/LANGUAGE
+    next to its helpers.py (helpers.py reads them); nothing for the source language. Without `default` the
+    catalogue is there for RNN_COURSE_LANG to choose, and the messages stay English otherwise."""
     if language == SOURCE_LANGUAGE:
         return
     po = LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    compile_po(po, folder / "locale" / language / "LC_MESSAGES" / f"{DOMAIN}.mo")
-    (folder / "locale" / "LANGUAGE").write_text(language + "\n")
+    compile_po(po, folder / catalogue(language))
+    if default:
+        (folder / LANGUAGE_FILE).write_text(language + "\n")
+
+
+def install_grading_catalogues(folder: Path, assignment: str) -> set[str]:
+    """The grading release of `assignment` (autograder/release/<a>/, whose helpers.py the checker runs) with
+    the catalogue of every edition it has, none of them the default: grading picks one per submission.
+    Returns the files written, relative to the folder."""
+    languages = [language for language, names in TRANSLATED.items() if assignment in names]
+    for language in languages:
+        install_catalogue(folder, language, default=False)
+    return {catalogue(language) for language in languages}
 
 
 # ---------------------------------------------------------------------------

@@ -182,7 +182,9 @@ def _gradebook_knows(root: Path, assignment: str) -> bool:
 
 def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
     """Make the gradebook hold the cells of solutions/ now, for each assignment; returns assignment ->
-    its fresh release folder (autograder/release/<a>/)."""
+    its fresh release folder (autograder/release/<a>/). That folder is the English release plus the
+    compiled message catalogue of each other edition of the assignment: the checker runs its helpers.py for
+    the submissions of every edition, each in its own language (tools/i18n.py)."""
     releases = grading_release(root)
     releases.mkdir(parents=True, exist_ok=True)
     toolbox.write(root, out=out)  # grading uses solutions/ now, its generated toolbox.py included
@@ -195,8 +197,10 @@ def sync(root: Path, names: list[str], out=print) -> dict[str, Path]:
         if not (current and _gradebook_knows(root, assignment)):
             generate(root, assignment, releases)
             stamp.write_text(source)
+        catalogues = i18n.install_grading_catalogues(fresh, assignment)  # the .po may change alone
         result[assignment] = fresh
-        if files(Course(root).release / assignment) != files(fresh):
+        released = {path: data for path, data in files(fresh).items() if path not in catalogues}
+        if files(Course(root).release / assignment) != released:
             out(
                 f"note: course/{assignment} differs from what solutions/{assignment} generates now: grading uses "
                 "solutions/; run `make course` (and re-release) if students should get the new version"

@@ -49,18 +49,18 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Unicode
 
-from tools import checker, judge
+from tools import checker, i18n, judge
 from tools.layout import ROOT, Course, is_answer_cell, is_test_cell, nbgrader
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "localtime", "alternatives")
 #: The only environment variables passed on to a sandboxed kernel (besides the kernelspec's own).
-PASSED_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL")
+PASSED_ENV = ("NBGRADER_EXECUTION", "LANG", "LC_ALL", i18n.LANGUAGE_ENV)  # the last: the edition (GradingExecute)
 #: Every variable a sandboxed grading kernel may see: ours (`command`), the kernelspec's, and those
 #: ipykernel and IPython set for themselves (checked by `make grade-selftest`).
 KERNEL_ENVIRONMENT = frozenset(
     ["PATH", "HOME", "USER", "LOGNAME", "LC_ALL", "LANG", "PYTHONNOUSERSITE", "MPLCONFIGDIR", "PWD"]
-    + ["NBGRADER_EXECUTION", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND", "JPY_SESSION_NAME"]
+    + ["NBGRADER_EXECUTION", i18n.LANGUAGE_ENV, "OMP_NUM_THREADS", "MKL_NUM_THREADS", "MPLBACKEND", "JPY_SESSION_NAME"]
     + ["TERM", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER", "PYDEVD_USE_FRAME_EVAL"]
 )
 
@@ -383,18 +383,37 @@ class GradingExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._last_graded = last_graded_index(nb)
         self._cells: list[tuple[float, float]] = []  # (start, end) of every code cell run
+        self._language = self._edition(nb, resources)
         self._plan = self._checker_plan(nb, resources)
         self._session: checker.Session | None = None
         self._bridged = False
         self._checker_failed = ""
         self._student_names: set[str] = set()  # bound by the student's cells since the checker last ran
         start = time.perf_counter()
+        outer = os.environ.get(i18n.LANGUAGE_ENV)
+        os.environ[i18n.LANGUAGE_ENV] = self._language  # the kernel's (PASSED_ENV), started in super().preprocess
         try:
             return super().preprocess(nb, resources, km)
         finally:
+            if outer is None:
+                os.environ.pop(i18n.LANGUAGE_ENV, None)
+            else:
+                os.environ[i18n.LANGUAGE_ENV] = outer
             if self._session is not None:
                 self._session.close()
             self._write_timing(resources, start, time.perf_counter())
+
+    def _edition(self, nb, resources) -> str:
+        """The language of the messages while grading this notebook: its edition's (tools/i18n.py; the
+        checks before grading keep the mark), in the kernel and in the checker alike. The kernel's helpers.py
+        reads the course's catalogue, installed here into the notebook's folder (whatever the student's
+        folder held was set aside by the checks): RNN_COURSE_LANG, which PASSED_ENV lets through, says which."""
+        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
+        language = i18n.edition(nb, assignment)
+        folder = ((resources or {}).get("metadata") or {}).get("path")
+        if folder and language != i18n.SOURCE_LANGUAGE:
+            i18n.install_catalogue(Path(folder), language)
+        return language
 
     def _checker_plan(self, nb, resources) -> dict | None:
         """Which cells the checker runs (judged test cells, fixture cells), or None: no checker for this
@@ -462,7 +481,8 @@ class GradingExecute(Execute):
             if self._checker_failed:  # its fixtures are gone with it: no later cell of this notebook is judged
                 raise EOFError(self._checker_failed)
             if self._session is None:
-                self._session = checker.Session(zygote, self._plan["folder"], timeout=2 * (self.timeout or 600))
+                env = {i18n.LANGUAGE_ENV: self._language}  # the grading release has every edition's catalogue
+                self._session = checker.Session(zygote, self._plan["folder"], 2 * (self.timeout or 600), env)
             serve = lambda name, request: self._call(name, request, index, calls)  # noqa: E731
             outputs = self._session.run(source, f"cell {index}", names, fixture, serve)
         except (OSError, EOFError, ValueError) as error:  # the checker died or hung (a dead kernel propagates)

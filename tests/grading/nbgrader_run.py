@@ -53,8 +53,9 @@ def assignments() -> list[str]:
 
 
 def copy_course(dest: Path) -> Path:
-    """Copy what nbgrader needs (config, helpers, data, tools, solutions, and the students' settings that
-    the config loads) into dest; the relative symlinks of solutions/ keep pointing inside the copy."""
+    """Copy what nbgrader needs (config, helpers, data, tools, the message catalogues, solutions, and the
+    students' settings that the config loads) into dest; the relative symlinks of solutions/ keep pointing
+    inside the copy."""
     dest.mkdir(parents=True, exist_ok=True)
     for name in ("nbgrader_config.py", "helpers.py"):
         shutil.copy2(ROOT / name, dest / name)
@@ -63,6 +64,7 @@ def copy_course(dest: Path) -> Path:
     shutil.copy2(Course(ROOT).student_config, config)
     shutil.copytree(ROOT / "data", dest / "data", symlinks=True)
     shutil.copytree(ROOT / "tools", dest / "tools", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "locale", dest / "locale", ignore=shutil.ignore_patterns("*.mo"))
     shutil.copytree(
         ROOT / "solutions",
         dest / "solutions",
@@ -103,13 +105,14 @@ def reference_answers(course: Path, assignment: str) -> dict[str, str]:
     }
 
 
-def submit(course: Path, student_id: str, assignment: str, answers: dict[str, str] | None) -> Path:
-    """Put a submission into autograder/submitted/: the released folder with
-    the given answer cells filled in (None: the untouched release)."""
-    release = course / "course" / assignment
+def submit(
+    course: Path, student_id: str, assignment: str, answers: dict[str, str] | None, release: str = "course"
+) -> Path:
+    """Put a submission into autograder/submitted/: the folder released in `release` (course/, or an edition's
+    course-<language>/) with the given answer cells filled in (None: the untouched release)."""
     dest = course / "autograder" / "submitted" / student_id / assignment
-    shutil.copytree(release, dest)
-    nb = nbformat.read(notebook_path(course / "course", assignment), as_version=4)
+    shutil.copytree(course / release / assignment, dest)
+    nb = nbformat.read(notebook_path(course / release, assignment), as_version=4)
     cells = answer_cells(nb)
     for grade_id, source in (answers or {}).items():
         if grade_id not in cells:

@@ -1,0 +1,176 @@
+"""Grading in both languages (issue 27, item 5): a submission is graded in the edition it was released in.
+
+A few synthetic students of 01_one_hot (the reference, the untouched release, three classic mistakes) hand
+in the English release and, with the same answers, the Chinese one. One `tools.grade` run grades all of
+them, against the one gradebook `generate_assignment` of the English source writes, and writes their
+feedback. The scores must be the same cell for cell in both editions; the Chinese feedback page must be
+Chinese (the read-only markdown, the summary, the checks' messages from helpers.py: the checker and the
+kernel both speak the edition's language), the English one English; no hidden test leaks in either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import time
+
+import nbformat
+import pytest
+
+from tests.grading import cases, nbgrader_run
+from tests.grading.nbgrader_run import notebook_path
+from tools import feedback, grade, i18n, release
+
+pytestmark = pytest.mark.grading
+
+ASSIGNMENT = "01_one_hot"
+SOLUTION, BLANK = "reference_solution", "untouched_release"
+#: three classic mistakes: checker-judged shape, dtype and value tests, and the in-kernel from-scratch test
+MISTAKES = ("wrong_class_first_reshape", "wrong_int64_batch_major", "wrong_calls_builtin")
+STUDENTS = (SOLUTION, BLANK, *MISTAKES)
+ZH = "zh_"  # the Chinese submissions' student ids: zh_<student>
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def zh(student: str) -> str:
+    return ZH + student
+
+
+@pytest.fixture(scope="module")
+def graded(generated_course, tmp_path_factory):
+    """A copy of the generated course with 01's Chinese release beside course/, every student handed in
+    twice (two of the Chinese with their catalogue lost or broken), then one grading run (tools.grade: checks,
+    autograde, feedback). Returns (course, seconds)."""
+    if ASSIGNMENT not in nbgrader_run.assignments():
+        pytest.skip(f"{ASSIGNMENT} not chosen with --assignments")
+    course = tmp_path_factory.mktemp("editions") / "course"
+    shutil.copytree(generated_course, course, symlinks=True)
+    for folder in ("submitted", "autograded", "feedback"):  # what other grading tests of this worker left
+        shutil.rmtree(course / "autograder" / folder, ignore_errors=True)
+    scratch = course.parent / "edition.db"
+    release.generate(course, ASSIGNMENT, grade.Course(course).edition_release("zh"), f"sqlite:///{scratch}", "zh")
+    reference = nbgrader_run.reference_answers(course, ASSIGNMENT)
+    mistakes = {s.student_id: s for s in cases.students(ASSIGNMENT) if s.student_id in MISTAKES}
+    answers = {SOLUTION: reference, BLANK: None}
+    answers |= {sid: reference | {c: impl.source for c, impl in s.answers.items()} for sid, s in mistakes.items()}
+    for student, chosen in answers.items():
+        nbgrader_run.submit(course, student, ASSIGNMENT, chosen)
+        nbgrader_run.submit(course, zh(student), ASSIGNMENT, chosen, release="course-zh")
+    # grading speaks the edition's language from the course's catalogue, never the student's: one Chinese
+    # submission lost its locale/, another's compiled catalogue is garbage
+    shutil.rmtree(grade.Course(course).submission(zh("wrong_calls_builtin"), ASSIGNMENT) / "locale")
+    broken = grade.Course(course).submission(zh("wrong_int64_batch_major"), ASSIGNMENT) / i18n.catalogue("zh")
+    broken.write_bytes(b"not a catalogue")
+    start = time.perf_counter()
+    everyone = [*STUDENTS, *map(zh, STUDENTS)]
+    grade.autograde(grade.Course(course), [ASSIGNMENT], everyone, workers=2, quiet=True)
+    grade.feedback(grade.Course(course), [ASSIGNMENT], everyone)
+    seconds = time.perf_counter() - start
+    print(f"\n{ASSIGNMENT}: graded {len(everyone)} submissions in two editions in {seconds:.1f} s")
+    return course, seconds
+
+
+def expected_lost(course, student):
+    if student == SOLUTION:
+        return frozenset()
+    if student == BLANK:
+        return frozenset(nbgrader_run.autograded_cells(solution(course)))
+    return next(s for s in cases.students(ASSIGNMENT) if s.student_id == student).expected_lost
+
+
+def solution(course):
+    return nbformat.read(notebook_path(course / "solutions", ASSIGNMENT), as_version=4)
+
+
+def page(course, student) -> str:
+    return (course / "autograder" / "feedback" / student / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+
+
+def text_of(page_html: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", page_html))
+
+
+@pytest.mark.parametrize("student", STUDENTS)
+def test_both_editions_score_the_same_on_every_cell(graded, student):
+    course, _ = graded
+    english = nbgrader_run.cell_scores(course, ASSIGNMENT, student)
+    chinese = nbgrader_run.cell_scores(course, ASSIGNMENT, zh(student))
+    lost = expected_lost(course, student)
+    expected = {
+        cell: (0.0 if cell in lost else pts, pts)
+        for cell, pts in nbgrader_run.autograded_cells(solution(course)).items()
+    }
+    assert english == expected, f"{student} (English)"
+    assert chinese == english, f"{student}: the Chinese edition scores differently"
+
+
+def test_the_edition_survives_grading_and_nothing_is_flagged(graded):
+    """The language marker reaches the autograded notebook; the Chinese release's catalogue is no extra
+    file (no anomaly for any of these well-formed submissions)."""
+    course, _ = graded
+    for student in STUDENTS:
+        for who, language in ((student, None), (zh(student), "zh")):
+            nb = nbformat.read(grade.Course(course).autograded_notebook(who, ASSIGNMENT), as_version=4)
+            assert nb.metadata.get("rnn_course", {}).get("language") == language, who
+    anomalies = [a.line() for a in grade.Anomalies.load(grade.Course(course).anomalies_file)]
+    assert anomalies == []
+    # the grading release carries the Chinese catalogue (the checker's), which is no difference from course/
+    notes = []
+    release.sync(course, [ASSIGNMENT], out=notes.append)
+    assert (grade.Course(course).release_folder(ASSIGNMENT) / i18n.catalogue("zh")).is_file()
+    assert not [note for note in notes if "differs" in note], notes
+
+
+def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
+    course, _ = graded
+    _ = i18n.translator("zh")
+    summary_zh, summary_en = _("## Your feedback, test by test")[3:], "Your feedback, test by test"
+    assert CJK.search(summary_zh), "the catalogue translates the summary"
+    # the read-only markdown: each heading of the source in the edition's language
+    headings = []
+    for cell in solution(course).cells:
+        found = i18n.translation(cell, "zh") if cell.cell_type == "markdown" else None
+        if found and cell.source.startswith("#") and not re.search(r"[`*$\\]", cell.source.splitlines()[0]):
+            headings.append((cell.source.splitlines()[0].lstrip("# "), found["source"].splitlines()[0].lstrip("# ")))
+    assert len(headings) >= 5, headings
+    for student in STUDENTS:
+        english, chinese = text_of(page(course, student)), text_of(page(course, zh(student)))
+        assert not CJK.search(english), f"{student}: Chinese in the English feedback"
+        assert summary_en in english and summary_zh in chinese and summary_en not in chinese, student
+        assert feedback.HIDDEN_NOTE in english and _(feedback.HIDDEN_NOTE) in chinese, student
+        assert feedback.HIDDEN_NOTE not in chinese, student
+        for en_heading, zh_heading in headings:
+            assert en_heading in english, (student, en_heading)
+            assert zh_heading in chinese and en_heading not in chinese, (student, zh_heading)
+    # a failing check's message from helpers.py, in each edition's words: judged in the checker (shape), or
+    # in the student's kernel (written without the built-in one-hot)
+    for student, msgid in [
+        ("wrong_class_first_reshape", "{name}: expected shape {expected}, got {got}."),
+        ("wrong_calls_builtin", "{name} must be written without {builtins}, but it calls it."),
+    ]:
+        english, chinese = text_of(page(course, student)), text_of(page(course, zh(student)))
+        assert CJK.search(_(msgid)), msgid
+        assert literal(msgid) in english and literal(msgid) not in chinese, student
+        assert literal(_(msgid)) in chinese, student
+
+
+def literal(message: str) -> str:
+    """The longest text of a message between its placeholders."""
+    return max(re.split(r"\{\w+\}", message), key=len)
+
+
+def test_no_hidden_test_leaks_in_either_edition(graded):
+    course, seconds = graded
+    hidden = [
+        line.strip()
+        for cell in solution(course).cells
+        if "### BEGIN HIDDEN TESTS" in cell.source
+        for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].splitlines()
+        if len(line.strip()) > 25
+    ]
+    assert hidden
+    for student in [*STUDENTS, *map(zh, STUDENTS)]:
+        raw = page(course, student)
+        leaked = [line for line in hidden if line in text_of(raw)]
+        assert "BEGIN HIDDEN TESTS" not in raw and not leaked, f"{student}: {leaked[:2]}"
