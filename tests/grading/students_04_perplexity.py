@@ -74,6 +74,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(F.cross_entropy(logits, targets, reduction="sum")).item()
             """,
             loses={P_VALUES, P_STABLE},
+            diagnosis="exp_of_sum",
         ),
         "base_two": Impl(
             """
@@ -81,6 +82,7 @@ IMPLEMENTATIONS = {
                 return 2 ** F.cross_entropy(logits, targets).item()
             """,
             loses={P_VALUES, P_STABLE},
+            diagnosis="base_two",
         ),
         "no_exp": Impl(  # returns the cross-entropy itself
             """
@@ -88,6 +90,7 @@ IMPLEMENTATIONS = {
                 return F.cross_entropy(logits, targets).item()
             """,
             loses={P_VALUES, P_STABLE},
+            diagnosis="no_exp",
         ),
         "argmax_probability": Impl(  # the probability of the most likely token, not of the target
             """
@@ -96,6 +99,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-log_probs.max(dim=-1).values.mean()).item()
             """,
             loses={P_VALUES, P_STABLE},
+            diagnosis="argmax_probability",
         ),
         "naive_softmax": Impl(  # exp(1e4) overflows: inf / inf = nan
             """
@@ -105,6 +109,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-torch.log(target_probs).mean()).item()
             """,
             loses={P_STABLE},
+            diagnosis="overflow",
         ),
         "log_of_softmax": Impl(  # stable softmax, but its log underflows to -inf
             """
@@ -113,6 +118,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-log_probs[torch.arange(len(targets)), targets].mean()).item()
             """,
             loses={P_STABLE},
+            diagnosis="log_of_softmax",
         ),
         "mean_of_exp": Impl(  # arithmetic mean of the per-token perplexities
             """
@@ -120,6 +126,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(F.cross_entropy(logits, targets, reduction="none")).mean().item()
             """,
             loses={P_VALUES, P_STABLE},
+            diagnosis="mean_of_exp",
         ),
     },
     "unigram_perplexity": {
@@ -168,6 +175,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test].log().mean()).item()
             """,
             loses={U_VALUES, U_SMOOTH, U_TRAIN},
+            diagnosis="no_smoothing",
         ),
         "test_counts": Impl(  # the model is estimated on the held-out tokens
             """
@@ -177,6 +185,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test].log().mean()).item()
             """,
             loses={U_VALUES, U_SMOOTH, U_TRAIN},
+            diagnosis="test_counts",
         ),
         "no_vocab_in_denominator": Impl(  # (count + 1) / N_train: probabilities sum to more than 1
             """
@@ -186,6 +195,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test].log().mean()).item()
             """,
             loses={U_VALUES, U_SMOOTH, U_TRAIN},
+            diagnosis="no_vocab_in_denominator",
         ),
         "distinct_tokens_as_vocab": Impl(  # V from the data instead of the vocab_size argument
             """
@@ -196,6 +206,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test].log().mean()).item()
             """,
             loses={U_VALUES, U_SMOOTH},
+            diagnosis="distinct_tokens_as_vocab",
         ),
         "lists_only": Impl(  # one feature missing: a Counter over a tensor counts 0-d tensors (hashed by
             # identity), so tensors of tokens fail; lists work. Loses the tensor cell only.
@@ -209,6 +220,7 @@ IMPLEMENTATIONS = {
                 return math.exp(sum(nll) / len(nll))
             """,
             loses={U_TENSORS},
+            diagnosis="counted_by_identity",
         ),
     },
     "bigram_perplexity": {
@@ -263,6 +275,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test[:-1], test[1:]].log().mean()).item()
             """,
             loses={B_VALUES, B_SMOOTH, B_TRAIN, B_COND},
+            diagnosis="no_smoothing",
         ),
         "test_counts": Impl(  # the model is estimated on the held-out tokens
             """
@@ -274,6 +287,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test[:-1], test[1:]].log().mean()).item()
             """,
             loses={B_VALUES, B_SMOOTH, B_TRAIN, B_COND},
+            diagnosis="test_counts",
         ),
         "no_vocab_in_denominator": Impl(  # (count(u, w) + 1) / count(u): 0 / 0 for unseen prefixes
             """
@@ -287,6 +301,7 @@ IMPLEMENTATIONS = {
                 return math.exp(sum(nll) / len(nll))
             """,
             loses={B_VALUES, B_SMOOTH, B_TRAIN, B_COND},
+            diagnosis="no_vocab_in_denominator",
         ),
         "swapped_condition": Impl(  # P(previous | next): counts indexed [w, u]
             """
@@ -298,6 +313,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test[1:], test[:-1]].log().mean()).item()
             """,
             loses={B_VALUES, B_SMOOTH, B_TRAIN, B_COND},
+            diagnosis="swapped_condition",
         ),
         "normalised_by_next": Impl(  # divides count(u, w) by the count of w
             """
@@ -309,6 +325,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test[:-1], test[1:]].log().mean()).item()
             """,
             loses={B_VALUES, B_SMOOTH, B_COND},
+            diagnosis="normalised_by_next",
         ),
         "joint_probability": Impl(  # P(u, w) instead of P(w | u)
             """
@@ -320,6 +337,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test[:-1], test[1:]].log().mean()).item()
             """,
             loses={B_VALUES, B_SMOOTH, B_TRAIN, B_COND},
+            diagnosis="joint_probability",
         ),
         "wraparound_pair": Impl(  # torch.roll: a pair (last token, first token) that is not in the text
             """
@@ -331,6 +349,7 @@ IMPLEMENTATIONS = {
                 return torch.exp(-probs[test[:-1], test[1:]].log().mean()).item()
             """,
             loses={B_TRAIN},
+            diagnosis="wraparound_pair",
         ),
         "lists_only": Impl(  # one feature missing: Counters over zip(train, train[1:]) of tensors count pairs of
             # 0-d tensors (hashed by identity): every lookup misses. Lists work. Loses the tensor cell only.
@@ -348,6 +367,7 @@ IMPLEMENTATIONS = {
                 return math.exp(sum(nll) / len(nll))
             """,
             loses={B_TENSORS},
+            diagnosis="counted_by_identity",
         ),
     },
 }

@@ -13,6 +13,16 @@ four-argument signature of the spec, and the row-lookup form (index_add_).
 
 from tests.grading.cases import Impl
 
+# Not named through the catalogue, though the message says what is wrong:
+NAMED_BY_NO_BUILTIN = (
+    "helpers.check_no_builtin names the forbidden call itself ('must be written without ..., but it calls it' or "
+    "'refers to ...') and takes no catalogue of mistakes"
+)
+NONE_CRASH = (
+    "its TypeError on a parameter whose .grad is None is the one d2l_0_17_6 raises too, and that student's diagnosis "
+    "is its missing return value; the message names the input instead (skip the parameters whose .grad is None)"
+)
+
 SHAPES, DTYPE, ONE_STEP, THROUGH_TIME, NO_AUTOGRAD = (
     "test_rnn_backward_shapes",
     "test_rnn_backward_dtype",
@@ -131,14 +141,16 @@ IMPLEMENTATIONS = {
             """
         ),
         # --- classic mistakes ---------------------------------------------------
-        "missing_tanh_derivative": Impl(loop(dZ="dH"), loses={ONE_STEP, THROUGH_TIME}),
+        "missing_tanh_derivative": Impl(loop(dZ="dH"), loses={ONE_STEP, THROUGH_TIME}, diagnosis="no_tanh_derivative"),
         "tanh_derivative_of_Z": Impl(  # 1 - Z^2: the derivative taken of the pre-activation
-            loop(dZ="dH * (1 - Zs[t] ** 2)"), loses={ONE_STEP, THROUGH_TIME}
+            loop(dZ="dH * (1 - Zs[t] ** 2)"), loses={ONE_STEP, THROUGH_TIME}, diagnosis="tanh_derivative_of_Z"
         ),
         "tanh_derivative_of_H": Impl(  # tanh'(H) = 1 - tanh(H)^2: as if H were the input of tanh
-            loop(dZ="dH * (1 - torch.tanh(Hs[t + 1]) ** 2)"), loses={ONE_STEP, THROUGH_TIME}
+            loop(dZ="dH * (1 - torch.tanh(Hs[t + 1]) ** 2)"),
+            loses={ONE_STEP, THROUGH_TIME},
+            diagnosis="tanh_derivative_of_H",
         ),
-        "H_t_in_dW_hh": Impl(loop(H_prev="Hs[t + 1]"), loses={ONE_STEP, THROUGH_TIME}),
+        "H_t_in_dW_hh": Impl(loop(H_prev="Hs[t + 1]"), loses={ONE_STEP, THROUGH_TIME}, diagnosis="H_t_in_dW_hh"),
         "float32_buffers": Impl(  # one feature missing: torch.zeros(shape) buffers are float32, so float64
             # gradients come back rounded to float32 (right to float32's precision). Loses the dtype cell only.
             LOOP.format(**RIGHT)
@@ -148,9 +160,10 @@ IMPLEMENTATIONS = {
             .replace("torch.zeros_like(W_hq)", "torch.zeros(W_hq.shape)")
             .replace("torch.zeros_like(b_q)", "torch.zeros(b_q.shape)"),
             loses={DTYPE},
+            diagnosis="float32_buffers",
         ),
-        "not_carried": Impl(loop(dH="G[t] @ W_hq.T"), loses={THROUGH_TIME}),
-        "W_hh_not_transposed": Impl(loop(carry="dZ @ W_hh"), loses={THROUGH_TIME}),
+        "not_carried": Impl(loop(dH="G[t] @ W_hq.T"), loses={THROUGH_TIME}, diagnosis="not_carried"),
+        "W_hh_not_transposed": Impl(loop(carry="dZ @ W_hh"), loses={THROUGH_TIME}, diagnosis="W_hh_not_transposed"),
         "autograd_grad": Impl(  # right values, but autograd did the work
             """
             def rnn_backward(inputs, state, params, d_outputs, hidden_states=None):
@@ -161,6 +174,7 @@ IMPLEMENTATIONS = {
                 return list(grads[:-1]), (grads[-1],)
             """,
             loses={NO_AUTOGRAD},
+            undiagnosable=NAMED_BY_NO_BUILTIN,
         ),
         "backward_call": Impl(  # outputs.backward(d_outputs), then read the .grad fields
             """
@@ -171,6 +185,7 @@ IMPLEMENTATIONS = {
                 return [leaf.grad for leaf in leaves[:-1]], (leaves[-1].grad,)
             """,
             loses={NO_AUTOGRAD},
+            undiagnosable=NAMED_BY_NO_BUILTIN,
         ),
     },
     "grad_clipping": {
@@ -241,6 +256,7 @@ IMPLEMENTATIONS = {
                         param.grad[:] *= theta / norm
             """,
             loses={RETURNS_NORM, ITERABLES, NO_GRAD},
+            diagnosis="returns_none",
         ),
         "no_params_attribute": Impl(  # nn.Module or an iterable, but not an object with .params
             """
@@ -254,6 +270,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={PARAMS_ATTRIBUTE},
+            diagnosis="params_iterated",
         ),
         "iterates_twice": Impl(  # iterates net twice: a generator is empty the second time, nothing is scaled
             """
@@ -269,6 +286,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={ITERABLES},
+            diagnosis="generator_iterated_twice",
         ),
         # --- classic mistakes ---------------------------------------------------
         "per_parameter": Impl(  # each tensor clipped by its own norm: the direction changes
@@ -284,6 +302,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={SCALES},
+            diagnosis="per_parameter",
         ),
         "elementwise_clamp": Impl(  # min-char-rnn's np.clip(dparam, -5, 5, out=dparam)
             """
@@ -296,6 +315,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={SCALES},
+            diagnosis="elementwise_clamp",
         ),
         "rescale_always": Impl(  # theta / norm even when norm < theta: small gradients scaled up
             """
@@ -308,6 +328,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={BELOW},
+            diagnosis="rescale_always",
         ),
         "squared_norm": Impl(  # forgot the square root
             """
@@ -321,6 +342,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={RETURNS_NORM, SCALES, BELOW},
+            diagnosis="squared_norm",
         ),
         "not_in_place": Impl(  # p.grad = p.grad * s: right values, but a new tensor
             """
@@ -334,6 +356,21 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={IN_PLACE},
+            diagnosis="not_in_place",
+        ),
+        "scales_a_copy": Impl(  # grad = grad * s rebinds a local name: every p.grad is left as it was
+            """
+            def grad_clipping(net, theta):
+                params = net.parameters() if isinstance(net, nn.Module) else getattr(net, "params", net)
+                grads = [p.grad for p in params if p.grad is not None]
+                norm = math.sqrt(sum(float((g * g).sum()) for g in grads))
+                if norm > theta:
+                    for grad in grads:
+                        grad = grad * (theta / norm)
+                return norm
+            """,
+            loses={SCALES, IN_PLACE},
+            diagnosis="unchanged",
         ),
         "returns_clipped_norm": Impl(  # the norm after clipping (never above theta)
             """
@@ -347,6 +384,7 @@ IMPLEMENTATIONS = {
                 return min(norm, theta)
             """,
             loses={RETURNS_NORM},
+            diagnosis="returns_clipped_norm",
         ),
         "crashes_on_none": Impl(  # p.grad ** 2 with p.grad None: TypeError
             """
@@ -360,6 +398,7 @@ IMPLEMENTATIONS = {
                 return norm
             """,
             loses={NO_GRAD},
+            undiagnosable=NONE_CRASH,
         ),
         "calls_builtin": Impl(
             """
@@ -368,6 +407,7 @@ IMPLEMENTATIONS = {
                 return float(torch.nn.utils.clip_grad_norm_(params, theta))
             """,
             loses={FROM_SCRATCH},
+            undiagnosable=NAMED_BY_NO_BUILTIN,
         ),
         "imports_builtin": Impl(
             """
@@ -379,6 +419,7 @@ IMPLEMENTATIONS = {
                 return clip(params, theta).item()
             """,
             loses={FROM_SCRATCH},
+            undiagnosable=NAMED_BY_NO_BUILTIN,
         ),
     },
 }
@@ -399,4 +440,5 @@ STUDENTS = {
     "wrong_no_params_attribute": {"grad_clipping": "no_params_attribute"},
     "wrong_iterates_twice": {"grad_clipping": "iterates_twice"},
     "wrong_imports_builtin": {"grad_clipping": "imports_builtin"},
+    "wrong_scales_a_copy": {"grad_clipping": "scales_a_copy"},
 }

@@ -80,6 +80,7 @@ IMPLEMENTATIONS = {
                 return prefix + "".join(vocab.to_tokens(outputs[1:]))
             """,
             loses={P_WARMUP},
+            diagnosis="no_warmup",
         ),
         "reset_during_warmup": Impl(  # a fresh state for every prefix character
             """
@@ -96,6 +97,7 @@ IMPLEMENTATIONS = {
                 return "".join(vocab.to_tokens(outputs))
             """,
             loses={P_WARMUP},
+            diagnosis="state_reset",
         ),
         "prefix_dropped": Impl(  # returns the generated characters only
             """
@@ -111,6 +113,7 @@ IMPLEMENTATIONS = {
                 return "".join(vocab.to_tokens(outputs[len(prefix) :]))
             """,
             loses={P_FORMAT, P_SHORT, P_GREEDY, P_WARMUP},
+            diagnosis="prefix_dropped",
         ),
         "one_short": Impl(  # range(num_preds - 1): one character missing
             """
@@ -126,6 +129,7 @@ IMPLEMENTATIONS = {
                 return "".join(vocab.to_tokens(outputs))
             """,
             loses={P_FORMAT, P_SHORT, P_GREEDY, P_WARMUP},
+            diagnosis="one_short",
         ),
         "warmup_call_crashes_on_one_char": Impl(  # one feature missing: the warm-up is one call on prefix[:-1],
             # an empty (1, 0) input for a one-character prefix, which the model cannot run. Loses that cell only.
@@ -141,6 +145,7 @@ IMPLEMENTATIONS = {
                 return prefix[:-1] + "".join(vocab.to_tokens(indices))
             """,
             loses={P_SHORT},
+            diagnosis="empty_warmup_crashes",
         ),
     },
     "sample_next": {
@@ -175,6 +180,7 @@ IMPLEMENTATIONS = {
                 return int(torch.multinomial(probs, 1, generator=generator))
             """,
             loses={S_DIST},
+            diagnosis="temperature_multiplied",
         ),
         "always_argmax": Impl(  # never samples
             """
@@ -182,6 +188,7 @@ IMPLEMENTATIONS = {
                 return int(logits.argmax())
             """,
             loses={S_DIST, S_GEN},
+            diagnosis="always_argmax",
         ),
         "uniform_ignores_logits": Impl(  # a random token, whatever the model says
             """
@@ -191,6 +198,7 @@ IMPLEMENTATIONS = {
                 return int(torch.randint(len(logits), (1,), generator=generator))
             """,
             loses={S_DIST},
+            diagnosis="uniform",
         ),
         "ignores_generator": Impl(  # the global generator: not reproducible with a seeded generator
             """
@@ -200,6 +208,7 @@ IMPLEMENTATIONS = {
                 return int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1))
             """,
             loses={S_GEN},
+            diagnosis="ignores_generator",
         ),
         "seeded_default_generator": Impl(  # generator=None: a freshly seeded generator, the same draw every call
             """
@@ -211,6 +220,7 @@ IMPLEMENTATIONS = {
                 return int(torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator))
             """,
             loses={S_GEN},
+            diagnosis="seeded_default_generator",
         ),
         "tensor_when_sampling": Impl(  # an int for temperature 0, but a tensor of shape (1,) otherwise
             """
@@ -220,6 +230,7 @@ IMPLEMENTATIONS = {
                 return torch.multinomial(torch.softmax(logits / temperature, dim=-1), 1, generator=generator)
             """,
             loses={S_INT},
+            diagnosis="returns_tensor",
         ),
     },
     "train_epoch": {
@@ -248,6 +259,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_TENSOR_STATE},
+            diagnosis="one_kind_of_state",
         ),
         # --- correct alternatives -------------------------------------------------
         "detach_in_place": Impl(  # D2L's detach_(), time.perf_counter, the norm kept
@@ -360,6 +372,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_STATE, T_TENSOR_STATE, T_PPL, T_BOUND},
+            diagnosis="no_detach",
         ),
         "never_reset_random": Impl(  # one state per epoch, whatever the sampler
             """
@@ -387,6 +400,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_STATE, T_PPL},
+            diagnosis="never_reset_random",
         ),
         "targets_not_transposed": Impl(  # Y.reshape(-1): batch-major targets for time-major outputs
             """
@@ -414,6 +428,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_PPL, T_BOUND},
+            diagnosis="targets_not_transposed",
         ),
         "no_clipping": Impl(
             """
@@ -440,6 +455,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_CLIP},
+            diagnosis="no_clipping",
         ),
         "no_zero_grad": Impl(  # gradients accumulate over the epoch
             """
@@ -466,6 +482,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_ZERO, T_BOUND},
+            diagnosis="no_zero_grad",
         ),
         "mean_of_batch_perplexities": Impl(  # exp per minibatch, then the mean
             """
@@ -493,6 +510,7 @@ IMPLEMENTATIONS = {
                 return sum(perplexities) / len(perplexities), total_tokens / timer.stop()
             """,
             loses={T_PPL},
+            diagnosis="mean_of_perplexities",
         ),
         "loss_times_three": Impl(  # a positive constant rescaling: clipping and Adam hide it
             """
@@ -520,6 +538,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_ZERO},
+            diagnosis="scaled_loss",
         ),
         "squared_loss": Impl(  # a monotone transform: the gradient is 2 * loss times that of the mean
             """
@@ -547,6 +566,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_ZERO},
+            diagnosis="squared_loss",
         ),
         "summed_losses": Impl(  # per-token losses (reduction='none') summed: num_steps * batch_size times the mean
             """
@@ -575,6 +595,7 @@ IMPLEMENTATIONS = {
                 return math.exp(total_loss / total_tokens), total_tokens / timer.stop()
             """,
             loses={T_ZERO},
+            diagnosis="summed_losses",
         ),
     },
 }

@@ -104,6 +104,59 @@ IMPLEMENTATIONS = {
                     return torch.zeros(shape, device=device)
             """,
             loses={SHAPES, OTHER_VOCAB, VALUES, LSTM, BIDIR, TRAINING},
+            diagnosis="inputs_not_transposed",
+        ),
+        "reshape_not_transpose": Impl(  # inputs.reshape(T, B): the right shape, but the sequences mixed
+            """
+            class RNNModel(nn.Module):
+                def __init__(self, rnn_layer, vocab_size):
+                    super().__init__()
+                    self.rnn = rnn_layer
+                    self.vocab_size = vocab_size
+                    self.num_hiddens = rnn_layer.hidden_size
+                    self.num_directions = 2 if rnn_layer.bidirectional else 1
+                    self.linear = nn.Linear(self.num_directions * self.num_hiddens, vocab_size)
+
+                def forward(self, inputs, state):
+                    batch_size, num_steps = inputs.shape
+                    X = F.one_hot(inputs.reshape(num_steps, batch_size).long(), self.vocab_size).float()
+                    Y, state = self.rnn(X, state)
+                    return self.linear(Y.reshape(-1, Y.shape[-1])), state
+
+                def begin_state(self, batch_size=1, device=None):
+                    shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
+                    if isinstance(self.rnn, nn.LSTM):
+                        return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
+                    return torch.zeros(shape, device=device)
+            """,
+            loses={VALUES, LSTM, BIDIR, TRAINING},
+            diagnosis="reshaped_inputs",
+        ),
+        "batch_major_outputs": Impl(  # Y transposed to (B, T, D * H) before flattening: rows b * T + t
+            """
+            class RNNModel(nn.Module):
+                def __init__(self, rnn_layer, vocab_size):
+                    super().__init__()
+                    self.rnn = rnn_layer
+                    self.vocab_size = vocab_size
+                    self.num_hiddens = rnn_layer.hidden_size
+                    self.num_directions = 2 if rnn_layer.bidirectional else 1
+                    self.linear = nn.Linear(self.num_directions * self.num_hiddens, vocab_size)
+
+                def forward(self, inputs, state):
+                    X = F.one_hot(inputs.T.long(), self.vocab_size).float()
+                    Y, state = self.rnn(X, state)
+                    Y = Y.transpose(0, 1)  # (B, T, D * H): sequence by sequence
+                    return self.linear(Y.reshape(-1, Y.shape[-1])), state
+
+                def begin_state(self, batch_size=1, device=None):
+                    shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
+                    if isinstance(self.rnn, nn.LSTM):
+                        return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
+                    return torch.zeros(shape, device=device)
+            """,
+            loses={VALUES, LSTM, BIDIR, TRAINING},
+            diagnosis="batch_major_outputs",
         ),
         "linear_on_state": Impl(  # the output layer reads the final state instead of the outputs
             """
@@ -129,6 +182,7 @@ IMPLEMENTATIONS = {
                     return torch.zeros(shape, device=device)
             """,
             loses={SHAPES, OTHER_VOCAB, VALUES, LSTM, BIDIR, TRAINING},
+            diagnosis="linear_on_state",
         ),
         "begin_state_no_layer_dim": Impl(  # (B, H) like the scratch model's state
             """
@@ -153,6 +207,7 @@ IMPLEMENTATIONS = {
                     return torch.zeros(shape, device=device)
             """,
             loses={BEGIN, LSTM, TRAINING},
+            diagnosis="no_layer_axis",
         ),
         "lstm_state_not_tuple": Impl(  # one tensor for every layer type
             """
@@ -175,6 +230,7 @@ IMPLEMENTATIONS = {
                     return torch.zeros(shape, device=device)
             """,
             loses={LSTM},
+            diagnosis="lstm_state_not_tuple",
         ),
         "bidirectional_width_ignored": Impl(  # nn.Linear(num_hiddens, vocab_size) whatever the directions
             """
@@ -199,6 +255,7 @@ IMPLEMENTATIONS = {
                     return torch.zeros(shape, device=device)
             """,
             loses={BIDIR},
+            diagnosis="bidirectional_width_ignored",
         ),
         "global_vocab_size": Impl(  # forward uses the notebook's vocab_size (28): right only for that corpus
             """
@@ -223,6 +280,7 @@ IMPLEMENTATIONS = {
                     return torch.zeros(shape, device=device)
             """,
             loses={OTHER_VOCAB},
+            diagnosis="global_vocab_size",
         ),
     },
 }
@@ -236,4 +294,6 @@ STUDENTS = {
     "wrong_lstm_state_not_tuple": {"RNNModel": "lstm_state_not_tuple"},
     "wrong_bidirectional_width_ignored": {"RNNModel": "bidirectional_width_ignored"},
     "wrong_global_vocab_size": {"RNNModel": "global_vocab_size"},
+    "wrong_reshape_not_transpose": {"RNNModel": "reshape_not_transpose"},
+    "wrong_batch_major_outputs": {"RNNModel": "batch_major_outputs"},
 }
