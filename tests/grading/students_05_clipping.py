@@ -14,10 +14,6 @@ four-argument signature of the spec, and the row-lookup form (index_add_).
 from tests.grading.cases import Impl
 
 # Not named through the catalogue, though the message says what is wrong:
-NAMED_BY_NO_BUILTIN = (
-    "helpers.check_no_builtin names the forbidden call itself ('must be written without ..., but it calls it' or "
-    "'refers to ...') and takes no catalogue of mistakes"
-)
 NONE_CRASH = (
     "its TypeError on a parameter whose .grad is None is the one d2l_0_17_6 raises too, and that student's diagnosis "
     "is its missing return value; the message names the input instead (skip the parameters whose .grad is None)"
@@ -174,7 +170,7 @@ IMPLEMENTATIONS = {
                 return list(grads[:-1]), (grads[-1],)
             """,
             loses={NO_AUTOGRAD},
-            undiagnosable=NAMED_BY_NO_BUILTIN,
+            diagnosis="autograd",
         ),
         "backward_call": Impl(  # outputs.backward(d_outputs), then read the .grad fields
             """
@@ -185,7 +181,7 @@ IMPLEMENTATIONS = {
                 return [leaf.grad for leaf in leaves[:-1]], (leaves[-1].grad,)
             """,
             loses={NO_AUTOGRAD},
-            undiagnosable=NAMED_BY_NO_BUILTIN,
+            diagnosis="autograd",
         ),
     },
     "grad_clipping": {
@@ -407,7 +403,7 @@ IMPLEMENTATIONS = {
                 return float(torch.nn.utils.clip_grad_norm_(params, theta))
             """,
             loses={FROM_SCRATCH},
-            undiagnosable=NAMED_BY_NO_BUILTIN,
+            diagnosis="builtin",
         ),
         "imports_builtin": Impl(
             """
@@ -419,7 +415,7 @@ IMPLEMENTATIONS = {
                 return clip(params, theta).item()
             """,
             loses={FROM_SCRATCH},
-            undiagnosable=NAMED_BY_NO_BUILTIN,
+            diagnosis="builtin",
         ),
     },
 }
