@@ -111,3 +111,8 @@ c.FeedbackExporter.extra_template_basedirs = [
     str(ROOT / "tools" / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]
+# Formgrader's grading page shows, under each free-text answer, its rubric from solutions/ (tools/freetext.py);
+# no other page does: the feedback exporter (an HTMLExporter too, which would inherit the setting) runs
+# without it, and the preprocessor acts only on a page Formgrader asks for.
+c.HTMLExporter.preprocessors = ["tools.freetext.RubricForGraders"]
+c.FeedbackExporter.preprocessors = []

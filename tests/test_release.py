@@ -147,6 +147,33 @@ def test_release_zip_is_self_contained_and_refused_while_it_would_leak(tmp_path)
         release.release_zip(root, "05_clipping", tmp_path / "05.zip")
 
 
+def test_no_release_carries_a_rubric(tmp_path):
+    """The rubrics of the free-text questions (tools/freetext.py) reach no student: no folder of course/, no
+    file of a zip, and the release guard refuses a release folder holding a line of one (here the model
+    answer pasted into the answer cell)."""
+    import zipfile
+
+    from tools import freetext, release
+
+    rubric = freetext.rubric_lines(ROOT)
+    assert {where.split("/")[0] for where in rubric.values()} == set(all_assignments())
+    for assignment in all_assignments():
+        assert freetext.leaked(ROOT, ROOT / "course" / assignment) == {}, assignment
+    root = nbgrader_run_copy(tmp_path)
+    path = release.release_zip(root, "01_one_hot", tmp_path / "01.zip")
+    with zipfile.ZipFile(path) as archive:
+        text = "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    assert "YOUR ANSWER HERE" in text and not [line for line in rubric if line in text]
+    folder = root / "course" / "01_one_hot"
+    nb = nbformat.read(folder / "01_one_hot.ipynb", as_version=4)
+    source = nbformat.read(ROOT / "solutions" / "01_one_hot" / "01_one_hot.ipynb", as_version=4)
+    answer = next(c for c in nb.cells if c.id == "explain_one_hot_cost")
+    answer.source = freetext.rubric(next(c for c in source.cells if c.id == answer.id))
+    nbformat.write(nb, folder / "01_one_hot.ipynb")
+    problems = release.release_problems(root, "01_one_hot", folder)
+    assert any("the rubric of 01_one_hot/explain_one_hot_cost, for graders only" in p for p in problems), problems
+
+
 def nbgrader_run_copy(tmp_path):
     from tests.grading import nbgrader_run
 

@@ -21,6 +21,9 @@ from tools.layout import Course
 pytestmark = pytest.mark.grading
 
 A = "01_one_hot"
+MAX = 11  # 9 points of tests, 2 of the free-text question Q (graded by hand)
+Q = "explain_one_hot_cost"
+DAVE_ANSWER = "One-hot rows are mostly zeros, so the matrix product wastes work; it just picks a row of W."
 DUE = dt.datetime(2026, 10, 5, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))
 COURSE_TOML = f"""
 [assignments]
@@ -67,7 +70,7 @@ def term_course(tmp_path_factory):
     ]:
         _stamp(nbgrader_run.submit(root, student, A, answers), when)
     download = root / "download"  # dave hands in by e-mail, 10 minutes late: the grace
-    nbgrader_run.submit(root, "dave", A, reference)
+    nbgrader_run.submit(root, "dave", A, reference | {Q: DAVE_ANSWER})  # the only free-text answer
     download.mkdir()
     shutil.move(root / "autograder" / "submitted" / "dave" / A / f"{A}.ipynb", download / f"dave_{A}.ipynb")
     when = (DUE + dt.timedelta(minutes=10)).isoformat()
@@ -106,7 +109,7 @@ def test_late_penalty_by_nbgrader_with_the_raw_score_kept(term_course):
     summary = (root / "autograder" / "report" / "summary.md").read_text()
     assert "- extension: carol / 01_one_hot +3 d" in summary and "late: bob / 01_one_hot" in summary
     page = (root / "autograder" / "feedback" / "bob" / A / f"{A}.html").read_text()
-    assert "1.50 days late" in page and "-1.8 points" in page and "Final score: 7.2 / 9" in page
+    assert "1.50 days late" in page and "-1.8 points" in page and f"Final score: 7.2 / {MAX}" in page
     carol_page = (root / "autograder" / "feedback" / "carol" / A / f"{A}.html").read_text()
     assert "with your extension of 3 d" in carol_page and "on time, no penalty" in carol_page
 
@@ -138,7 +141,7 @@ def test_overrides_survive_regrading_appear_everywhere_and_can_be_undone(term_co
     assert "## Overrides (regrades) in force" in summary and "illness" in summary
     page = (root / "autograder" / "feedback" / "alice" / A / f"{A}.html").read_text()
     assert "set to 0 by ta1" in page and "copied the dtype check from a peer" in page
-    assert "Final score: 8 / 9" in page
+    assert f"Final score: 8 / {MAX}" in page
     assert term.main(["overrides", "--root", str(root)]) == 0
     listed = capsys.readouterr().out
     assert f"#{cell.id} alice / {A} / test_one_hot_dtype = 0 by ta1" in listed and f"#{total.id} bob" in listed
@@ -146,7 +149,7 @@ def test_overrides_survive_regrading_appear_everywhere_and_can_be_undone(term_co
     path = export.export(course, "canvas", out=lambda *_: None)
     canvas = list(csv.reader(path.open()))
     assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{A} (4711)"]
-    assert canvas[1] == [export.POINTS_POSSIBLE, "", "", "", "", "9"]
+    assert canvas[1] == [export.POINTS_POSSIBLE, "", "", "", "", f"{MAX}"]
     by_id = {row[1]: row for row in canvas[2:]}
     assert by_id["101"] == ["Adams, Alice", "101", "S-1", "alice@uni.example", "Mon", "8"]
     assert by_id["102"][-1] == "9" and by_id["103"][-1] == "9"
@@ -185,4 +188,4 @@ def test_points_graded_by_hand_show_in_the_feedback(term_course):
         gb.db.commit()
     assert grade.main(["feedback", "-a", A, "-s", "dave", "--root", str(root)]) == 0
     page = (root / "autograder" / "feedback" / "dave" / A / f"{A}.html").read_text()
-    assert "of which graded by hand: 0.5" in page and "Final score: 8.5 / 9" in page, page[-3000:]
+    assert "of which graded by hand: 0.5" in page and f"Final score: 8.5 / {MAX}" in page, page[-3000:]

@@ -30,11 +30,19 @@ from tests.grading.students_01_one_hot import IMPLEMENTATIONS
 pytestmark = pytest.mark.browser
 
 A = "01_one_hot"
+MAX = 11  # 9 points of tests, 2 of the free-text question Q, graded by hand
+Q = "explain_one_hot_cost"
 ERROR_PAGE = "Sorry, the formgrader encountered an error"
-# A small class: the reference answers but for these (ada: full marks; ben: a classic mistake), or nothing (cyd).
+# A small class: the reference answers but for these (ada: full marks and a good free-text answer; ben: a
+# classic mistake and half an answer), or nothing (cyd).
+ANSWERS = {
+    "ada": "The one-hot batch is T x B x V floats, mostly zeros, and the product costs T B V H; since e_i W is row i "
+    "of W, indexing the row gives the same numbers.",
+    "ben": "One-hot vectors are mostly zeros, which wastes memory.",
+}
 CLASS = {
-    "ada": {},
-    "ben": {"one_hot": IMPLEMENTATIONS["one_hot"]["class_dim_first"].source},
+    "ada": {Q: ANSWERS["ada"]},
+    "ben": {"one_hot": IMPLEMENTATIONS["one_hot"]["class_dim_first"].source, Q: ANSWERS["ben"]},
     "cyd": None,
 }
 
@@ -167,13 +175,13 @@ def test_every_view_an_instructor_opens_renders(graded_class, formgrader):
     page = (fg.lab.root / "autograder" / "feedback" / "ben" / A / f"{A}.html").read_text()
     assert "one_hot: shape" in page and "expected shape (3, 5), got (5, 3)" in page
     text = fg.view("submission-of-a-student", click="Student, Ben", within="#main-table")
-    assert re.search(rf"{A}\s+{graded_class['ben']:g} / 9\b", text), (graded_class, text)
+    assert re.search(rf"{A}\s+{graded_class['ben']:g} / {MAX}\b", text), (graded_class, text)
     # Manual Grading (Formgrader's Gradebook): the assignment, its notebook, one submission's grading page
     fg.view("gradebook", click="Manual Grading")
     fg.view("gradebook-assignment", click=A, within="#main-table")
     text = fg.view("gradebook-notebook", click=A, within="#main-table")
     assert len(re.findall(r"Submission #\d", text)) == len(CLASS), text  # names hidden, as Formgrader starts
-    fg.row(f"{graded_class['ben']:g} / 9").locator("a.name-hidden").click()  # ben's, by its score
+    fg.row(f"{graded_class['ben']:g} / {MAX}").locator("a.name-hidden").click()  # ben's, by its score
     fg.frame.locator(".cell, [id^=error-]").first.wait_for(state="attached")  # the notebook, or an error page
     body = fg.view("grading-page", table=False)
     assert "expected shape (3, 5), got (5, 3)" in body, body[:2000]
