@@ -211,9 +211,16 @@ def test_report_pass_rates_match_the_expected_verdicts(generated_course, assignm
     for cell in cells:
         passed = sum(cell not in lost[s] for s in students)
         assert f"| `{cell}` | {passed}/{len(students)} (" in summary, f"{assignment}/{cell}: {passed} passes"
+    asked = questions(graded, assignment)
     for student in students:
         total = sum(score for score, _ in expected_scores(graded, assignment, lost[student]).values())
         assert float(rows[student][assignment]) == pytest.approx(total)
+        # points kept apart: all from the tests; the free-text questions left as released are "unanswered"
+        assert float(rows[student]["auto_points"]) == pytest.approx(total) and rows[student]["manual_points"] == "0"
+        assert rows[student]["unanswered"].split() == [f"{assignment}/{q}" for q in asked], rows[student]
+        assert not rows[student]["to_grade_by_hand"], rows[student]
+    for question, (points, _) in asked.items():
+        assert f"| `{question}` | {points:g} | 0 | 0 | {len(students)} |" in summary, question
     assert (graded / "autograder" / "report" / f"hist_{assignment}.png").exists()
     # the cells of an assignment are listed in the notebook's order
     positions = [summary.index(f"| `{cell}` |") for cell in cells]

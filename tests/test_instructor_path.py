@@ -17,6 +17,7 @@ pytestmark = pytest.mark.grading
 
 A = "01_one_hot"
 EXTRA = ["late", "overrides", "similar_to"]  # tools/term.py's columns
+FREE_TEXT = ["auto_points", "manual_points", "to_grade_by_hand", "unanswered"]  # tools/report.py's
 
 
 def _test_cell(nb, grade_id):
@@ -55,7 +56,7 @@ def test_make_grade_mid_course_grades_what_was_collected(fresh_course, capsys):
     assert not grade.Anomalies.load(grade.Course(root).anomalies_file)
     assert (root / "autograder" / "feedback" / "bob" / A / f"{A}.html").is_file()
     assert grade.main(["report", "-a", A, "--root", str(root)]) == 0
-    columns = ["student_id", A, "total", "max_total", "anomalies", "held_for_review", *EXTRA]
+    columns = ["student_id", A, "total", "max_total", "anomalies", "held_for_review", *EXTRA, *FREE_TEXT]
     assert list(_grades(root)[0]) == columns
 
 

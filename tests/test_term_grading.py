@@ -1,7 +1,8 @@
 """A term, graded for real (README, "Due dates, regrades and the LMS"): one assignment with a due date, a
 late submission penalised by nbgrader's late-penalty mechanism, an extension, a time given at collect,
-a copied pair held for review, regrades that survive re-grading and can be undone, the feedback that
-tells each student their standing, and the Canvas and Moodle files.
+a copied pair held for review, regrades that survive re-grading and can be undone, a free-text answer
+graded by hand (as Formgrader grades it) that counts once graded, the feedback that tells each student
+their standing, and the Canvas and Moodle files.
 
 One class of four is graded once, then two of them again after the overrides (about 40 s)."""
 
@@ -11,11 +12,12 @@ import csv
 import datetime as dt
 import shutil
 
+import nbformat
 import pytest
 
 from tests.grading import disguise, nbgrader_run
 from tests.grading import students_01_one_hot as cases01
-from tools import export, grade, similarity, submissions, term
+from tools import export, freetext, grade, similarity, submissions, term
 from tools.layout import Course
 
 pytestmark = pytest.mark.grading
@@ -189,3 +191,53 @@ def test_points_graded_by_hand_show_in_the_feedback(term_course):
     assert grade.main(["feedback", "-a", A, "-s", "dave", "--root", str(root)]) == 0
     page = (root / "autograder" / "feedback" / "dave" / A / f"{A}.html").read_text()
     assert "of which graded by hand: 0.5" in page and f"Final score: 8.5 / {MAX}" in page, page[-3000:]
+
+
+def _grade(root, student, cell):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(Course(root).db_url, grade.COURSE_ID) as gb:
+        g = next(g for g in gb.find_submission_notebook(A, A, student).grades if g.name == cell)
+        return g.auto_score, g.manual_score, g.needs_manual_grade, freetext.state(g)
+
+
+def test_free_text_answers_wait_for_a_grader_and_count_once_graded(term_course):
+    """dave answered the free-text question, the others left it as released. The autograder scores neither:
+    dave's waits for a grader, the others' are 0 and marked unanswered. The report keeps the tests' and
+    the graders' points apart, no page a student gets shows the rubric, and a score entered as Formgrader
+    enters it counts in the report, the feedback and the export, and survives re-grading."""
+    root, course = term_course, Course(term_course)
+    assert grade.main(["report", "-a", A, "--root", str(root)]) == 0  # the gradebook as the tests above left it
+    assert _grade(root, "dave", Q) == (None, None, True, freetext.TO_GRADE)
+    assert _grade(root, "alice", Q) == (0.0, None, False, freetext.UNANSWERED)
+    rows = _grades(root)
+    assert rows["dave"]["to_grade_by_hand"] == f"{A}/{Q}" and not rows["dave"]["unanswered"]
+    assert rows["alice"]["unanswered"] == f"{A}/{Q}" and not rows["alice"]["to_grade_by_hand"]
+    assert rows["dave"]["manual_points"] == "0"
+    before, auto = float(rows["dave"][A]), rows["dave"]["auto_points"]
+    summary = (root / "autograder" / "report" / "summary.md").read_text()
+    assert f"| `{Q}` | 2 | 0 | 1 | 3 |" in summary and "1 waiting for a grader" in summary, summary
+    source = nbformat.read(course.source_notebook(A), as_version=4)
+    rubric = [line for line in freetext.questions(source)[Q][1].splitlines() if len(line) >= freetext.MIN_LINE]
+    for student in ("alice", "bob", "carol", "dave"):
+        page = (root / "autograder" / "feedback" / student / A / f"{A}.html").read_text()
+        assert not [line for line in rubric if line in page], f"{student}'s feedback shows the rubric"
+    assert DAVE_ANSWER in (root / "autograder" / "feedback" / "dave" / A / f"{A}.html").read_text()
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url, grade.COURSE_ID) as gb:  # what Formgrader's "Save" does (its grade API)
+        g = next(g for g in gb.find_submission_notebook(A, A, "dave").grades if g.name == Q)
+        g.manual_score, g.needs_manual_grade = 1.5, False
+        gb.db.commit()
+    assert grade.main(["all", "-a", A, "-s", "dave", "--root", str(root)]) == 0  # re-graded: the grade holds
+    assert _grade(root, "dave", Q)[1:2] == (1.5,) and _grade(root, "dave", Q)[3] == freetext.GRADED
+    rows = _grades(root)
+    assert float(rows["dave"][A]) == pytest.approx(before + 1.5) and rows["dave"]["auto_points"] == auto
+    assert rows["dave"]["manual_points"] == "1.5" and not rows["dave"]["to_grade_by_hand"]
+    assert f"| `{Q}` | 2 | 1 (1.5) | 0 | 3 |" in (root / "autograder" / "report" / "summary.md").read_text()
+    page = (root / "autograder" / "feedback" / "dave" / A / f"{A}.html").read_text()
+    assert f"Final score: {before + 1.5:g} / {MAX}" in page
+    moodle = list(csv.reader(export.export(course, "moodle", out=lambda *_: None).open()))
+    assert moodle[4][:4] == ["Dave", "Dunn", "1004", "dave@uni.example"]
+    assert float(moodle[4][4]) == pytest.approx(before + 1.5)

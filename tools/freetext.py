@@ -23,11 +23,13 @@ a partial and a zero answer says) between `### BEGIN SOLUTION` and `### END SOLU
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool
 
+from tools import gradebook
 from tools.layout import ROOT, Course, grade_id, is_freetext_cell, nbgrader
 
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION", re.M | re.S)
@@ -92,6 +94,29 @@ def state(grade) -> str | None:
     if grade.auto_score is not None and not grade.needs_manual_grade:
         return UNANSWERED  # nbgrader's 0 for a cell left as released
     return TO_GRADE
+
+
+def answers(course: Course) -> dict[str, dict[str, dict[str, tuple[str, float, float]]]]:
+    """assignment -> student -> free-text answer -> (state, score, max_score): UNANSWERED, TO_GRADE
+    or GRADED, for every submission the gradebook holds."""
+    answers: dict = defaultdict(dict)
+    for assignment, submission, notebook in gradebook.submitted_notebooks(course):
+        answers[assignment][submission.student.id] = {
+            g.name: (state(g), g.score or 0.0, g.max_score) for g in notebook.grades if state(g)
+        }
+    return answers
+
+
+def waiting(course: Course, assignments: list[str]) -> tuple[int, int]:
+    """(free-text answers waiting for a grader, free-text answers left unanswered) of `assignments`."""
+    states = [
+        state
+        for a, by_student in answers(course).items()
+        if a in assignments
+        for cells in by_student.values()
+        for state, _, _ in cells.values()
+    ]
+    return states.count(TO_GRADE), states.count(UNANSWERED)
 
 
 class RubricForGraders(Preprocessor):

@@ -7,7 +7,10 @@ the course (conftest.py) with a small class of 01_one_hot graded the way `make g
   it generates for a submission (with the course's feedback page);
 * its *Release* button goes through the release guard of tools/release.py (nbgrader_config.py's
   ExchangeFactory): a release that would carry an open assignment's answers is refused with the guard's
-  reasons and nothing reaches the exchange; an allowed one is released.
+  reasons and nothing reaches the exchange; an allowed one is released;
+* an instructor grades the free-text answers of the class (tools/freetext.py): each grading page shows the
+  rubric under the student's answer, the scores entered there count in Formgrader's totals and in the
+  report's manual points, and the answer nobody gave stays "unanswered".
 
 Screenshots land in .test-artifacts/browser/formgrader-*.png.
 """
@@ -210,3 +213,55 @@ def test_the_release_button_goes_through_the_guard(formgrader, lab):
     result, message = fg.modal()
     assert result == "success-modal", message
     assert (outbound / A / f"{A}.ipynb").exists()
+
+
+def test_an_instructor_grades_the_free_text_answers(graded_class, formgrader, lab):
+    """Manual Grading, 01_one_hot: ada's and ben's free-text answers wait for a grader, each shown with the
+    rubric under it; the instructor enters 2 and 1, and Formgrader's totals and the report count them."""
+    fg = formgrader
+    notebook_view = f"/formgrader/gradebook/{A}/{A}"
+    for student, points in (("ada", 2), ("ben", 1)):
+        fg.goto(notebook_view)
+        fg.view(f"free-text-{student}-list")
+        fg.row(f"{graded_class[student]:g} / {MAX}").locator("a.name-hidden").click()
+        score = fg.frame.locator(f"input#{Q}")
+        score.wait_for()
+        score.scroll_into_view_if_needed()  # the screenshot shows the answer, its rubric and the score field
+        body = fg.view(f"free-text-{student}", table=False)
+        assert ANSWERS[student] in body, body[:2000]
+        after = body[body.index(ANSWERS[student]) :]
+        assert "Rubric for graders" in after and "Partial (half):" in after and "Zero:" in after, after[:2000]
+        score.fill(str(points))
+        score.press("Tab")  # Formgrader saves a score when its field loses the focus
+        _wait_for_manual_score(lab.root, student, points)
+    fg.goto(notebook_view)
+    text = fg.view("free-text-graded")
+    for student, points in (("ada", 2), ("ben", 1), ("cyd", 0)):
+        assert f"{graded_class[student] + points:g} / {MAX}" in text, (student, text)
+    proc = subprocess.run(
+        [str(BIN / "python"), "-m", "tools.grade", "report", "-a", A],
+        cwd=lab.root,
+        env=nbgrader_run.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(lab.root / "autograder" / "report" / "grades.csv", newline="") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert rows["ada"]["manual_points"] == "2" and rows["ben"]["manual_points"] == "1"
+    assert float(rows["ben"]["auto_points"]) == graded_class["ben"] and float(rows["ben"][A]) == graded_class["ben"] + 1
+    assert not rows["ada"]["to_grade_by_hand"] and rows["cyd"]["unanswered"] == f"{A}/{Q}"
+
+
+def _wait_for_manual_score(root, student: str, points: float) -> None:
+    from nbgrader.api import Gradebook
+
+    deadline = time.monotonic() + 20
+    while True:
+        with Gradebook(f"sqlite:///{root / 'autograder' / 'gradebook.db'}", COURSE_ID) as gb:
+            grade = next(g for g in gb.find_submission_notebook(A, A, student).grades if g.name == Q)
+            if grade.manual_score == points and not grade.needs_manual_grade:
+                return
+        assert time.monotonic() < deadline, f"Formgrader did not save {student}'s score {points}"
+        time.sleep(0.3)
