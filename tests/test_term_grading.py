@@ -1,10 +1,11 @@
-"""A term, graded for real (README, "Due dates, regrades and the LMS"): one assignment with a due date, a
+"""A term, graded for real (README, "Due dates, regrades and the LMS"): three assignments with due dates, a
 late submission penalised by nbgrader's late-penalty mechanism, an extension, a time given at collect,
 a copied pair held for review, regrades that survive re-grading and can be undone, a free-text answer
 graded by hand (as Formgrader grades it) that counts once graded, the feedback that tells each student
 their standing, and the Canvas and Moodle files.
 
-One class of four is graded once, then two of them again after the overrides (about 40 s)."""
+One class of four hands in 01_one_hot, one of them 03_samplers and 04_perplexity too; all is graded once,
+then two of them again (01 only) after the overrides and the grading by hand (about 60 s)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,14 @@ MAX = 11  # 9 points of tests, 2 of the free-text question Q (graded by hand)
 Q = "explain_one_hot_cost"
 DAVE_ANSWER = "One-hot rows are mostly zeros, so the matrix product wastes work; it just picks a row of W."
 DUE = dt.datetime(2026, 10, 5, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+# the later assignments, which only alice hands in, on time: their points (tests + 2 by hand) and due dates
+LATER = {"03_samplers": 18, "04_perplexity": 15}
+LATER_DUE = {"03_samplers": DUE + dt.timedelta(days=7), "04_perplexity": DUE + dt.timedelta(days=14)}
 COURSE_TOML = f"""
 [assignments]
 01_one_hot = {{ state = "closed", due = {DUE.isoformat()}, canvas_id = 4711 }}
+03_samplers = {{ state = "closed", due = {LATER_DUE["03_samplers"].isoformat()} }}
+04_perplexity = {{ state = "open", due = {LATER_DUE["04_perplexity"].isoformat()} }}
 
 [extensions]
 carol = {{ 01_one_hot = "3d" }}
@@ -59,7 +65,8 @@ def _stamp(folder, when):
 @pytest.fixture(scope="module")
 def term_course(tmp_path_factory):
     root = nbgrader_run.copy_course(tmp_path_factory.mktemp("term"))
-    shutil.copytree(nbgrader_run.ROOT / "course" / A, root / "course" / A)
+    for assignment in (A, *LATER):
+        shutil.copytree(nbgrader_run.ROOT / "course" / assignment, root / "course" / assignment)
     (root / "course.toml").write_text(COURSE_TOML)
     (root / "autograder").mkdir(exist_ok=True)
     (root / "autograder" / "roster.csv").write_text(ROSTER)
@@ -77,7 +84,10 @@ def term_course(tmp_path_factory):
     shutil.move(root / "autograder" / "submitted" / "dave" / A / f"{A}.ipynb", download / f"dave_{A}.ipynb")
     when = (DUE + dt.timedelta(minutes=10)).isoformat()
     assert grade.main(["collect", str(download), "-a", A, "--submitted-at", when, "--root", str(root)]) == 0
-    assert grade.main(["all", "-a", A, "--root", str(root)]) == 0
+    for assignment, due in LATER_DUE.items():
+        answers = nbgrader_run.reference_answers(root, assignment)
+        _stamp(nbgrader_run.submit(root, "alice", assignment, answers), due - dt.timedelta(days=1))
+    assert grade.main(["all", "--root", str(root)]) == 0  # everything collected: three assignments
     return root
 
 
@@ -116,6 +126,21 @@ def test_late_penalty_by_nbgrader_with_the_raw_score_kept(term_course):
     assert "with your extension of 3 d" in carol_page and "on time, no penalty" in carol_page
 
 
+def test_three_assignments_in_one_report(term_course):
+    """The term's report: a column per assignment graded, "missing" where a classmate handed in and this
+    student did not, totals over the three, each due date, and the free-text questions nobody answered."""
+    rows = _grades(term_course)
+    alice, bob = rows["alice"], rows["bob"]
+    assert [alice[A], alice["03_samplers"], alice["04_perplexity"]] == ["9.0", "16.0", "13.0"]
+    assert alice["total"] == "38.0" and alice["max_total"] == str(float(MAX + sum(LATER.values())))
+    assert bob["03_samplers"] == bob["04_perplexity"] == grade.MISSING and bob["total"] == "7.2"
+    assert alice["auto_points"] == "38" and alice["manual_points"] == "0"
+    assert alice["unanswered"] == f"{A}/{Q} 03_samplers/explain_carry_state 04_perplexity/explain_perplexity_range"
+    summary = (term_course / "autograder" / "report" / "summary.md").read_text()
+    assert all(f"## {a}\n" in summary for a in (A, *LATER)), summary
+    assert f"- 04_perplexity due {LATER_DUE['04_perplexity'].isoformat(timespec='minutes')}" in summary
+
+
 def test_the_copied_pair_is_held_for_review_with_its_lines(term_course):
     rows = _grades(term_course)
     assert rows["bob"]["held_for_review"] == A and rows["carol"]["held_for_review"] == A
@@ -150,18 +175,18 @@ def test_overrides_survive_regrading_appear_everywhere_and_can_be_undone(term_co
 
     path = export.export(course, "canvas", out=lambda *_: None)
     canvas = list(csv.reader(path.open()))
-    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{A} (4711)"]
-    assert canvas[1] == [export.POINTS_POSSIBLE, "", "", "", "", f"{MAX}"]
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", f"{A} (4711)", *LATER]
+    assert canvas[1] == [export.POINTS_POSSIBLE, "", "", "", "", f"{MAX}", *map(str, LATER.values())]
     by_id = {row[1]: row for row in canvas[2:]}
-    assert by_id["101"] == ["Adams, Alice", "101", "S-1", "alice@uni.example", "Mon", "8"]
-    assert by_id["102"][-1] == "9" and by_id["103"][-1] == "9"
+    assert by_id["101"] == ["Adams, Alice", "101", "S-1", "alice@uni.example", "Mon", "8", "16", "13"]
+    assert by_id["102"][5:] == ["9", "", ""] and by_id["103"][5:] == ["9", "", ""], "not handed in: left empty"
     moodle = list(csv.reader(export.export(course, "moodle", out=lambda *_: None).open()))
-    assert moodle[0] == ["First name", "Last name", "ID number", "Email address", A]
+    assert moodle[0] == ["First name", "Last name", "ID number", "Email address", A, *LATER]
     assert moodle[1:] == [
-        ["Alice", "Adams", "1001", "alice@uni.example", "8"],
-        ["Bob", "Brown", "1002", "bob@uni.example", "9"],
-        ["Carol", "Clark", "1003", "carol@uni.example", "9"],
-        ["Dave", "Dunn", "1004", "dave@uni.example", "9"],
+        ["Alice", "Adams", "1001", "alice@uni.example", "8", "16", "13"],
+        ["Bob", "Brown", "1002", "bob@uni.example", "9", "", ""],
+        ["Carol", "Clark", "1003", "carol@uni.example", "9", "", ""],
+        ["Dave", "Dunn", "1004", "dave@uni.example", "9", "", ""],
     ]
     print("\n".join(path.read_text().splitlines()[:3]))
 
