@@ -303,5 +303,7 @@ def test_validate_in_a_zip_release_shows_the_message_before_the_test(tmp_path):
         proc.stdout
     )
     assert "NotImplementedError (raised in one_hot_batch)" in firsts, firsts  # one_hot_batch is still a stub
+    question = "✗ Not answered yet: write your answer in this cell (a question graded by hand)."
+    assert question in firsts and "Your answer:\n    YOUR ANSWER HERE" in failures[firsts.index(question)], firsts
     assert all(not first.startswith("# Visible test") for first in firsts), firsts
     assert "The test cell:\n    # Visible test: the shape is" in failures[0], failures[0]
