@@ -16,7 +16,7 @@ export PYTHONNOUSERSITE := 1
 
 
 .PHONY: help setup lab test lint format course strip-outputs clean collect grade autograde feedback report bench browser \
-	sandbox postgres fonts grade-selftest release-zip hub-setup hub release-hub release-feedback \
+	sandbox postgres fonts grade-selftest release-zip hub-setup hub release-hub release-feedback translations \
 	delete-submissions remove-student export override overrides undo-override dates similarity
 
 help:
@@ -25,6 +25,8 @@ help:
 	@echo "  make lint / format  ruff check / ruff format"
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
 	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if course.toml allows it)"
+	@echo "  make course LANG=zh | make release-zip ASSIGNMENT=01_one_hot LANG=zh   the Chinese edition (course-zh/, dist/*-zh.zip)"
+	@echo "  make translations   which markdown cells lack a Chinese translation, or have a stale one (tools/i18n.py)"
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot [SUBMITTED_AT=2026-10-12T21:00+02:00]   submissions -> autograder/submitted/"
 	@echo "  make dates          due dates, extensions and the late policy of course.toml"
 	@echo "  make override STUDENT=.. ASSIGNMENT=.. CELL=test_..|total SCORE=.. REASON='..'   a regrade, recorded"
@@ -106,13 +108,20 @@ format: $(STAMP)
 # Regenerate the student release from the instructors' source notebooks (tools/release.py: files that
 # nbgrader would not write, or edited by hand, are backed up to autograder/backups/ first).
 course: $(STAMP)
-	$(BIN)/python -m tools.release course $(if $(ASSIGNMENT),-a $(ASSIGNMENT))
+	$(BIN)/python -m tools.release course $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) --lang $(EDITION)
+
+# The edition of `make course` and `make release-zip`: LANG=zh makes the Chinese one (tools/i18n.py; README,
+# "The Chinese edition"). Only the exact value zh counts: the shell's own LANG (C.UTF-8, zh_CN.UTF-8) is English.
+EDITION := $(if $(filter zh,$(LANG)),zh,en)
+
+translations: $(STAMP)
+	$(BIN)/python -m tools.i18n status
 
 # One assignment as a zip for an LMS (dist/<a>.zip: notebook, helpers.py, data/, requirements.txt, a
 # student README), refused while it would carry answers of an assignment course.toml says is open.
 release-zip: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-zip ASSIGNMENT=<assignment>"; exit 2; }
-	$(BIN)/python -m tools.release zip -a $(ASSIGNMENT)
+	$(BIN)/python -m tools.release zip -a $(ASSIGNMENT) --lang $(EDITION)
 
 # JupyterHub with nbgrader's exchange (hub/jupyterhub_config.py; README, "Running a class on JupyterHub").
 # hub-setup installs the hub's proxy (npm); hub runs it as root, on 127.0.0.1:8000 unless RNN_HUB_IP/PORT.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import collections
 import contextlib
+import gettext
 import hashlib
 import inspect
 import linecache
@@ -25,8 +26,9 @@ import random
 import re
 import textwrap
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
@@ -40,6 +42,7 @@ __all__ = [
     "TIME_MACHINE",
     "TIME_MACHINE_SHA1",
     "LivePlot",
+    "Mistake",
     "Timer",
     "Vocab",
     "check_close",
@@ -48,9 +51,11 @@ __all__ = [
     "check_no_builtin",
     "check_shape",
     "check_true",
+    "diagnosing",
     "choose_device",
     "describe",
     "is_grading",
+    "set_language",
     "load_corpus",
     "progress",
     "progress_report",
@@ -458,6 +463,32 @@ class LivePlot:
 
 
 # --------------------------------------------------------------------------
+# The language of the messages below: English, or the language of the edition
+# (the Chinese release carries locale/LANGUAGE and its compiled catalogue).
+# --------------------------------------------------------------------------
+
+#: Set this environment variable (en, zh) to choose the language of the messages.
+LANGUAGE_ENV = "RNN_COURSE_LANG"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+_ = gettext.NullTranslations().gettext
+
+
+def set_language(language: str | None = None, localedir: str | os.PathLike = LOCALE_DIR) -> str:
+    """Print the messages of this file in ``language``: by default RNN_COURSE_LANG, else the edition's
+    (locale/LANGUAGE), else English. A language without a catalogue in ``localedir`` is English.
+    Returns the language used."""
+    global _
+    edition = LOCALE_DIR / "LANGUAGE"
+    language = language or os.environ.get(LANGUAGE_ENV) or (edition.read_text().strip() if edition.is_file() else "en")
+    catalogue = gettext.translation("course", localedir, languages=[language], fallback=True)
+    _ = catalogue.gettext
+    return language if isinstance(catalogue, gettext.GNUTranslations) else "en"
+
+
+set_language()
+
+
+# --------------------------------------------------------------------------
 # Friendly checks for visible tests: they say what was expected and what came
 # back, and (with ``hint``) what the usual cause is.
 # --------------------------------------------------------------------------
@@ -466,9 +497,9 @@ class LivePlot:
 def describe(value) -> str:
     """A short description of a value: tensors by shape and dtype."""
     if isinstance(value, torch.Tensor):
-        return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+        return _("tensor of shape {shape} and dtype {dtype}").format(shape=tuple(value.shape), dtype=value.dtype)
     if isinstance(value, (list, tuple)) and len(value) > 6:
-        return f"{type(value).__name__} of length {len(value)}"
+        return _("{type} of length {length}").format(type=type(value).__name__, length=len(value))
     return f"{type(value).__name__} {value!r}"
 
 
@@ -477,13 +508,14 @@ class CheckFailed(AssertionError):  # noqa: N818 -- shown to students: "CheckFai
     and the hint first, then the line of the test cell that found it, and no frames of this file."""
 
     def _render_traceback_(self) -> list[str]:
-        message, _, hint = str(self).partition("\nHint: ")
+        message, _hint_label, hint = str(self).partition("\n" + _("Hint:") + " ")
         lines = [f"\x1b[1;31m✗ {line}\x1b[0m" for line in message.splitlines()]
         if hint:
-            lines.append(f"\x1b[1;34mHint:\x1b[0m {hint}")
+            lines.append(f"\x1b[1;34m{_('Hint:')}\x1b[0m {hint}")
         where = _cell_line(self.__traceback__)
         if where:
-            lines.append(f"\x1b[2mfound by this cell, line {where[0]}: {_closed(where[1])}\x1b[0m")
+            found = _("found by this cell, line {line}: {code}").format(line=where[0], code=_closed(where[1]))
+            lines.append(f"\x1b[2m{found}\x1b[0m")
         return lines
 
 
@@ -512,7 +544,76 @@ def _cell_line(traceback) -> tuple[int, str] | None:
 
 def _fail(message: str, hint: str | None) -> None:
     __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
-    raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
+    raise CheckFailed(message + (f"\n{_('Hint:')} {hint}" if hint else ""))
+
+
+class Mistake(NamedTuple):
+    """A classic mistake of an exercise, as a test recognises it and names it to the student.
+
+    ``says`` names it ("H_t is the value before tanh") and ``fix`` says how to put it right. A test
+    recognises it by the value it produces: ``looks_like(actual, expected)`` where the mistake's result
+    is a function of the right one (tanh left out, a norm squared, a prefix dropped), or its output on
+    the test's own inputs, which the test passes as ``variants={key: output}``. ``error`` (a regular
+    expression) recognises an exception the mistake raises instead (see ``diagnosing``).
+    """
+
+    says: str
+    fix: str
+    looks_like: Callable | None = None
+    error: str | None = None
+
+
+def _recognised(actual, expected, mistakes, variants, same) -> Mistake | None:
+    """The first mistake of ``mistakes`` whose result ``actual`` is; the test's variants come first."""
+
+    def holds(test) -> bool:
+        try:
+            return bool(test())
+        except Exception:  # a value the relation cannot take (another shape, a non-number) is not a match
+            return False
+
+    for key, output in (variants or {}).items():
+        if holds(lambda output=output: same(actual, output)):
+            return mistakes[key]
+    for mistake in mistakes.values():
+        if mistake.looks_like and holds(lambda mistake=mistake: mistake.looks_like(actual, expected)):
+            return mistake
+    return None
+
+
+def _fail_diagnosed(message, hint, actual, expected, mistakes, variants, same) -> None:
+    """Fail, naming the classic mistake that produced ``actual`` when one of ``mistakes`` did: the first
+    line (what the progress table and the feedback show) says which, and the hint is its fix. When
+    none did, the message says so, and ``hint`` is the test's one most likely cause."""
+    __tracebackhide__ = True
+    if mistakes is None:
+        _fail(message, hint)
+    found = _recognised(actual, expected, mistakes, variants, same)
+    if found is None:
+        _fail(message + " " + _("It is not one of the usual mistakes."), hint)
+    _fail(message + " " + _("That is a classic mistake: {says}.").format(says=found.says), found.fix)
+
+
+@contextlib.contextmanager
+def diagnosing(mistakes: dict[str, Mistake], name: str):
+    """Run the student's code inside ``with diagnosing(MISTAKES, "train_epoch"):``: an exception that
+    one of ``mistakes`` is known to raise (its ``error`` pattern) becomes a failed check naming that
+    mistake, rather than a library's error the student has to decode."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except CheckFailed:
+        raise
+    except Exception as error:
+        text = f"{type(error).__name__}: {error}"
+        for mistake in mistakes.values():
+            if mistake.error and re.search(mistake.error, text):
+                first = text.splitlines()[0]
+                message = _("{name} should run without error, but it raised {error}.").format(
+                    name=name, error=first[:200]
+                )
+                _fail(message + " " + _("That is a classic mistake: {says}.").format(says=mistake.says), mistake.fix)
+        raise
 
 
 def check_true(condition: bool, message: str, hint: str | None = None) -> None:
@@ -522,38 +623,123 @@ def check_true(condition: bool, message: str, hint: str | None = None) -> None:
         _fail(message, hint)
 
 
-def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str | None = None) -> None:
-    """``actual`` must be a tensor of shape ``expected``."""
+_DIAGNOSIS = """
+
+    With ``mistakes`` (the exercise's classic mistakes, ``{key: Mistake}``) a failure names the one that
+    produced ``actual``, if any: see ``Mistake``. ``variants`` maps some of their keys to what they
+    produce on this test's inputs."""
+
+
+def check_shape(
+    actual, expected: Sequence[int], name: str = "result", hint: str | None = None, mistakes=None, variants=None
+) -> None:
+    """``actual`` must be a tensor of shape ``expected``; ``variants`` are shapes."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
-        _fail(f"{name}: expected a tensor of shape {tuple(expected)}, got {describe(actual)}.", hint)
+        message = _("{name}: expected a tensor of shape {expected}, got {got}.")
+        _fail(message.format(name=name, expected=tuple(expected), got=describe(actual)), hint)
     if tuple(actual.shape) != tuple(expected):
-        _fail(f"{name}: expected shape {tuple(expected)}, got {tuple(actual.shape)}.", hint)
+        message = _("{name}: expected shape {expected}, got {got}.")
+        _fail_diagnosed(
+            message.format(name=name, expected=tuple(expected), got=tuple(actual.shape)),
+            hint,
+            actual,
+            tuple(expected),
+            mistakes,
+            variants,
+            lambda a, shape: tuple(a.shape) == tuple(shape),
+        )
+
+
+check_shape.__doc__ += _DIAGNOSIS
+
+
+def _check_shape_of(actual, expected, name, hint, mistakes, variants, same) -> None:
+    """The shape check of check_equal and check_close: a mistake is recognised by its whole value."""
+    __tracebackhide__ = True
+    if not isinstance(actual, torch.Tensor):
+        message = _("{name}: expected a tensor of shape {expected}, got {got}.")
+        got = describe(actual)
+    elif actual.shape != expected.shape:
+        message = _("{name}: expected shape {expected}, got {got}.")
+        got = tuple(actual.shape)
+    else:
+        return
+    _fail_diagnosed(
+        message.format(name=name, expected=tuple(expected.shape), got=got),
+        hint,
+        actual,
+        expected,
+        mistakes,
+        variants,
+        same,
+    )
 
 
 def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str | None = None) -> None:
     """``actual`` must be a tensor of dtype ``expected``."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
-        _fail(f"{name}: expected a tensor of dtype {expected}, got {describe(actual)}.", hint)
+        _fail(
+            _("{name}: expected a tensor of dtype {expected}, got {got}.").format(
+                name=name, expected=expected, got=describe(actual)
+            ),
+            hint,
+        )
     if actual.dtype != expected:
-        _fail(f"{name}: expected dtype {expected}, got {actual.dtype}.", hint)
+        _fail(
+            _("{name}: expected dtype {expected}, got {got}.").format(name=name, expected=expected, got=actual.dtype),
+            hint,
+        )
 
 
-def check_equal(actual, expected, name: str = "result", hint: str | None = None) -> None:
+def _equal(actual, expected) -> bool:
+    if isinstance(expected, torch.Tensor):
+        return (
+            isinstance(actual, torch.Tensor)
+            and actual.shape == expected.shape
+            and torch.equal(actual.to(expected.dtype), expected)
+        )
+    return actual == expected
+
+
+def check_equal(actual, expected, name: str = "result", hint: str | None = None, mistakes=None, variants=None) -> None:
     """Exact equality; for tensors, same shape and every element equal."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if isinstance(expected, torch.Tensor):
-        check_shape(actual, expected.shape, name, hint)
+        _check_shape_of(actual, expected, name, hint, mistakes, variants, _equal)
         if not torch.equal(actual.to(expected.dtype), expected):
             where = (actual.to(expected.dtype) != expected).nonzero()[0].tolist()
-            _fail(
-                f"{name}: wrong values; first difference at index {tuple(where)}: "
-                f"expected {expected[tuple(where)].item()}, got {actual[tuple(where)].item()}.",
+            message = _("{name}: wrong values; first difference at index {index}: expected {expected}, got {got}.")
+            _fail_diagnosed(
+                message.format(
+                    name=name,
+                    index=tuple(where),
+                    expected=expected[tuple(where)].item(),
+                    got=actual[tuple(where)].item(),
+                ),
                 hint,
+                actual,
+                expected,
+                mistakes,
+                variants,
+                _equal,
             )
     elif actual != expected:
-        _fail(f"{name}: expected {expected!r}, got {describe(actual)}.", hint)
+        _fail_diagnosed(
+            _("{name}: expected {expected}, got {got}.").format(
+                name=name, expected=repr(expected), got=describe(actual)
+            ),
+            hint,
+            actual,
+            expected,
+            mistakes,
+            variants,
+            _equal,
+        )
+
+
+check_equal.__doc__ += _DIAGNOSIS
 
 
 def check_close(
@@ -563,11 +749,21 @@ def check_close(
     atol: float = 1e-6,
     rtol: float = 1e-5,
     hint: str | None = None,
+    mistakes=None,
+    variants=None,
 ) -> None:
     """Numbers or tensors equal up to ``atol + rtol * |expected|``."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
+
+    def close(a, b) -> bool:
+        if isinstance(b, torch.Tensor):
+            return a.shape == b.shape and torch.allclose(
+                a.detach().to(torch.float64), b.detach().to(torch.float64), atol=atol, rtol=rtol
+            )
+        return math.isclose(float(a), float(b), rel_tol=rtol, abs_tol=atol)
+
     if isinstance(expected, torch.Tensor):
-        check_shape(actual, expected.shape, name, hint)
+        _check_shape_of(actual, expected, name, hint, mistakes, variants, close)
         actual_f = actual.detach().to(torch.float64)
         expected_f = expected.detach().to(torch.float64)
         if not torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol, equal_nan=False):
@@ -575,19 +771,42 @@ def check_close(
             error = torch.where(torch.isnan(error), torch.full_like(error, math.inf), error)
             where = tuple(torch.unravel_index(error.argmax(), error.shape)) if error.dim() else ()
             where = tuple(int(i) for i in where)
-            _fail(
-                f"{name}: values differ from the reference; largest difference "
-                f"{error.max().item():.3g} at index {where}: expected "
-                f"{expected_f[where].item():.6g}, got {actual_f[where].item():.6g}.",
+            message = _(
+                "{name}: values differ from the reference; largest difference {largest} at index {index}: "
+                "expected {expected}, got {got}."
+            )
+            largest, expected_value, got = error.max().item(), expected_f[where].item(), actual_f[where].item()
+            _fail_diagnosed(
+                message.format(
+                    name=name, largest=f"{largest:.3g}", index=where, expected=f"{expected_value:.6g}", got=f"{got:.6g}"
+                ),
                 hint,
+                actual,
+                expected,
+                mistakes,
+                variants,
+                close,
             )
         return
     try:
         actual_value = float(actual)
     except (TypeError, ValueError):
-        _fail(f"{name}: expected a number close to {expected!r}, got {describe(actual)}.", hint)
+        message = _("{name}: expected a number close to {expected}, got {got}.")
+        _fail(message.format(name=name, expected=repr(expected), got=describe(actual)), hint)
     if not math.isclose(actual_value, float(expected), rel_tol=rtol, abs_tol=atol):
-        _fail(f"{name}: expected {float(expected):.6g}, got {actual_value:.6g}.", hint)
+        message = _("{name}: expected {expected}, got {got}.")
+        _fail_diagnosed(
+            message.format(name=name, expected=f"{float(expected):.6g}", got=f"{actual_value:.6g}"),
+            hint,
+            actual,
+            expected,
+            mistakes,
+            variants,
+            close,
+        )
+
+
+check_close.__doc__ += _DIAGNOSIS
 
 
 def _source_attributes(function) -> set[str]:
@@ -633,9 +852,11 @@ def check_no_builtin(
     (which also catches ``from torch.nn.functional import one_hot as oh``).
     """
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
-    name = name or getattr(function, "__name__", "your function")
-    builtins = sorted({attribute for _, attribute in forbidden})
-    message = f"{name} must be written without {', '.join(builtins)}, but it calls it."
+    name = name or getattr(function, "__name__", _("your function"))
+    builtins = sorted({attribute for _owner, attribute in forbidden})
+    message = _("{name} must be written without {builtins}, but it calls it.").format(
+        name=name, builtins=", ".join(builtins)
+    )
     with _tripwires(forbidden, message):
         try:
             call()
@@ -646,16 +867,13 @@ def check_no_builtin(
     named = _source_attributes(function) & set(builtins)
     originals = [getattr(owner, attribute) for owner, attribute in forbidden]
     named |= {
-        f"{global_name} (an alias of {attribute})"
+        _("{name} (an alias of {builtin})").format(name=global_name, builtin=attribute)
         for global_name in _global_names(function.__code__)
-        for attribute, original in zip([a for _, a in forbidden], originals)
+        for attribute, original in zip([a for _owner, a in forbidden], originals)
         if function.__globals__.get(global_name) is original
     }
-    check_true(
-        not named,
-        f"{name} must be written without {', '.join(builtins)}, but it refers to {', '.join(sorted(named))}.",
-        hint,
-    )
+    message = _("{name} must be written without {builtins}, but it refers to {names}.")
+    check_true(not named, message.format(name=name, builtins=", ".join(builtins), names=", ".join(sorted(named))), hint)
 
 
 # Fixtures of the tests: random inputs of given shapes, the same in every notebook that uses them.
@@ -701,7 +919,7 @@ def progress_report(notebook: str | os.PathLike | None = None) -> None:
     ``notebook`` defaults to the notebook this kernel belongs to (its saved file; the test cells are
     read-only, so an older save is fine). Does nothing while grading."""
     if is_grading():
-        print("(progress report: skipped while grading)")
+        print(_("(progress report: skipped while grading)"))
         return
     path = _this_notebook(notebook)
     _show_progress(progress_table(path, _kernel_namespace()), path.name)
@@ -714,7 +932,7 @@ def progress_table(path: str | os.PathLike, namespace: dict) -> list[dict]:
 
     cells = [c for c in json.loads(Path(path).read_text(encoding="utf-8"))["cells"] if c.get("cell_type") == "code"]
     graded = [(c, c.get("metadata", {}).get("nbgrader", {})) for c in cells]
-    exercises = [m["grade_id"] for _, m in graded if m.get("solution")]
+    exercises = [m["grade_id"] for _cell, m in graded if m.get("solution")]
 
     def new_row(exercise: str) -> dict:
         return {"exercise": exercise, "points": 0.0, "earned": 0.0, "tests": 0, "passed": 0, "first failure": ""}
@@ -747,7 +965,7 @@ def _this_notebook(notebook) -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(
-        "progress_report: no notebook found here; pass its path, e.g. progress_report('01_one_hot.ipynb')"
+        _("progress_report: no notebook found here; pass its path, e.g. progress_report('01_one_hot.ipynb')")
     )
 
 
@@ -759,7 +977,7 @@ def _kernel_namespace() -> dict:
     except ImportError:
         shell = None
     if shell is None:
-        raise RuntimeError("progress_report runs in a Jupyter notebook, after the cells above it")
+        raise RuntimeError(_("progress_report runs in a Jupyter notebook, after the cells above it"))
     return shell.user_ns
 
 
@@ -789,12 +1007,14 @@ def _failure(error: Exception, name: str, exercise: str = "") -> str:
     if isinstance(error, NotImplementedError):
         stub = code.co_name if code else ""
         if exercise and stub not in (exercise, "<module>") and stub.isidentifier():
-            return f"needs {stub}, which is not attempted yet (it still raises NotImplementedError)"
-        return "not attempted yet (the exercise still raises NotImplementedError)"
+            return _("needs {function}, which is not attempted yet (it still raises NotImplementedError)").format(
+                function=stub
+            )
+        return _("not attempted yet (the exercise still raises NotImplementedError)")
     if isinstance(error, NameError):
         if code is not None and code.co_filename == f"<{name}>":  # the test itself misses a name: Run All
             # stops at the first failing cell, so the cells after it have not run in this kernel
-            return f"not run yet ({error}): run the cells above this test, then this report again"
+            return _("not run yet ({error}): run the cells above this test, then this report again").format(error=error)
         return f"NameError: {error}"
     if isinstance(error, CheckFailed):
         return str(error).splitlines()[0]
@@ -807,18 +1027,20 @@ def _show_progress(table: list[dict], name: str) -> None:
     points, earned = sum(r["points"] for r in table), sum(r["earned"] for r in table)
     failing = sum(r["tests"] - r["passed"] for r in table)
     header = (
-        f"{name}: the visible tests give {earned:g} of {points:g} points; {failing} "
-        f"test{'s' if failing != 1 else ''} to fix. Hidden tests run when your work is graded."
-    )
+        _("{name}: the visible tests give {earned} of {points} points; {failing} test to fix.")
+        if failing == 1
+        else _("{name}: the visible tests give {earned} of {points} points; {failing} tests to fix.")
+    ).format(name=name, earned=f"{earned:g}", points=f"{points:g}", failing=failing)
+    header += " " + _("Hidden tests run when your work is graded.")
     plain = [header, ""]
     rows = []
     pad = 'style="padding:3px 14px 3px 0;text-align:left;vertical-align:top"'
     for r in table:
         done = r["passed"] == r["tests"]
-        plain.append(
-            f"{'✓' if done else '✗'} {r['exercise']:24s} {r['earned']:g}/{r['points']:g} points, "
-            f"{r['passed']}/{r['tests']} tests pass  {r['first failure']}"
+        counts = _("{earned}/{points} points, {passed}/{tests} tests pass").format(
+            earned=f"{r['earned']:g}", points=f"{r['points']:g}", passed=r["passed"], tests=r["tests"]
         )
+        plain.append(f"{'✓' if done else '✗'} {r['exercise']:24s} {counts}  {r['first failure']}")
         cells = [
             '<span style="color:#1a7f37;font-weight:bold">✓</span>'  # glyphs every font has (no emoji)
             if done
@@ -826,9 +1048,13 @@ def _show_progress(table: list[dict], name: str) -> None:
             f"<code>{html.escape(r['exercise'])}</code>",
             f"{r['earned']:g} / {r['points']:g}",
         ]
-        cells += [f"{r['passed']} of {r['tests']}", html.escape(r["first failure"])]
+        cells += [
+            _("{passed} of {tests}").format(passed=r["passed"], tests=r["tests"]),
+            html.escape(r["first failure"]),
+        ]
         rows.append("<tr>" + "".join(f"<td {pad}>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th {pad}>{h}</th>" for h in ("", "exercise", "points", "visible tests passing", "first failure"))
+    headings = ("", _("exercise"), _("points"), _("visible tests passing"), _("first failure"))
+    head = "".join(f"<th {pad}>{h}</th>" for h in headings)
     body = "".join(rows)
     page = f"<p><b>{html.escape(header)}</b></p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     try:

@@ -49,8 +49,10 @@ c.Exchange.root = str(EXCHANGE)
 c.ExchangeFactory.release_assignment = "tools.exchange.GuardedReleaseAssignment"
 
 # A released notebook says at its top when it is due (course.toml; tools/term.py): nbgrader's own list,
-# then that cell (none for an assignment without a due date).
+# then that cell (none for an assignment without a due date). First of all, the edition's language
+# (tools/i18n.py): English unless --Edition.language=zh, and never the translations kept in the source.
 c.GenerateAssignment.preprocessors = [
+    "tools.i18n.Edition",
     *GenerateAssignment.class_traits()["preprocessors"].default(),
     "tools.term.DueDate",
 ]

@@ -62,6 +62,8 @@ class Lost:
     message: str  # the text before the Hint: line
     hint: str
     check: bool = False  # the exception is an AssertionError (a failed check)
+    diagnosis: str | None = None  # the catalogue key the mistake declares (tests/grading/cases.Impl)
+    undiagnosable: str | None = None
 
     @property
     def teaching(self) -> bool:
@@ -149,9 +151,25 @@ def measure(assignment: str) -> list[Lost]:
                 message, hint = split_message(error) if error is not None else ("", "")
                 kind = type(error).__name__ if error else ""
                 check = isinstance(error, AssertionError)
-                results.append(Lost(function, name, cell_id, kind, message, hint, check))
+                results.append(
+                    Lost(function, name, cell_id, kind, message, hint, check, impl.diagnosis, impl.undiagnosable)
+                )
             run_cell(references[function], f"{assignment}:{function}", namespace)  # the reference, back
+    CATALOGUES[assignment] = namespace.get("MISTAKES", {})
     return results
+
+
+#: assignment -> its notebook's catalogue of classic mistakes, ``{function: {key: helpers.Mistake}}``
+CATALOGUES: dict[str, dict] = {}
+#: assignment -> what `measure` found: both tests below read one run
+MEASURED: dict[str, list[Lost]] = {}
+
+
+def measured(assignment: str) -> list[Lost]:
+    if assignment not in MEASURED:
+        with in_notebook_folder(notebook_path(ROOT / "solutions", assignment).parent):
+            MEASURED[assignment] = measure(assignment)
+    return MEASURED[assignment]
 
 
 @pytest.fixture
@@ -183,8 +201,7 @@ def table(results: list[Lost]) -> tuple[str, dict[str, float]]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_every_lost_cell_says_what_was_expected_and_what_came_back(assignment, notebook_process):
-    with in_notebook_folder(notebook_path(ROOT / "solutions", assignment).parent):
-        results = measure(assignment)
+    results = measured(assignment)
     text, rates = table(results)
     print(f"\n{assignment}: the messages of the cells lost by its classic mistakes\n{text}")
     for lost in results:
@@ -196,3 +213,60 @@ def test_every_lost_cell_says_what_was_expected_and_what_came_back(assignment, n
     assert not passed, "mistakes that pass a cell they must lose (in-process):\n" + "\n".join(passed)
     low = {function: f"{rate:.1%}" for function, rate in rates.items() if rate < THRESHOLD}
     assert not low, f"{assignment}: functions whose lost cells teach less than {THRESHOLD:.0%} of the time: {low}"
+
+
+def diagnoses(assignment: str) -> tuple[list[str], list[str], int, int]:
+    """(wrong diagnoses, misleading messages, mistakes named by their first message, mistakes that declare
+    a diagnosis) of one assignment's classic mistakes: see the test below."""
+    results, catalogue = measured(assignment), CATALOGUES[assignment]
+    says = {
+        (function, key): mistake.says for function, entries in catalogue.items() for key, mistake in entries.items()
+    }
+    wrong, misleading, named, declared = [], [], 0, 0
+    for function, implementations in cases.load_cases(assignment).IMPLEMENTATIONS.items():
+        for name, impl in implementations.items():
+            if not impl.loses:
+                continue
+            mine = [lost for lost in results if (lost.function, lost.implementation) == (function, name)]
+            if impl.diagnosis is None:
+                if not impl.undiagnosable:
+                    wrong.append(f"{function}/{name}: declares neither a diagnosis nor why the tests cannot make one")
+            elif (function, impl.diagnosis) not in says:
+                wrong.append(f"{function}/{name}: {impl.diagnosis!r} is not in the notebook's MISTAKES[{function!r}]")
+            else:
+                declared += 1
+                first = next((lost for lost in mine if lost.error), None)
+                if first is not None and says[function, impl.diagnosis] in first.text:
+                    named += 1
+                else:
+                    wrong.append(
+                        f"{function}/{name}: first message does not name {impl.diagnosis!r}: "
+                        f"{first.line() if first else '(no failure)'}"
+                    )
+            for lost in mine:
+                others = [key for (f, key), text in says.items() if text in lost.text and key != impl.diagnosis]
+                if others:
+                    misleading.append(f"{lost.line()}  [names {others}]")
+    return wrong, misleading, named, declared
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_first_message_names_the_students_mistake(assignment, notebook_process):
+    """Every classic mistake declares the diagnosis it must get (tests/grading/cases.Impl): the first message
+    of its function names exactly that mistake (its catalogue entry's ``says``), and no message it gets names
+    another known mistake. A mistake the tests' inputs cannot tell from another says why instead."""
+    wrong, misleading, named, declared = diagnoses(assignment)
+    undiagnosable = [
+        f"{function}/{name}: {impl.undiagnosable}"
+        for function, implementations in cases.load_cases(assignment).IMPLEMENTATIONS.items()
+        for name, impl in implementations.items()
+        if impl.loses and impl.diagnosis is None and impl.undiagnosable
+    ]
+    print(
+        f"\n{assignment}: {named} of {declared} declared diagnoses named by the first message; "
+        f"{len(misleading)} misleading messages; not diagnosable: {len(undiagnosable)}"
+    )
+    for line in undiagnosable:
+        print(f"    not diagnosable: {line}")
+    assert not wrong, "\n".join(wrong)
+    assert not misleading, "messages naming another mistake:\n" + "\n".join(misleading)

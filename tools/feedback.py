@@ -31,9 +31,9 @@ from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool
+from traitlets import Bool, Unicode
 
-from tools import judge
+from tools import i18n, judge
 from tools.layout import HIDDEN_TESTS, is_answer_cell, is_test_cell, nbgrader, owner
 
 HIDDEN_NOTE = "# (hidden tests ran here; they are not shown in the feedback)"
@@ -87,12 +87,21 @@ def _quiet(cell, text: str) -> None:
     ]
 
 
+def language_of(nb) -> str:
+    """The edition a notebook was released in (tools/i18n.py marks the Chinese one), English by default."""
+    return nb.metadata.get("rnn_course", {}).get("language", i18n.SOURCE_LANGUAGE)
+
+
 class TeachingFeedback(Preprocessor):
-    """The summary, hidden tests removed, tracebacks reduced, quiet notes for what was not attempted."""
+    """The summary, hidden tests removed, tracebacks reduced, quiet notes for what was not attempted. Its text
+    is in the language of the notebook's edition (gettext, locale/<lang>/LC_MESSAGES/course.po), or in
+    `language` when that is set."""
 
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+    language = Unicode("", help="the feedback's language (en, zh); default: the notebook's edition").tag(config=True)
 
     def preprocess(self, nb, resources):
+        self._ = i18n.translator(self.language or language_of(nb))
         answers = {nbgrader(c)["grade_id"]: c for c in nb.cells if is_answer_cell(c)}
         functions = list(answers)
         status = {name: _status(cell) for name, cell in answers.items()}
@@ -115,8 +124,13 @@ class TeachingFeedback(Preprocessor):
         error = error_of(cell)
         state = status.get(function, "answered")
         if state == "not-attempted":
-            _quiet(cell, f"Not attempted: {function} still raises NotImplementedError, so this test could not pass.")
-            note = "not attempted"
+            _quiet(
+                cell,
+                self._(
+                    "Not attempted: {function} still raises NotImplementedError, so this test could not pass."
+                ).format(function=function),
+            )
+            note = self._("not attempted")
         elif error is not None:
             error["traceback"] = [message(error)]
             note = _first_line(message(error))
@@ -134,8 +148,8 @@ class TeachingFeedback(Preprocessor):
         ename, evalue = error.get("ename", ""), ANSI.sub("", error.get("evalue", ""))
         needed = [f for f in functions if f in cell.source and (status.get(f) != "answered" or f in evalue)]
         if ename == "NotImplementedError" or (ename == "NameError" and any(f"'{f}'" in evalue for f in functions)):
-            names = ", ".join(needed or missing) or "an exercise above"
-            _quiet(cell, f"(This example uses {names}: it runs once that exercise is done.)")
+            names = ", ".join(needed or missing) or self._("an exercise above")
+            _quiet(cell, self._("(This example uses {names}: it runs once that exercise is done.)").format(names=names))
 
     def _lead(self, rows, status, answers) -> str:
         """The first line of the page when an answer cell did not run (a syntax error, say) and tests
@@ -152,15 +166,23 @@ class TeachingFeedback(Preprocessor):
                 continue
             name = html.escape(function)
             others = sorted({r[0] for r in hit if r[0] != function})
-            also = f" and of {', '.join(f'`{html.escape(o)}`' for o in others)}, which uses it," if others else ""
+            quoted = ", ".join(f"`{html.escape(o)}`" for o in others)
+            also = self._(" and of {others}, which uses it,").format(others=quoted) if others else ""
             points = sum(float(r[3]) - float(r[2]) for r in hit)
             unparsed = error.get("ename") in ("SyntaxError", "IndentationError", "TabError")
-            what = "did not run" if unparsed else "stopped with an error"
-            defined = "Nothing in it was defined" if unparsed else "What it defines after that line does not exist"
+            what = self._("did not run") if unparsed else self._("stopped with an error")
+            defined = (
+                self._("Nothing in it was defined")
+                if unparsed
+                else self._("What it defines after that line does not exist")
+            )
+            lead = self._(
+                "**Start here: your answer cell `{name}` {what}** ({error}). {defined}, so the tests of `{name}`{also} "
+                "could not pass ({points} points). Fix that cell first: the messages below follow from it."
+            )
+            error_line = html.escape(_first_line(message(error)))
             lines.append(
-                f"**Start here: your answer cell `{name}` {what}** ({html.escape(_first_line(message(error)))}). "
-                f"{defined}, so the tests of `{name}`{also} could not pass ({points:g} points). Fix that cell "
-                "first: the messages below follow from it."
+                lead.format(name=name, what=what, error=error_line, defined=defined, also=also, points=f"{points:g}")
             )
         return "\n\n".join(lines)
 
@@ -174,27 +196,32 @@ class TeachingFeedback(Preprocessor):
                 if function not in shown:
                     shown.add(function)
                     total = sum(p for f, _, _, p, _, _ in rows if f == function)
-                    table.append((function, "all its tests", f"0 / {total:g}", "not attempted"))
+                    table.append((function, self._("all its tests"), f"0 / {total:g}", self._("not attempted")))
                 continue
             if state == "crashed" and function not in shown:
                 shown.add(function)
                 crash = _first_line(message(error_of(answers[function])))
-                table.append((function, "its answer cell", "", f"your answer cell raised {crash}"))
+                raised = self._("your answer cell raised {error}").format(error=crash)
+                table.append((function, self._("its answer cell"), "", raised))
             got = "?" if score is None else f"{float(score):g}"
-            result = note or ("passed" if judge.passed(score, points) else "")
+            result = note or (self._("passed") if judge.passed(score, points) else "")
             table.append((function, what, f"{got} / {float(points):g}", result))
         pad = 'style="padding:3px 12px 3px 0;text-align:left;vertical-align:top"'
-        head = "".join(f"<th {pad}>{h}</th>" for h in ("exercise", "what is checked", "points", "what happened"))
+        headings = (self._("exercise"), self._("what is checked"), self._("points"), self._("what happened"))
+        head = "".join(f"<th {pad}>{h}</th>" for h in headings)
         body = "".join(
             f"<tr><td {pad}><code>{html.escape(f)}</code></td><td {pad}>{html.escape(w)}</td>"
             f"<td {pad}>{html.escape(p)}</td><td {pad}>{html.escape(r)}</td></tr>"
             for f, w, p, r in table
         )
         text = (
-            (f"{lead}\n\n" if lead else "") + "## Your feedback, test by test\n\n"
-            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n\n"
-            "Each failing test's message says what was expected, what came back, and a hint; "
-            "the test cells below show it in place."
+            (f"{lead}\n\n" if lead else "")
+            + self._("## Your feedback, test by test")
+            + f"\n\n<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n\n"
+            + self._(
+                "Each failing test's message says what was expected, what came back, and a hint; "
+                "the test cells below show it in place."
+            )
         )
         cell = nbformat.v4.new_markdown_cell(text)
         cell.metadata["rnn_course"] = {"feedback_summary": True}

@@ -50,6 +50,10 @@ class Course:
     def release(self) -> Path:
         return self.root / "course"
 
+    def edition_release(self, language: str = "en") -> Path:
+        """The student release of an edition: course/ (English), course-<language>/ (tools/i18n.py)."""
+        return self.release if language == "en" else self.root / f"course-{language}"
+
     @property
     def schedule_file(self) -> Path:
         return self.root / "course.toml"

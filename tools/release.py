@@ -52,7 +52,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import freetext, term, toolbox
+from tools import freetext, i18n, term, toolbox
 from tools.layout import BIN, HIDDEN_TESTS, ROOT, Course, grade_id, is_answer_cell
 
 
@@ -68,17 +68,28 @@ def _env(root: Path) -> dict[str, str]:
     return Course(root).env()  # the course's bin/ first (nbgrader runs alembic and jupyter from it)
 
 
-def generate(root: Path, assignment: str, release_directory: Path, db_url: str | None = None) -> Path:
+def generate(
+    root: Path, assignment: str, release_directory: Path, db_url: str | None = None, language: str = "en"
+) -> Path:
     """`nbgrader generate_assignment` into release_directory/<assignment>/ (which it replaces), recording
-    the assignment's cells in the gradebook (or in the one of `db_url`). Returns the folder."""
+    the assignment's cells in the gradebook (or in the one of `db_url`). Returns the folder.
+
+    `language` other than English: the edition in that language (tools/i18n.py: the markdown cells'
+    translations, and the compiled message catalogue beside helpers.py); the code is the same."""
     args = [str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"]
     args.append(f"--CourseDirectory.release_directory={release_directory}")
     if db_url:
         args.append(f"--CourseDirectory.db_url={db_url}")
+    if language != i18n.SOURCE_LANGUAGE:
+        args.append(f"--Edition.language={language}")
     proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
-        raise ReleaseError(f"nbgrader generate_assignment {assignment} failed: {(lines or ['?'])[-1].strip()}")
+        errors = [line for line in lines if "I18nError" in line]  # the translation's problem, not nbgrader's
+        raise ReleaseError(
+            f"nbgrader generate_assignment {assignment} failed: {(errors or lines or ['?'])[-1].strip()}"
+        )
+    i18n.install_catalogue(release_directory / assignment, language)
     return release_directory / assignment
 
 
@@ -105,21 +116,25 @@ def _committed(root: Path, path: str) -> bytes | None:
 # ---------------------------------------------------------------------------
 # make course
 # ---------------------------------------------------------------------------
-def course(root: Path, names: list[str], out=print) -> list[Path]:
-    """Regenerate course/<a>/ for each assignment; returns the files backed up first."""
+def course(root: Path, names: list[str], out=print, language: str = "en") -> list[Path]:
+    """Regenerate course/<a>/ (course-zh/<a>/ for the Chinese edition) for each assignment; returns the files
+    backed up first. The Chinese edition is made with a gradebook of its own (the course's gradebook keeps
+    the English cells, which grading restores)."""
     toolbox.write(root, out=out)  # every toolbox.py, as the notebooks mark it now (an edit of 02 reaches 05's)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    backup = Course(root).backups / f"course-{stamp}"
+    release = Course(root).edition_release(language)
+    backup = Course(root).backups / f"{release.name}-{stamp}"
     Course(root).grading.mkdir(exist_ok=True)
     saved = []
     with tempfile.TemporaryDirectory(prefix="release-", dir=Course(root).grading) as tmp:
+        db_url = None if language == i18n.SOURCE_LANGUAGE else f"sqlite:///{Path(tmp) / 'edition.db'}"
         for assignment in names:
-            fresh = files(generate(root, assignment, Path(tmp)))
-            current_folder = Course(root).release / assignment
+            fresh = files(generate(root, assignment, Path(tmp), db_url=db_url, language=language))
+            current_folder = release / assignment
             for relative, data in files(current_folder).items():
                 if fresh.get(relative) == data:
                     continue
-                if relative in fresh and _committed(root, f"course/{assignment}/{relative}") == data:
+                if relative in fresh and _committed(root, f"{release.name}/{assignment}/{relative}") == data:
                     continue  # the committed release, out of date: regenerating it loses nothing
                 target = backup / assignment / relative
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -127,9 +142,9 @@ def course(root: Path, names: list[str], out=print) -> list[Path]:
                 saved.append(target)
             shutil.rmtree(current_folder, ignore_errors=True)
             shutil.copytree(Path(tmp) / assignment, current_folder)
-            out(f"course/{assignment}: generated from solutions/{assignment}")
+            out(f"{release.name}/{assignment}: generated from solutions/{assignment}")
     if saved:
-        out(f"WARNING: course/ is generated from solutions/ and must not be edited; {len(saved)} file(s) that")
+        out(f"WARNING: {release.name}/ is generated from solutions/ and must not be edited; {len(saved)} file(s) that")
         out(f"WARNING: nbgrader did not write were saved to {backup.relative_to(root)}/ before regenerating:")
         for path in saved:
             out(f"WARNING:   {path.relative_to(backup)}")
@@ -316,10 +331,11 @@ def release_problems(root: Path, assignment: str, folder: Path) -> list[str]:
     return problems
 
 
-def _scratch_releases(root: Path, names: list[str], tmp: Path) -> dict[str, Path]:
+def _scratch_releases(root: Path, names: list[str], tmp: Path, language: str = "en") -> dict[str, Path]:
     """Releases generated from solutions/ now into tmp, with a gradebook of their own: checking what may
     be handed out leaves the course's gradebook alone."""
-    return {a: generate(root, a, tmp / "release", db_url=f"sqlite:///{tmp / 'check.db'}") for a in names}
+    db_url = f"sqlite:///{tmp / 'check.db'}"
+    return {a: generate(root, a, tmp / "release", db_url=db_url, language=language) for a in names}
 
 
 def check(root: Path, out=print) -> int:
@@ -341,16 +357,16 @@ def check(root: Path, out=print) -> int:
     return refused
 
 
-def checked(root: Path, assignment: str, folder: Path | None = None) -> None:
+def checked(root: Path, assignment: str, folder: Path | None = None, language: str = "en") -> None:
     """The release guard: raise ReleaseError unless `folder`, what goes out as the release of `assignment`
     (default course/<assignment>), is what solutions/ generates now and course.toml allows handing it out.
     Every release goes through it: `make release-zip`, and nbgrader's own release_assignment (the CLI,
     Formgrader's Release button and `make release-hub`, through tools/exchange.py)."""
-    folder = folder or Course(root).release / assignment
+    folder = folder or Course(root).edition_release(language) / assignment
     if toolbox.stale(root, [assignment]):
         raise ReleaseError(f"solutions/{assignment}/{toolbox.FILENAME} is out of date: run `make course` first")
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
-        fresh = _scratch_releases(root, [assignment], Path(tmp))[assignment]
+        fresh = _scratch_releases(root, [assignment], Path(tmp), language)[assignment]
         if files(folder) != files(fresh):
             shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
             raise ReleaseError(
@@ -387,6 +403,29 @@ changes nothing: the grader uses its own copies.
 """
 
 
+#: The student README of the Chinese edition's zip: the same commands, in Chinese.
+STUDENT_README_ZH = """# {assignment}
+
+这个文件夹是《从零实现 RNN 语言模型》课程的一次作业（中文版）：笔记本 `{assignment}.ipynb`、课程的
+`helpers.py`、`data/` 中的语料库、`locale/` 中的中文提示信息，以及 `nbgrader_config.py`（*Validate* 按钮的设置）。
+请把它们放在一起，不要拆开。
+
+**整门课只需做一次**（Python 3.11）：在所有作业文件夹之外，用课程固定版本的软件包创建一个环境（约 1.4 GB），
+之后每次作业都用这同一个环境：
+
+    python3 -m venv ~/rnn-course-env && ~/rnn-course-env/bin/pip install -r requirements.txt
+
+**然后，本次及以后的每次作业**，在作业文件夹中运行：
+
+    ~/rnn-course-env/bin/jupyter lab {assignment}.ipynb
+
+（每次作业的 `requirements.txt` 都是同一份清单，不必重复安装。如果使用 conda，或者手头的 JupyterLab 已经装好了
+这些软件包，直接打开 `{assignment}.ipynb` 即可。）
+
+填写每个标有 `# YOUR CODE HERE` 的单元格，运行每道练习下面的可见测试，点击 **Validate**（验证），再按老师的要求
+提交 `{assignment}.ipynb`。修改 `helpers.py` 或 `data/` 不会有任何作用：评分程序使用的是它自己的副本。
+"""
+
 #: Pinned packages of requirements.txt that only instructors, the hub and CI need.
 DEVELOPMENT_PACKAGES = frozenset(
     {
@@ -412,18 +451,20 @@ def student_requirements(root: Path) -> str:
     return "# The packages of the course (pinned), for a student's own environment.\n" + "\n".join(kept) + "\n"
 
 
-def release_zip(root: Path, assignment: str, dest: Path | None = None) -> Path:
-    """dist/<assignment>.zip: the release (checked fresh and allowed), requirements.txt, a README and the
-    students' nbgrader_config.py."""
-    checked(root, assignment)
-    dest = dest or root / "dist" / f"{assignment}.zip"
+def release_zip(root: Path, assignment: str, dest: Path | None = None, language: str = "en") -> Path:
+    """dist/<assignment>.zip (dist/<assignment>-zh.zip for the Chinese edition, from course-zh/): the release
+    (checked fresh and allowed), requirements.txt, a README and the students' nbgrader_config.py."""
+    checked(root, assignment, language=language)
+    suffix = "" if language == i18n.SOURCE_LANGUAGE else f"-{language}"
+    dest = dest or root / "dist" / f"{assignment}{suffix}.zip"
     dest.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as archive:
-        for relative, data in files(Course(root).release / assignment).items():
+        for relative, data in files(Course(root).edition_release(language) / assignment).items():
             archive.writestr(f"{assignment}/{relative}", data)
         archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
         due = term.due_line(root, assignment)  # the due date and late policy of course.toml, if any
-        readme = STUDENT_README.format(assignment=assignment) + (f"\n{due}\n" if due else "")
+        text = STUDENT_README_ZH if language == "zh" else STUDENT_README
+        readme = text.format(assignment=assignment) + (f"\n{due}\n" if due else "")
         archive.writestr(f"{assignment}/README.md", readme)
         # the students' nbgrader settings (Validate's messages first), read where JupyterLab starts
         archive.write(Course(root).student_config, f"{assignment}/nbgrader_config.py")
@@ -457,16 +498,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["course", "sync", "check", "zip", "hub"])
     parser.add_argument("-a", "--assignment", action="append", help="assignment(s) (default: all)")
     parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument(
+        "--lang", choices=i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE, help="the edition (course, zip)"
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     known = assignments(root)
-    names = args.assignment or known
+    names = args.assignment or (known if args.lang == i18n.SOURCE_LANGUAGE else list(i18n.TRANSLATED[args.lang]))
     unknown = [a for a in names if a not in known]
     if unknown:
         print(
             f"error: no assignment {', '.join(unknown)} in solutions/ (there are {', '.join(known)})", file=sys.stderr
         )
         return 2
+    if args.lang != i18n.SOURCE_LANGUAGE and args.command not in ("course", "zip"):
+        parser.error(f"--lang {args.lang}: only `course` and `zip` make the {args.lang} edition so far")
     try:
         if args.command == "check":
             return 1 if check(root) else 0
@@ -474,12 +520,14 @@ def main(argv: list[str] | None = None) -> int:
             if len(names) != 1:
                 parser.error(f"{args.command} needs exactly one --assignment")
             if args.command == "zip":
-                print(f"wrote {release_zip(root, names[0])}")
+                print(f"wrote {release_zip(root, names[0], language=args.lang)}")
             else:
                 release_hub(root, names[0])
                 print(f"released {names[0]} to the exchange: students fetch it in their Assignments tab")
+        elif args.command == "course":
+            course(root, names, language=args.lang)
         else:
-            (course if args.command == "course" else sync)(root, names)
+            sync(root, names)
     except (ReleaseError, toolbox.ToolboxError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 import collections
 import contextlib
+import gettext
 import hashlib
 import inspect
 import linecache
@@ -51,6 +52,7 @@ __all__ = [
     "choose_device",
     "describe",
     "is_grading",
+    "set_language",
     "load_corpus",
     "progress",
     "progress_report",
@@ -458,6 +460,32 @@ class LivePlot:
 
 
 # --------------------------------------------------------------------------
+# The language of the messages below: English, or the language of the edition
+# (the Chinese release carries locale/LANGUAGE and its compiled catalogue).
+# --------------------------------------------------------------------------
+
+#: Set this environment variable (en, zh) to choose the language of the messages.
+LANGUAGE_ENV = "RNN_COURSE_LANG"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+_ = gettext.NullTranslations().gettext
+
+
+def set_language(language: str | None = None, localedir: str | os.PathLike = LOCALE_DIR) -> str:
+    """Print the messages of this file in ``language``: by default RNN_COURSE_LANG, else the edition's
+    (locale/LANGUAGE), else English. A language without a catalogue in ``localedir`` is English.
+    Returns the language used."""
+    global _
+    edition = LOCALE_DIR / "LANGUAGE"
+    language = language or os.environ.get(LANGUAGE_ENV) or (edition.read_text().strip() if edition.is_file() else "en")
+    catalogue = gettext.translation("course", localedir, languages=[language], fallback=True)
+    _ = catalogue.gettext
+    return language if isinstance(catalogue, gettext.GNUTranslations) else "en"
+
+
+set_language()
+
+
+# --------------------------------------------------------------------------
 # Friendly checks for visible tests: they say what was expected and what came
 # back, and (with ``hint``) what the usual cause is.
 # --------------------------------------------------------------------------
@@ -466,9 +494,9 @@ class LivePlot:
 def describe(value) -> str:
     """A short description of a value: tensors by shape and dtype."""
     if isinstance(value, torch.Tensor):
-        return f"tensor of shape {tuple(value.shape)} and dtype {value.dtype}"
+        return _("tensor of shape {shape} and dtype {dtype}").format(shape=tuple(value.shape), dtype=value.dtype)
     if isinstance(value, (list, tuple)) and len(value) > 6:
-        return f"{type(value).__name__} of length {len(value)}"
+        return _("{type} of length {length}").format(type=type(value).__name__, length=len(value))
     return f"{type(value).__name__} {value!r}"
 
 
@@ -477,13 +505,14 @@ class CheckFailed(AssertionError):  # noqa: N818 -- shown to students: "CheckFai
     and the hint first, then the line of the test cell that found it, and no frames of this file."""
 
     def _render_traceback_(self) -> list[str]:
-        message, _, hint = str(self).partition("\nHint: ")
+        message, _hint_label, hint = str(self).partition("\n" + _("Hint:") + " ")
         lines = [f"\x1b[1;31m✗ {line}\x1b[0m" for line in message.splitlines()]
         if hint:
-            lines.append(f"\x1b[1;34mHint:\x1b[0m {hint}")
+            lines.append(f"\x1b[1;34m{_('Hint:')}\x1b[0m {hint}")
         where = _cell_line(self.__traceback__)
         if where:
-            lines.append(f"\x1b[2mfound by this cell, line {where[0]}: {_closed(where[1])}\x1b[0m")
+            found = _("found by this cell, line {line}: {code}").format(line=where[0], code=_closed(where[1]))
+            lines.append(f"\x1b[2m{found}\x1b[0m")
         return lines
 
 
@@ -512,7 +541,7 @@ def _cell_line(traceback) -> tuple[int, str] | None:
 
 def _fail(message: str, hint: str | None) -> None:
     __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
-    raise CheckFailed(message + (f"\nHint: {hint}" if hint else ""))
+    raise CheckFailed(message + (f"\n{_('Hint:')} {hint}" if hint else ""))
 
 
 def check_true(condition: bool, message: str, hint: str | None = None) -> None:
@@ -526,18 +555,28 @@ def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str
     """``actual`` must be a tensor of shape ``expected``."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
-        _fail(f"{name}: expected a tensor of shape {tuple(expected)}, got {describe(actual)}.", hint)
+        message = _("{name}: expected a tensor of shape {expected}, got {got}.")
+        _fail(message.format(name=name, expected=tuple(expected), got=describe(actual)), hint)
     if tuple(actual.shape) != tuple(expected):
-        _fail(f"{name}: expected shape {tuple(expected)}, got {tuple(actual.shape)}.", hint)
+        message = _("{name}: expected shape {expected}, got {got}.")
+        _fail(message.format(name=name, expected=tuple(expected), got=tuple(actual.shape)), hint)
 
 
 def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str | None = None) -> None:
     """``actual`` must be a tensor of dtype ``expected``."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
-        _fail(f"{name}: expected a tensor of dtype {expected}, got {describe(actual)}.", hint)
+        _fail(
+            _("{name}: expected a tensor of dtype {expected}, got {got}.").format(
+                name=name, expected=expected, got=describe(actual)
+            ),
+            hint,
+        )
     if actual.dtype != expected:
-        _fail(f"{name}: expected dtype {expected}, got {actual.dtype}.", hint)
+        _fail(
+            _("{name}: expected dtype {expected}, got {got}.").format(name=name, expected=expected, got=actual.dtype),
+            hint,
+        )
 
 
 def check_equal(actual, expected, name: str = "result", hint: str | None = None) -> None:
@@ -547,13 +586,23 @@ def check_equal(actual, expected, name: str = "result", hint: str | None = None)
         check_shape(actual, expected.shape, name, hint)
         if not torch.equal(actual.to(expected.dtype), expected):
             where = (actual.to(expected.dtype) != expected).nonzero()[0].tolist()
+            message = _("{name}: wrong values; first difference at index {index}: expected {expected}, got {got}.")
             _fail(
-                f"{name}: wrong values; first difference at index {tuple(where)}: "
-                f"expected {expected[tuple(where)].item()}, got {actual[tuple(where)].item()}.",
+                message.format(
+                    name=name,
+                    index=tuple(where),
+                    expected=expected[tuple(where)].item(),
+                    got=actual[tuple(where)].item(),
+                ),
                 hint,
             )
     elif actual != expected:
-        _fail(f"{name}: expected {expected!r}, got {describe(actual)}.", hint)
+        _fail(
+            _("{name}: expected {expected}, got {got}.").format(
+                name=name, expected=repr(expected), got=describe(actual)
+            ),
+            hint,
+        )
 
 
 def check_close(
@@ -575,19 +624,26 @@ def check_close(
             error = torch.where(torch.isnan(error), torch.full_like(error, math.inf), error)
             where = tuple(torch.unravel_index(error.argmax(), error.shape)) if error.dim() else ()
             where = tuple(int(i) for i in where)
+            message = _(
+                "{name}: values differ from the reference; largest difference {largest} at index {index}: "
+                "expected {expected}, got {got}."
+            )
+            largest, expected_value, got = error.max().item(), expected_f[where].item(), actual_f[where].item()
             _fail(
-                f"{name}: values differ from the reference; largest difference "
-                f"{error.max().item():.3g} at index {where}: expected "
-                f"{expected_f[where].item():.6g}, got {actual_f[where].item():.6g}.",
+                message.format(
+                    name=name, largest=f"{largest:.3g}", index=where, expected=f"{expected_value:.6g}", got=f"{got:.6g}"
+                ),
                 hint,
             )
         return
     try:
         actual_value = float(actual)
     except (TypeError, ValueError):
-        _fail(f"{name}: expected a number close to {expected!r}, got {describe(actual)}.", hint)
+        message = _("{name}: expected a number close to {expected}, got {got}.")
+        _fail(message.format(name=name, expected=repr(expected), got=describe(actual)), hint)
     if not math.isclose(actual_value, float(expected), rel_tol=rtol, abs_tol=atol):
-        _fail(f"{name}: expected {float(expected):.6g}, got {actual_value:.6g}.", hint)
+        message = _("{name}: expected {expected}, got {got}.")
+        _fail(message.format(name=name, expected=f"{float(expected):.6g}", got=f"{actual_value:.6g}"), hint)
 
 
 def _source_attributes(function) -> set[str]:
@@ -633,9 +689,11 @@ def check_no_builtin(
     (which also catches ``from torch.nn.functional import one_hot as oh``).
     """
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
-    name = name or getattr(function, "__name__", "your function")
-    builtins = sorted({attribute for _, attribute in forbidden})
-    message = f"{name} must be written without {', '.join(builtins)}, but it calls it."
+    name = name or getattr(function, "__name__", _("your function"))
+    builtins = sorted({attribute for _owner, attribute in forbidden})
+    message = _("{name} must be written without {builtins}, but it calls it.").format(
+        name=name, builtins=", ".join(builtins)
+    )
     with _tripwires(forbidden, message):
         try:
             call()
@@ -646,16 +704,13 @@ def check_no_builtin(
     named = _source_attributes(function) & set(builtins)
     originals = [getattr(owner, attribute) for owner, attribute in forbidden]
     named |= {
-        f"{global_name} (an alias of {attribute})"
+        _("{name} (an alias of {builtin})").format(name=global_name, builtin=attribute)
         for global_name in _global_names(function.__code__)
-        for attribute, original in zip([a for _, a in forbidden], originals)
+        for attribute, original in zip([a for _owner, a in forbidden], originals)
         if function.__globals__.get(global_name) is original
     }
-    check_true(
-        not named,
-        f"{name} must be written without {', '.join(builtins)}, but it refers to {', '.join(sorted(named))}.",
-        hint,
-    )
+    message = _("{name} must be written without {builtins}, but it refers to {names}.")
+    check_true(not named, message.format(name=name, builtins=", ".join(builtins), names=", ".join(sorted(named))), hint)
 
 
 # Fixtures of the tests: random inputs of given shapes, the same in every notebook that uses them.
@@ -701,7 +756,7 @@ def progress_report(notebook: str | os.PathLike | None = None) -> None:
     ``notebook`` defaults to the notebook this kernel belongs to (its saved file; the test cells are
     read-only, so an older save is fine). Does nothing while grading."""
     if is_grading():
-        print("(progress report: skipped while grading)")
+        print(_("(progress report: skipped while grading)"))
         return
     path = _this_notebook(notebook)
     _show_progress(progress_table(path, _kernel_namespace()), path.name)
@@ -714,7 +769,7 @@ def progress_table(path: str | os.PathLike, namespace: dict) -> list[dict]:
 
     cells = [c for c in json.loads(Path(path).read_text(encoding="utf-8"))["cells"] if c.get("cell_type") == "code"]
     graded = [(c, c.get("metadata", {}).get("nbgrader", {})) for c in cells]
-    exercises = [m["grade_id"] for _, m in graded if m.get("solution")]
+    exercises = [m["grade_id"] for _cell, m in graded if m.get("solution")]
 
     def new_row(exercise: str) -> dict:
         return {"exercise": exercise, "points": 0.0, "earned": 0.0, "tests": 0, "passed": 0, "first failure": ""}
@@ -747,7 +802,7 @@ def _this_notebook(notebook) -> Path:
         if path.is_file():
             return path
     raise FileNotFoundError(
-        "progress_report: no notebook found here; pass its path, e.g. progress_report('01_one_hot.ipynb')"
+        _("progress_report: no notebook found here; pass its path, e.g. progress_report('01_one_hot.ipynb')")
     )
 
 
@@ -759,7 +814,7 @@ def _kernel_namespace() -> dict:
     except ImportError:
         shell = None
     if shell is None:
-        raise RuntimeError("progress_report runs in a Jupyter notebook, after the cells above it")
+        raise RuntimeError(_("progress_report runs in a Jupyter notebook, after the cells above it"))
     return shell.user_ns
 
 
@@ -789,12 +844,14 @@ def _failure(error: Exception, name: str, exercise: str = "") -> str:
     if isinstance(error, NotImplementedError):
         stub = code.co_name if code else ""
         if exercise and stub not in (exercise, "<module>") and stub.isidentifier():
-            return f"needs {stub}, which is not attempted yet (it still raises NotImplementedError)"
-        return "not attempted yet (the exercise still raises NotImplementedError)"
+            return _("needs {function}, which is not attempted yet (it still raises NotImplementedError)").format(
+                function=stub
+            )
+        return _("not attempted yet (the exercise still raises NotImplementedError)")
     if isinstance(error, NameError):
         if code is not None and code.co_filename == f"<{name}>":  # the test itself misses a name: Run All
             # stops at the first failing cell, so the cells after it have not run in this kernel
-            return f"not run yet ({error}): run the cells above this test, then this report again"
+            return _("not run yet ({error}): run the cells above this test, then this report again").format(error=error)
         return f"NameError: {error}"
     if isinstance(error, CheckFailed):
         return str(error).splitlines()[0]
@@ -807,18 +864,20 @@ def _show_progress(table: list[dict], name: str) -> None:
     points, earned = sum(r["points"] for r in table), sum(r["earned"] for r in table)
     failing = sum(r["tests"] - r["passed"] for r in table)
     header = (
-        f"{name}: the visible tests give {earned:g} of {points:g} points; {failing} "
-        f"test{'s' if failing != 1 else ''} to fix. Hidden tests run when your work is graded."
-    )
+        _("{name}: the visible tests give {earned} of {points} points; {failing} test to fix.")
+        if failing == 1
+        else _("{name}: the visible tests give {earned} of {points} points; {failing} tests to fix.")
+    ).format(name=name, earned=f"{earned:g}", points=f"{points:g}", failing=failing)
+    header += " " + _("Hidden tests run when your work is graded.")
     plain = [header, ""]
     rows = []
     pad = 'style="padding:3px 14px 3px 0;text-align:left;vertical-align:top"'
     for r in table:
         done = r["passed"] == r["tests"]
-        plain.append(
-            f"{'✓' if done else '✗'} {r['exercise']:24s} {r['earned']:g}/{r['points']:g} points, "
-            f"{r['passed']}/{r['tests']} tests pass  {r['first failure']}"
+        counts = _("{earned}/{points} points, {passed}/{tests} tests pass").format(
+            earned=f"{r['earned']:g}", points=f"{r['points']:g}", passed=r["passed"], tests=r["tests"]
         )
+        plain.append(f"{'✓' if done else '✗'} {r['exercise']:24s} {counts}  {r['first failure']}")
         cells = [
             '<span style="color:#1a7f37;font-weight:bold">✓</span>'  # glyphs every font has (no emoji)
             if done
@@ -826,9 +885,13 @@ def _show_progress(table: list[dict], name: str) -> None:
             f"<code>{html.escape(r['exercise'])}</code>",
             f"{r['earned']:g} / {r['points']:g}",
         ]
-        cells += [f"{r['passed']} of {r['tests']}", html.escape(r["first failure"])]
+        cells += [
+            _("{passed} of {tests}").format(passed=r["passed"], tests=r["tests"]),
+            html.escape(r["first failure"]),
+        ]
         rows.append("<tr>" + "".join(f"<td {pad}>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th {pad}>{h}</th>" for h in ("", "exercise", "points", "visible tests passing", "first failure"))
+    headings = ("", _("exercise"), _("points"), _("visible tests passing"), _("first failure"))
+    head = "".join(f"<th {pad}>{h}</th>" for h in headings)
     body = "".join(rows)
     page = f"<p><b>{html.escape(header)}</b></p><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     try:

@@ -27,14 +27,30 @@ GRADING_DIR = Path(__file__).resolve().parent
 
 @dataclass(frozen=True)
 class Impl:
-    """One implementation of an answer cell (the cell's whole source)."""
+    """One implementation of an answer cell (the cell's whole source).
+
+    A classic mistake declares what the tests must tell the student: ``diagnosis`` is the key of
+    its entry in the notebook's catalogue of mistakes (``MISTAKES[function][key]``, a read-only
+    cell), whose ``says`` the first failing message of the function must name; or, when the
+    tests' inputs cannot tell it from another mistake, ``undiagnosable`` says why.
+    """
 
     source: str
     loses: frozenset[str] = field(default_factory=frozenset)
+    diagnosis: str | None = None
+    undiagnosable: str | None = None
 
-    def __init__(self, source: str, loses: set[str] | frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        source: str,
+        loses: set[str] | frozenset[str] = frozenset(),
+        diagnosis: str | None = None,
+        undiagnosable: str | None = None,
+    ):
         object.__setattr__(self, "source", textwrap.dedent(source).strip() + "\n")
         object.__setattr__(self, "loses", frozenset(loses))
+        object.__setattr__(self, "diagnosis", diagnosis)
+        object.__setattr__(self, "undiagnosable", undiagnosable)
 
     @property
     def correct(self) -> bool:

@@ -1,0 +1,384 @@
+"""One source, two editions (tools/i18n.py): the Chinese beside the English in solutions/, never stale, in
+the glossary's terms, and a Chinese release that differs from the English one in its prose only."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import gettext
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import torch
+
+import helpers
+from tools import i18n, release
+from tools.layout import ROOT, Course
+
+COURSE = Course(ROOT)
+TRANSLATED = i18n.TRANSLATED["zh"]
+#: The assignments whose two editions nbgrader generates here (two runs of 5-10 s each per assignment). What
+#: nbgrader adds to the Edition preprocessor is the same for every assignment, so the first one stands for the
+#: others, which test_every_chinese_edition_differs_in_its_prose_only checks in-process.
+RELEASED = TRANSLATED[:1]
+PO = i18n.LOCALE / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+
+
+def source(assignment: str):
+    return nbformat.read(COURSE.source_notebook(assignment), as_version=4)
+
+
+# ---------------------------------------------------------------------------
+# The format: an English edit makes its translation stale
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("assignment", COURSE.assignments())
+def test_translations_are_current(assignment):
+    found = i18n.status(source(assignment), "zh")
+    assert not found["stale"], (
+        f"{assignment}: the English of markdown cell(s) {', '.join(found['stale'])} changed since it was "
+        f"translated: `python -m tools.i18n extract -a {assignment} -o {assignment}.md`, update the Chinese "
+        "(or mark it `zh: confirmed`), then `python -m tools.i18n apply`"
+    )
+    if assignment in TRANSLATED:
+        assert not found["missing"], f"{assignment}: markdown cell(s) {', '.join(found['missing'])} lack Chinese"
+
+
+def test_an_english_edit_makes_the_translation_stale():
+    nb = source(TRANSLATED[0])
+    cell = next(c for c in nb.cells if c.get("id") == "why-md")
+    cell.source = cell.source.replace("An index is a *name*", "An index is a *label*")
+    assert i18n.status(nb, "zh")["stale"] == ["why-md"]
+    with pytest.raises(i18n.I18nError, match=r"why-md \(stale\)"):
+        i18n.translate(copy.deepcopy(nb), "zh")
+    del cell.metadata["i18n"]
+    with pytest.raises(i18n.I18nError, match=r"why-md \(missing\)"):
+        i18n.translate(nb, "zh")
+
+
+def test_one_file_edits_both_languages(tmp_path):
+    """extract -> apply round-trips; an English edit alone leaves the cell stale, a Chinese edit beside it
+    (or `zh: confirmed`) makes it current again."""
+    notebook = tmp_path / "nb.ipynb"
+    shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
+    original = notebook.read_bytes()
+    text = i18n.extract(notebook)
+    assert i18n.apply(notebook, text) == {"changed": [], "stale": []}
+    assert notebook.read_bytes() == original, "extract then apply must leave the notebook byte for byte"
+
+    edited = text.replace("An index is a *name*, not a *quantity*.", "An index is a *name*: not a *quantity*.")
+    assert edited != text
+    assert i18n.apply(notebook, edited) == {"changed": ["why-md"], "stale": ["why-md"]}
+    stale = i18n.extract(notebook)
+    assert "<!-- cell why-md zh: stale -->" in stale
+    assert i18n.apply(notebook, stale.replace("索引只是一个*名字*", "索引只是一个*名称*"))["stale"] == []
+    assert i18n.translation(nbformat.read(notebook, 4).cells[12], "zh")["source"].startswith("## 2.")
+
+    shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
+    i18n.apply(notebook, edited)
+    confirmed = i18n.extract(notebook).replace("<!-- cell why-md zh: stale -->", "<!-- cell why-md zh: confirmed -->")
+    assert i18n.apply(notebook, confirmed)["stale"] == []
+    with pytest.raises(i18n.I18nError, match="no markdown cell nope"):
+        i18n.apply(notebook, "<!-- cell nope zh -->\n中文\n")
+
+
+def test_status_shows_what_changed_in_the_english(tmp_path):
+    """For a stale cell, the English its translation was made from comes from git's history: the diff says
+    what to update in the Chinese."""
+    notebook = tmp_path / "nb.ipynb"
+    shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True)
+
+    git("init", "-q")
+    git("add", "nb.ipynb")
+    git("commit", "-q", "-m", "translated")
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == "why-md")
+    assert i18n.english_diff(notebook, cell, root=tmp_path) == ""
+    cell.source = cell.source.replace("justifies that.", "justifies that order.")
+    nbformat.write(nb, notebook)
+    git("commit", "-q", "-am", "an English edit")
+    diff = i18n.english_diff(notebook, cell, root=tmp_path)
+    assert (
+        "-and that the letters with neighbouring indices are similar. Nothing about language justifies that.\n" in diff
+    )
+    assert (
+        "+and that the letters with neighbouring indices are similar. Nothing about language justifies that order."
+        in diff
+    )
+    # a translation of an English that no commit holds: said so
+    cell.metadata["i18n"]["zh"]["en_sha1"] = i18n.sha1("never committed")
+    assert "in no commit" in i18n.english_diff(notebook, cell, root=tmp_path)
+
+
+# ---------------------------------------------------------------------------
+# The glossary
+# ---------------------------------------------------------------------------
+def chinese_texts():
+    """(where, English, Chinese) of every Chinese text of the course."""
+    for assignment in COURSE.assignments():
+        for cell in i18n.translatable(source(assignment)):
+            found = i18n.translation(cell, "zh")
+            if found:
+                yield f"{assignment}:{cell.id}", cell.source, found["source"]
+    for msgid, msgstr in i18n.read_po(PO.read_text(encoding="utf-8")).items():
+        if msgid:
+            yield f"course.po:{msgid[:40]!r}", msgid, msgstr
+    yield "release.STUDENT_README_ZH", release.STUDENT_README, release.STUDENT_README_ZH
+
+
+def test_no_chinese_text_leaves_english_prose():
+    """The messages and READMEs too: names and code may stay English, sentences may not."""
+    placeholders = re.compile(r"\{\w+\}")  # a message's {name}: filled in by the code
+    english = {where: i18n.english_prose(placeholders.sub(" ", zh)) for where, _, zh in chinese_texts()}
+    assert {where: found for where, found in english.items() if found} == {}
+
+
+def test_the_glossary_has_d2l_zh_terms():
+    terms = {t["en"][0]: t for t in i18n.read_glossary()}
+    expected = {
+        "one-hot encoding": "独热编码",
+        "hidden state": "隐状态",
+        "perplexity": "困惑度",
+        "gradient clipping": "梯度裁剪",
+        "backpropagation through time": "通过时间反向传播",
+        "sequential partitioning": "顺序分区",
+        "random sampling": "随机抽样",
+        "vocabulary": "词表",
+        "token": "词元",
+        "minibatch": "小批量",
+        "temperature": "温度",
+    }
+    assert {en: terms[en]["zh"][0] for en in expected} == expected
+    assert all(t["not"] for t in terms.values()), "every term names the renderings not to use"
+
+
+def test_every_chinese_text_uses_the_glossary_terms():
+    problems = [
+        f"{where}: {p}" for where, en, zh in chinese_texts() for p in i18n.term_problems(en, zh, i18n.read_glossary())
+    ]
+    assert not problems, "docs/glossary-zh.md's terms:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "found"),
+    [
+        ("The hidden state H_t.", "隐藏状态 H_t。", ["'hidden state' is 隐状态", "隐藏状态 (write 隐状态)"]),
+        (
+            "A one-hot vector.",
+            "一个热编码向量。",
+            ["'one-hot encoding' is 独热编码 or 独热", "热编码 (write 独热编码)"],
+        ),
+        ("One-hot encoding.", "独热编码。", []),  # 热编码 inside 独热编码 is no mistake
+        ("The `temperature` argument.", "参数 `temperature`。", []),  # code is not prose
+        ("Tokens of a vocabulary.", "词表中的令牌。", ["'token' is 词元", "令牌 (write 词元)"]),
+    ],
+)
+def test_the_glossary_check_finds_wrong_terms(english, chinese, found):
+    problems = i18n.term_problems(english, chinese, i18n.read_glossary())
+    assert [p for p in problems if not any(p.startswith(f) for f in found)] == []
+    assert all(any(p.startswith(f) for p in problems) for f in found), problems
+
+
+# ---------------------------------------------------------------------------
+# The Chinese release
+# ---------------------------------------------------------------------------
+def english_in_markdown(nb) -> dict[str, list[str]]:
+    """cell id -> the English prose a student would read in it, for the markdown cells that have some."""
+    found = {cell.id: i18n.english_prose(cell.source) for cell in nb.cells if cell.cell_type == "markdown"}
+    return {cell_id: english for cell_id, english in found.items() if english}
+
+
+@pytest.mark.parametrize("assignment", TRANSLATED)
+def test_every_chinese_edition_differs_in_its_prose_only(assignment):
+    """Every translated assignment, without nbgrader (cheap): the Edition preprocessor, the first step of the
+    Chinese release, leaves the code cells and every metadata but `i18n` as they are, and replaces the source
+    of every markdown cell by Chinese prose (test_the_editions_differ_in_their_prose_only: the whole release)."""
+    english = source(assignment)
+    chinese, _ = i18n.Edition(language="zh").preprocess(copy.deepcopy(english), {})
+    assert [c.id for c in chinese.cells] == [c.id for c in english.cells]
+    for en, zh in zip(english.cells, chinese.cells):
+        en_metadata = {k: v for k, v in en.metadata.items() if k != "i18n"}
+        assert (zh.cell_type, zh.metadata) == (en.cell_type, en_metadata), en.id
+        if en.cell_type == "code":
+            assert zh.source == en.source, f"code cell {en.id} differs between the editions"
+        else:
+            assert zh.source != en.source, f"markdown cell {en.id} is not translated"
+    assert english_in_markdown(english), "the English edition has English prose: the check below can fail"
+    assert english_in_markdown(chinese) == {}, "English a student must read in the Chinese edition"
+    assert chinese.metadata["rnn_course"]["language"] == "zh"
+
+
+@pytest.fixture(scope="module")
+def editions(tmp_path_factory):
+    """The English and the Chinese release of RELEASED, generated by nbgrader now."""
+    tmp = tmp_path_factory.mktemp("editions")
+    return {
+        language: {
+            a: release.generate(ROOT, a, tmp / language, f"sqlite:///{tmp / language}.db", language) for a in RELEASED
+        }
+        for language in i18n.LANGUAGES
+    }
+
+
+def release_notebook(editions, language, assignment):
+    return nbformat.read(editions[language][assignment] / f"{assignment}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_the_chinese_release_has_no_english_prose(editions, assignment):
+    nb = release_notebook(editions, "zh", assignment)
+    assert any(cell.cell_type == "markdown" for cell in nb.cells), "no markdown cells"
+    assert english_in_markdown(nb) == {}, "English a student must read in the Chinese release"
+    assert nb.metadata["rnn_course"]["language"] == "zh"
+
+
+def without_checksum(metadata):
+    """A cell's metadata but the checksum nbgrader computes from its source (which the languages change)."""
+    return {**metadata, "nbgrader": {k: v for k, v in metadata.get("nbgrader", {}).items() if k != "checksum"}}
+
+
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_the_editions_differ_in_their_prose_only(editions, assignment):
+    en, zh = (release_notebook(editions, language, assignment) for language in i18n.LANGUAGES)
+    assert [c.id for c in en.cells] == [c.id for c in zh.cells]
+    for a, b in zip(en.cells, zh.cells):
+        assert a.cell_type == b.cell_type, a.id
+        if a.cell_type == "code":
+            assert a == b, f"code cell {a.id} differs between the editions"
+        else:
+            assert a.source != b.source, f"markdown cell {a.id} is not translated"
+            assert without_checksum(a.metadata) == without_checksum(b.metadata), a.id
+    assert "i18n" not in json.dumps(en.metadata) + "".join(json.dumps(c.metadata) for c in en.cells + zh.cells)
+    en_files = set(release.files(editions["en"][assignment]))
+    zh_files = set(release.files(editions["zh"][assignment]))
+    assert zh_files - en_files == {"locale/LANGUAGE", f"locale/zh/LC_MESSAGES/{i18n.DOMAIN}.mo"}
+    assert en_files <= zh_files
+
+
+def test_feedback_is_written_in_the_notebook_language():
+    """tools/feedback.py's summary in the edition a notebook was released in (its metadata, set by
+    tools/i18n.py), English by default and byte for byte the English text then."""
+    from nbgrader.utils import compute_checksum
+
+    from tools import feedback
+
+    def graded(language=None):
+        stub = nbformat.v4.new_code_cell("def f(x):\n    raise NotImplementedError()")
+        stub.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "f"}
+        stub.metadata["nbgrader"]["checksum"] = compute_checksum(stub)
+        test = nbformat.v4.new_code_cell("check(f(1))")
+        meta = {"grade": True, "solution": False, "grade_id": "test_f_shape", "score": 0, "points": 2}
+        test.metadata["nbgrader"] = meta
+        nb = nbformat.v4.new_notebook(cells=[stub, test])
+        if language:
+            nb.metadata["rnn_course"] = {"language": language}
+        nb, _ = feedback.TeachingFeedback().preprocess(nb, {})
+        return nb.cells[0].source, nb.cells[2].outputs[0].data["text/plain"]
+
+    summary, quiet = graded("zh")
+    assert summary.startswith("## 你的反馈：逐个测试") and "尚未作答" in summary and "exercise" not in summary
+    assert quiet == "尚未作答：f 仍然抛出 NotImplementedError，所以这个测试无法通过。"
+    assert graded() == graded("en")
+    assert graded()[0].startswith("## Your feedback, test by test") and "not attempted" in graded()[0]
+
+
+def test_the_chinese_zip_has_a_chinese_readme():
+    english, chinese = (
+        text.format(assignment="01_one_hot") for text in (release.STUDENT_README, release.STUDENT_README_ZH)
+    )
+    assert i18n.english_prose(english) and not i18n.english_prose(chinese)
+    commands = [line.strip() for line in english.splitlines() if line.startswith("    ")]
+    assert commands and all(command in chinese for command in commands), "the same commands in both"
+
+
+def test_the_english_detector_finds_an_untranslated_text():
+    assert i18n.english_prose("Run the cells in order and read the hints.")
+    assert i18n.english_prose("## 小结\n\nThe time axis comes first, always.")
+    assert not i18n.english_prose(
+        "齐普夫定律（Zipf's law）：`one_hot(indices, num_classes)` 与 $\\text{so far so good}$。"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Messages of Python code: gettext
+# ---------------------------------------------------------------------------
+#: The Python files whose messages students read: each wraps them in `_()` (or `self._()`).
+TRANSLATED_CODE = ("helpers.py", "tools/feedback.py")
+
+
+def messages_of(path) -> set[str]:
+    """The texts of `_("...")` and `self._("...")` calls in a Python file: what a student reads from it."""
+    calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call) and n.args]
+    named = [c for c in calls if getattr(c.func, "id", None) == "_" or getattr(c.func, "attr", None) == "_"]
+    return {c.args[0].value for c in named if isinstance(c.args[0], ast.Constant)}
+
+
+def test_every_message_is_translated():
+    catalogue = i18n.read_po(PO.read_text(encoding="utf-8"))
+    catalogue.pop("")
+    found = {name: messages_of(ROOT / name) for name in TRANSLATED_CODE}
+    assert len(found["helpers.py"]) >= 30 and len(found["tools/feedback.py"]) >= 15
+    messages = set().union(*found.values())
+    assert sorted(messages - set(catalogue)) == [], f"messages missing from {PO.relative_to(ROOT)}"
+    assert sorted(set(catalogue) - messages) == [], f"{PO.relative_to(ROOT)} has messages nothing prints any more"
+    placeholders = re.compile(r"\{(\w+)\}")
+    wrong = [m for m in messages if set(placeholders.findall(m)) != set(placeholders.findall(catalogue[m]))]
+    assert wrong == [], "translations must keep every {placeholder}"
+
+
+@pytest.fixture
+def chinese(tmp_path):
+    i18n.compile_po(PO, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo")
+    assert helpers.set_language("zh", tmp_path) == "zh"
+    yield
+    assert helpers.set_language("en") == "en"
+
+
+def test_the_checks_speak_chinese(chinese):
+    with pytest.raises(helpers.CheckFailed) as failed:
+        helpers.check_shape(torch.zeros(5, 3), (3, 5), "one_hot(X, 5)", hint="新增的轴放在最后。")
+    assert str(failed.value) == "one_hot(X, 5)：形状应为 (3, 5)，实际为 (5, 3)。\n提示： 新增的轴放在最后。"
+    rendered = failed.value._render_traceback_()
+    assert "提示：" in rendered[1] and rendered[2].startswith("\x1b[2m由本单元格第")
+    with pytest.raises(helpers.CheckFailed, match="应当返回形状为 \\(2,\\) 的张量，实际得到的是int 3。"):
+        helpers.check_shape(3, (2,), "f()")
+    assert helpers._failure(NotImplementedError(), "test_f", "f").startswith("尚未作答")
+
+
+def test_messages_stay_english_without_a_catalogue(monkeypatch):
+    """The repository has the .po only: RNN_COURSE_LANG=zh there (no compiled catalogue) is English."""
+    monkeypatch.setenv(helpers.LANGUAGE_ENV, "zh")
+    try:
+        assert helpers.set_language() == "en"
+        with pytest.raises(helpers.CheckFailed, match=r"^f\(\): expected shape \(2,\), got \(3,\)\.\nHint: h$"):
+            helpers.check_shape(torch.zeros(3), (2,), "f()", hint="h")
+    finally:
+        monkeypatch.delenv(helpers.LANGUAGE_ENV)
+        helpers.set_language()
+
+
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_the_chinese_release_prints_chinese(editions, assignment):
+    """The release's own helpers.py, imported where students run it, reads the release's language (the English
+    release has no catalogue: test_messages_stay_english_without_a_catalogue)."""
+    check = "import torch, helpers; helpers.check_dtype(torch.zeros(2, dtype=torch.long), torch.float32, 'f(X)')"
+    folder = editions["zh"][assignment]
+    proc = subprocess.run([sys.executable, "-c", check], cwd=folder, capture_output=True, text=True, timeout=120)
+    assert "f(X)：数据类型应为 torch.float32，实际为 torch.int64。" in proc.stderr, proc.stderr[-500:]
+
+
+def test_the_catalogue_compiles_for_gettext(tmp_path):
+    po = tmp_path / "x.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "a {b}"\nmsgstr ""\n"甲 "\n"{b}"\n'
+    )
+    with open(i18n.compile_po(po, tmp_path / "x.mo"), "rb") as mo:
+        assert gettext.GNUTranslations(mo).gettext("a {b}") == "甲 {b}"
+    assert i18n.read_po(PO.read_text(encoding="utf-8")), "the Chinese catalogue is empty"
