@@ -35,6 +35,8 @@ from tools.layout import ROOT, Course, grade_id, is_freetext_cell, nbgrader
 SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION[ \t]*\n(.*?)^[ \t]*### END SOLUTION", re.M | re.S)
 MIN_LINE = 25  # a rubric line shorter than this ("**Rubric.**") is too common to tell a leak
 UNANSWERED, TO_GRADE, GRADED = "unanswered", "to grade", "graded"
+#: What a release shows in an answer cell, per edition (nbgrader's ClearSolutions.text_stub; English: its default)
+STUB = {"en": "YOUR ANSWER HERE", "zh": "在此写下你的答案"}
 
 
 def rubric(cell) -> str:
@@ -48,17 +50,22 @@ def questions(nb) -> dict[str, tuple[float, str]]:
 
 
 def rubric_lines(root: Path = ROOT) -> dict[str, str]:
-    """Every line of every rubric of solutions/ long enough to recognise -> `<assignment>/<grade id>`."""
+    """Every line of every rubric of solutions/, in every edition (the translations a cell keeps in its
+    metadata: tools/i18n.py), long enough to recognise -> `<assignment>/<grade id>`."""
     import nbformat
 
     course = Course(root)
     lines = {}
     for assignment in course.assignments():
         nb = nbformat.read(course.source_notebook(assignment), as_version=4)
-        for gid, (_, text) in questions(nb).items():
-            for line in text.splitlines():
-                if len(line.strip()) >= MIN_LINE:
-                    lines[line.strip()] = f"{assignment}/{gid}"
+        for cell in nb.cells:
+            if not is_freetext_cell(cell):
+                continue
+            editions = [cell.source] + ["".join(t.get("source", "")) for t in cell.metadata.get("i18n", {}).values()]
+            for text in editions:
+                for line in "\n".join(m.group(1) for m in SOLUTION.finditer(text)).splitlines():
+                    if len(line.strip()) >= MIN_LINE:
+                        lines[line.strip()] = f"{assignment}/{grade_id(cell)}"
     return lines
 
 

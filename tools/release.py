@@ -82,6 +82,7 @@ def generate(
         args.append(f"--CourseDirectory.db_url={db_url}")
     if language != i18n.SOURCE_LANGUAGE:
         args.append(f"--Edition.language={language}")
+        args.append(f"--ClearSolutions.text_stub={freetext.STUB[language]}")  # a free-text answer's stub
     proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
