@@ -26,8 +26,9 @@ import random
 import re
 import textwrap
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 
@@ -41,6 +42,7 @@ __all__ = [
     "TIME_MACHINE",
     "TIME_MACHINE_SHA1",
     "LivePlot",
+    "Mistake",
     "Timer",
     "Vocab",
     "check_close",
@@ -49,6 +51,7 @@ __all__ = [
     "check_no_builtin",
     "check_shape",
     "check_true",
+    "diagnosing",
     "choose_device",
     "describe",
     "is_grading",
@@ -544,6 +547,75 @@ def _fail(message: str, hint: str | None) -> None:
     raise CheckFailed(message + (f"\n{_('Hint:')} {hint}" if hint else ""))
 
 
+class Mistake(NamedTuple):
+    """A classic mistake of an exercise, as a test recognises it and names it to the student.
+
+    ``says`` names it ("H_t is the value before tanh") and ``fix`` says how to put it right. A test
+    recognises it by the value it produces: ``looks_like(actual, expected)`` where the mistake's result
+    is a function of the right one (tanh left out, a norm squared, a prefix dropped), or its output on
+    the test's own inputs, which the test passes as ``variants={key: output}``. ``error`` (a regular
+    expression) recognises an exception the mistake raises instead (see ``diagnosing``).
+    """
+
+    says: str
+    fix: str
+    looks_like: Callable | None = None
+    error: str | None = None
+
+
+def _recognised(actual, expected, mistakes, variants, same) -> Mistake | None:
+    """The first mistake of ``mistakes`` whose result ``actual`` is; the test's variants come first."""
+
+    def holds(test) -> bool:
+        try:
+            return bool(test())
+        except Exception:  # a value the relation cannot take (another shape, a non-number) is not a match
+            return False
+
+    for key, output in (variants or {}).items():
+        if holds(lambda output=output: same(actual, output)):
+            return mistakes[key]
+    for mistake in mistakes.values():
+        if mistake.looks_like and holds(lambda mistake=mistake: mistake.looks_like(actual, expected)):
+            return mistake
+    return None
+
+
+def _fail_diagnosed(message, hint, actual, expected, mistakes, variants, same) -> None:
+    """Fail, naming the classic mistake that produced ``actual`` when one of ``mistakes`` did: the first
+    line (what the progress table and the feedback show) says which, and the hint is its fix. When
+    none did, the message says so, and ``hint`` is the test's one most likely cause."""
+    __tracebackhide__ = True
+    if mistakes is None:
+        _fail(message, hint)
+    found = _recognised(actual, expected, mistakes, variants, same)
+    if found is None:
+        _fail(message + " " + _("It is not one of the usual mistakes."), hint)
+    _fail(message + " " + _("That is a classic mistake: {says}.").format(says=found.says), found.fix)
+
+
+@contextlib.contextmanager
+def diagnosing(mistakes: dict[str, Mistake], name: str):
+    """Run the student's code inside ``with diagnosing(MISTAKES, "train_epoch"):``: an exception that
+    one of ``mistakes`` is known to raise (its ``error`` pattern) becomes a failed check naming that
+    mistake, rather than a library's error the student has to decode."""
+    __tracebackhide__ = True
+    try:
+        yield
+    except CheckFailed:
+        raise
+    except Exception as error:
+        text = f"{type(error).__name__}: {error}"
+        for mistake in mistakes.values():
+            if mistake.error and re.search(mistake.error, text):
+                first = text.splitlines()[0]
+                message = _("{name} should run without error, but it raised {error}.").format(
+                    name=name, error=first[:200]
+                )
+                _fail(message + " " + _("That is a classic mistake: {says}.").format(says=mistake.says), mistake.fix)
+        raise
+
+
 def check_true(condition: bool, message: str, hint: str | None = None) -> None:
     """Fail with ``message`` (and ``hint``) unless ``condition`` holds."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
@@ -551,15 +623,57 @@ def check_true(condition: bool, message: str, hint: str | None = None) -> None:
         _fail(message, hint)
 
 
-def check_shape(actual, expected: Sequence[int], name: str = "result", hint: str | None = None) -> None:
-    """``actual`` must be a tensor of shape ``expected``."""
+_DIAGNOSIS = """
+
+    With ``mistakes`` (the exercise's classic mistakes, ``{key: Mistake}``) a failure names the one that
+    produced ``actual``, if any: see ``Mistake``. ``variants`` maps some of their keys to what they
+    produce on this test's inputs."""
+
+
+def check_shape(
+    actual, expected: Sequence[int], name: str = "result", hint: str | None = None, mistakes=None, variants=None
+) -> None:
+    """``actual`` must be a tensor of shape ``expected``; ``variants`` are shapes."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
         message = _("{name}: expected a tensor of shape {expected}, got {got}.")
         _fail(message.format(name=name, expected=tuple(expected), got=describe(actual)), hint)
     if tuple(actual.shape) != tuple(expected):
         message = _("{name}: expected shape {expected}, got {got}.")
-        _fail(message.format(name=name, expected=tuple(expected), got=tuple(actual.shape)), hint)
+        _fail_diagnosed(
+            message.format(name=name, expected=tuple(expected), got=tuple(actual.shape)),
+            hint,
+            actual,
+            tuple(expected),
+            mistakes,
+            variants,
+            lambda a, shape: tuple(a.shape) == tuple(shape),
+        )
+
+
+check_shape.__doc__ += _DIAGNOSIS
+
+
+def _check_shape_of(actual, expected, name, hint, mistakes, variants, same) -> None:
+    """The shape check of check_equal and check_close: a mistake is recognised by its whole value."""
+    __tracebackhide__ = True
+    if not isinstance(actual, torch.Tensor):
+        message = _("{name}: expected a tensor of shape {expected}, got {got}.")
+        got = describe(actual)
+    elif actual.shape != expected.shape:
+        message = _("{name}: expected shape {expected}, got {got}.")
+        got = tuple(actual.shape)
+    else:
+        return
+    _fail_diagnosed(
+        message.format(name=name, expected=tuple(expected.shape), got=got),
+        hint,
+        actual,
+        expected,
+        mistakes,
+        variants,
+        same,
+    )
 
 
 def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str | None = None) -> None:
@@ -579,15 +693,25 @@ def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str |
         )
 
 
-def check_equal(actual, expected, name: str = "result", hint: str | None = None) -> None:
+def _equal(actual, expected) -> bool:
+    if isinstance(expected, torch.Tensor):
+        return (
+            isinstance(actual, torch.Tensor)
+            and actual.shape == expected.shape
+            and torch.equal(actual.to(expected.dtype), expected)
+        )
+    return actual == expected
+
+
+def check_equal(actual, expected, name: str = "result", hint: str | None = None, mistakes=None, variants=None) -> None:
     """Exact equality; for tensors, same shape and every element equal."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if isinstance(expected, torch.Tensor):
-        check_shape(actual, expected.shape, name, hint)
+        _check_shape_of(actual, expected, name, hint, mistakes, variants, _equal)
         if not torch.equal(actual.to(expected.dtype), expected):
             where = (actual.to(expected.dtype) != expected).nonzero()[0].tolist()
             message = _("{name}: wrong values; first difference at index {index}: expected {expected}, got {got}.")
-            _fail(
+            _fail_diagnosed(
                 message.format(
                     name=name,
                     index=tuple(where),
@@ -595,14 +719,27 @@ def check_equal(actual, expected, name: str = "result", hint: str | None = None)
                     got=actual[tuple(where)].item(),
                 ),
                 hint,
+                actual,
+                expected,
+                mistakes,
+                variants,
+                _equal,
             )
     elif actual != expected:
-        _fail(
+        _fail_diagnosed(
             _("{name}: expected {expected}, got {got}.").format(
                 name=name, expected=repr(expected), got=describe(actual)
             ),
             hint,
+            actual,
+            expected,
+            mistakes,
+            variants,
+            _equal,
         )
+
+
+check_equal.__doc__ += _DIAGNOSIS
 
 
 def check_close(
@@ -612,11 +749,21 @@ def check_close(
     atol: float = 1e-6,
     rtol: float = 1e-5,
     hint: str | None = None,
+    mistakes=None,
+    variants=None,
 ) -> None:
     """Numbers or tensors equal up to ``atol + rtol * |expected|``."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
+
+    def close(a, b) -> bool:
+        if isinstance(b, torch.Tensor):
+            return a.shape == b.shape and torch.allclose(
+                a.detach().to(torch.float64), b.detach().to(torch.float64), atol=atol, rtol=rtol
+            )
+        return math.isclose(float(a), float(b), rel_tol=rtol, abs_tol=atol)
+
     if isinstance(expected, torch.Tensor):
-        check_shape(actual, expected.shape, name, hint)
+        _check_shape_of(actual, expected, name, hint, mistakes, variants, close)
         actual_f = actual.detach().to(torch.float64)
         expected_f = expected.detach().to(torch.float64)
         if not torch.allclose(actual_f, expected_f, atol=atol, rtol=rtol, equal_nan=False):
@@ -629,11 +776,16 @@ def check_close(
                 "expected {expected}, got {got}."
             )
             largest, expected_value, got = error.max().item(), expected_f[where].item(), actual_f[where].item()
-            _fail(
+            _fail_diagnosed(
                 message.format(
                     name=name, largest=f"{largest:.3g}", index=where, expected=f"{expected_value:.6g}", got=f"{got:.6g}"
                 ),
                 hint,
+                actual,
+                expected,
+                mistakes,
+                variants,
+                close,
             )
         return
     try:
@@ -643,7 +795,18 @@ def check_close(
         _fail(message.format(name=name, expected=repr(expected), got=describe(actual)), hint)
     if not math.isclose(actual_value, float(expected), rel_tol=rtol, abs_tol=atol):
         message = _("{name}: expected {expected}, got {got}.")
-        _fail(message.format(name=name, expected=f"{float(expected):.6g}", got=f"{actual_value:.6g}"), hint)
+        _fail_diagnosed(
+            message.format(name=name, expected=f"{float(expected):.6g}", got=f"{actual_value:.6g}"),
+            hint,
+            actual,
+            expected,
+            mistakes,
+            variants,
+            close,
+        )
+
+
+check_close.__doc__ += _DIAGNOSIS
 
 
 def _source_attributes(function) -> set[str]:
