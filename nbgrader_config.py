@@ -14,7 +14,7 @@ c = get_config()  # noqa: F821 -- provided by traitlets when it loads this file
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # nbgrader imports tools.* from here
 
-from tools import nbgrader_patches  # noqa: E402 -- after the path is set
+from tools import freetext, nbgrader_patches  # noqa: E402 -- after the path is set
 from tools.layout import COURSE_ID, Course  # noqa: E402
 
 # Every change to nbgrader's internals, checked against the versions it was written for: one rule scores a
@@ -57,8 +57,10 @@ c.GenerateAssignment.preprocessors = [
     "tools.term.DueDate",
 ]
 
-# Released stubs: keep the `def` line and the docstring, then fail loudly.
+# Released stubs: keep the `def` line and the docstring, then fail loudly. A free-text answer cell shows
+# nbgrader's own text stub (tools/freetext.py; the Chinese edition's: tools/release.py's generate).
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = freetext.STUB["en"]
 
 # Cell timeout while grading (seconds). nbgrader's default is 30 s. Our
 # slowest reference test cell runs in a few seconds (see README, "Budgets"),
@@ -115,3 +117,8 @@ c.FeedbackExporter.extra_template_basedirs = [
     str(ROOT / "tools" / "templates"),
     str(Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"),
 ]
+# Formgrader's grading page shows, under each free-text answer, its rubric from solutions/ (tools/freetext.py);
+# no other page does: the feedback exporter (an HTMLExporter too, which would inherit the setting) runs
+# without it, and the preprocessor acts only on a page Formgrader asks for.
+c.HTMLExporter.preprocessors = ["tools.freetext.RubricForGraders"]
+c.FeedbackExporter.preprocessors = []

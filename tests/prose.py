@@ -228,8 +228,13 @@ def unaccounted(name: str, nb, outputs: list[float]) -> list[str]:
 
 
 def markdown_words(nb) -> int:
-    """Words of prose: whitespace-separated pieces of the markdown cells (formulas and code spans count)."""
-    return sum(len(cell.source.split()) for cell in nb.cells if cell.cell_type == "markdown")
+    """Words of prose: whitespace-separated pieces of the markdown cells (formulas and code spans count),
+    but for free-text answer cells: students write those (the rubric there is for graders, tools/freetext.py)."""
+    from tools.layout import is_freetext_cell
+
+    return sum(
+        len(cell.source.split()) for cell in nb.cells if cell.cell_type == "markdown" and not is_freetext_cell(cell)
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import pytest
 
 from tests.grading import cases, nbgrader_run
 from tests.grading.nbgrader_run import notebook_path
-from tools import grade
+from tools import freetext, grade
 
 pytestmark = pytest.mark.grading
 
@@ -82,6 +82,12 @@ def expected_scores(course, assignment, lost):
     return {cell: (0.0 if cell in lost else pts, pts) for cell, pts in points.items()}
 
 
+def questions(course, assignment) -> dict[str, tuple[float, str]]:
+    """The free-text questions: the synthetic students leave them as released, which nbgrader scores 0 with
+    no grader involved (tools/freetext.py, "unanswered")."""
+    return freetext.questions(nbformat.read(notebook_path(course / "solutions", assignment), as_version=4))
+
+
 def all_students(assignment):
     return [SOLUTION, BLANK, NOISY] + [s.student_id for s in cases.students(assignment)]
 
@@ -106,6 +112,8 @@ def test_autograde_scores_every_cell_as_expected(generated_course, assignment, s
         if actual.get(cell) != expected[cell]
     }
     assert not wrong, f"{student_id} on {assignment}: {wrong}"
+    states = nbgrader_run.freetext_states(graded, assignment, student_id)
+    assert states == dict.fromkeys(questions(graded, assignment), freetext.UNANSWERED), states
 
 
 @pytest.mark.parametrize("assignment", GRADED)
@@ -125,7 +133,8 @@ def test_export_lists_every_student_with_total_score(generated_course, assignmen
     for student_id in all_students(assignment):
         expected = expected_scores(graded, assignment, expected_lost(graded, assignment, student_id))
         row = rows[(assignment, student_id)]
-        assert float(row["max_score"]) == sum(pts for _, pts in expected.values())
+        by_hand = sum(points for points, _ in questions(graded, assignment).values())
+        assert float(row["max_score"]) == sum(pts for _, pts in expected.values()) + by_hand
         assert float(row["score"]) == pytest.approx(sum(score for score, _ in expected.values()))
 
 
@@ -202,9 +211,16 @@ def test_report_pass_rates_match_the_expected_verdicts(generated_course, assignm
     for cell in cells:
         passed = sum(cell not in lost[s] for s in students)
         assert f"| `{cell}` | {passed}/{len(students)} (" in summary, f"{assignment}/{cell}: {passed} passes"
+    asked = questions(graded, assignment)
     for student in students:
         total = sum(score for score, _ in expected_scores(graded, assignment, lost[student]).values())
         assert float(rows[student][assignment]) == pytest.approx(total)
+        # points kept apart: all from the tests; the free-text questions left as released are "unanswered"
+        assert float(rows[student]["auto_points"]) == pytest.approx(total) and rows[student]["manual_points"] == "0"
+        assert rows[student]["unanswered"].split() == [f"{assignment}/{q}" for q in asked], rows[student]
+        assert not rows[student]["to_grade_by_hand"], rows[student]
+    for question, (points, _) in asked.items():
+        assert f"| `{question}` | {points:g} | 0 | 0 | {len(students)} |" in summary, question
     assert (graded / "autograder" / "report" / f"hist_{assignment}.png").exists()
     # the cells of an assignment are listed in the notebook's order
     positions = [summary.index(f"| `{cell}` |") for cell in cells]

@@ -233,7 +233,7 @@ def test_report_csv_and_summary(graded_class):
     with open(out / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
     assert set(rows) == set(EXPECTED)
-    assert float(rows["reference"][A]) == float(rows["reference"]["max_total"]) == 9
+    assert float(rows["reference"][A]) == 9 and float(rows["reference"]["max_total"]) == 11  # 2 by hand, unanswered
     assert float(rows["blank"][A]) == 0 and float(rows["missing"][A]) == 0
     assert float(rows["tampered"][A]) == 9 - 3  # shape (1) + values (2) lost
     assert int(rows["cells_moved"]["anomalies"]) == 3

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.grading
 
 A = "01_one_hot"
 EXTRA = ["late", "overrides", "similar_to"]  # tools/term.py's columns
+FREE_TEXT = ["auto_points", "manual_points", "to_grade_by_hand", "unanswered"]  # tools/report.py's
 
 
 def _test_cell(nb, grade_id):
@@ -51,11 +52,12 @@ def test_make_grade_mid_course_grades_what_was_collected(fresh_course, capsys):
     rows = _grades(root)
     assert [r["student_id"] for r in rows] == ["alice", "bob"]
     assert rows[0][A] == "9.0" and rows[0]["02_recurrence"] == grade.NOT_COLLECTED, rows[0]
-    assert rows[0]["total"] == "9.0" and rows[0]["max_total"] == "9.0" and rows[0]["anomalies"] == "0"
+    assert rows[0]["total"] == "9.0" and rows[0]["max_total"] == "11.0" and rows[0]["anomalies"] == "0"  # 2 by hand
     assert not grade.Anomalies.load(grade.Course(root).anomalies_file)
     assert (root / "autograder" / "feedback" / "bob" / A / f"{A}.html").is_file()
     assert grade.main(["report", "-a", A, "--root", str(root)]) == 0
-    assert list(_grades(root)[0]) == ["student_id", A, "total", "max_total", "anomalies", "held_for_review", *EXTRA]
+    columns = ["student_id", A, "total", "max_total", "anomalies", "held_for_review", *EXTRA, *FREE_TEXT]
+    assert list(_grades(root)[0]) == columns
 
 
 def test_an_edited_hidden_test_is_used_and_named_at_the_next_grading(fresh_course, capsys):

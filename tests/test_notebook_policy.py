@@ -12,7 +12,15 @@ import re
 import nbformat
 import pytest
 
-from tests.grading.nbgrader_run import ROOT, all_assignments, answer_cells, autograded_cells, notebook_path
+from tests.grading.nbgrader_run import (
+    ROOT,
+    all_assignments,
+    answer_cells,
+    autograded_cells,
+    freetext_cells,
+    notebook_path,
+)
+from tools import freetext
 from tools.layout import Course
 
 EXTRAS = Course(ROOT).extra_notebooks()
@@ -83,11 +91,62 @@ def test_grade_ids_are_unique_across_the_course():
     repeated = []
     for assignment in all_assignments():
         nb = load("solutions", assignment)
-        for grade_id in [*answer_cells(nb), *autograded_cells(nb)]:
+        for grade_id in [*answer_cells(nb), *autograded_cells(nb), *freetext_cells(nb)]:
             if grade_id in seen:
                 repeated.append(f"{grade_id} ({seen[grade_id]} and {assignment})")
             seen[grade_id] = assignment
     assert not repeated, f"grade ids used twice: {repeated}"
+
+
+@pytest.mark.parametrize("assignment", all_assignments())
+def test_every_assignment_asks_free_text_questions_with_a_rubric(assignment):
+    """At least one free-text question (tools/freetext.py): a read-only prompt naming its points, then a
+    markdown answer cell graded by hand (solution and grade, not a task, points, not locked) whose whole
+    source in solutions/ is one solution region holding the model answer and the rubric (what a full, a
+    partial and a zero answer says), so the release shows the student nothing but an empty answer."""
+    problems = freetext_problems(load("solutions", assignment))
+    assert not problems, f"{assignment}:\n  " + "\n  ".join(problems)
+
+
+def freetext_problems(nb) -> list[str]:
+    cells = freetext_cells(nb)
+    problems = [] if cells else ["no free-text question (README, 'Free-text questions')"]
+    for grade_id, cell in cells.items():
+        meta = cell.metadata["nbgrader"]
+        index = nb.cells.index(cell)
+        prompt = nb.cells[index - 1]
+        if not grade_id.startswith("explain_"):
+            problems.append(f"{grade_id}: a free-text answer's grade id is explain_<topic>")
+        if meta.get("task") or meta.get("locked") or not meta.get("points", 0) > 0:
+            problems.append(f"{grade_id}: must be an answer (task false, not locked) with points")
+        if prompt.cell_type != "markdown" or not prompt.metadata.get("nbgrader", {}).get("locked"):
+            problems.append(f"{grade_id}: the cell above must be its read-only prompt")
+        elif f"({meta.get('points', 0):g} points, graded by hand)" not in prompt.source:
+            problems.append(f"{grade_id}: its prompt must say `({meta.get('points', 0):g} points, graded by hand)`")
+        source = cell.source.strip()
+        if not (source.startswith("### BEGIN SOLUTION") and source.endswith("### END SOLUTION")):
+            problems.append(f"{grade_id}: its whole source must be one BEGIN/END SOLUTION region")
+        rubric = freetext.rubric(cell)
+        missing = [part for part in ("**Model answer.**", "**Full:**", "**Partial", "**Zero:**") if part not in rubric]
+        if missing:
+            problems.append(f"{grade_id}: its rubric lacks {missing}")
+    return problems
+
+
+def test_free_text_problems_are_found():
+    """The check above, on one question broken in each way it names."""
+    nb = load("solutions", "01_one_hot")
+    assert not freetext_problems(nb)
+    cell = next(iter(freetext_cells(nb).values()))
+    index = nb.cells.index(cell)
+    cell.source = cell.source.replace("**Zero:**", "**Nothing:**")
+    cell.metadata["nbgrader"]["locked"] = True
+    nb.cells[index - 1].source = "Explain."
+    assert len(freetext_problems(nb)) == 3, freetext_problems(nb)
+    cell.source = "A model answer outside the region.\n" + cell.source
+    assert len(freetext_problems(nb)) == 4
+    nb.cells.remove(cell)
+    assert freetext_problems(nb) == ["no free-text question (README, 'Free-text questions')"]
 
 
 @pytest.mark.parametrize("assignment", all_assignments())

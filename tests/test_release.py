@@ -125,7 +125,7 @@ def test_no_allowed_release_carries_an_open_assignment(generated_course, tmp_pat
 def test_release_zip_is_self_contained_and_refused_while_it_would_leak(tmp_path):
     import zipfile
 
-    from tools import release
+    from tools import freetext, release
 
     root = nbgrader_run_copy(tmp_path)
     path = release.release_zip(root, "01_one_hot", tmp_path / "01.zip")
@@ -143,8 +143,33 @@ def test_release_zip_is_self_contained_and_refused_while_it_would_leak(tmp_path)
     requirements = zipfile.ZipFile(path).read("01_one_hot/requirements.txt").decode()
     assert "torch==" in requirements and "jupyterlab==" in requirements and "nbgrader==" in requirements
     assert "pytest" not in requirements and "ruff" not in requirements
+    with zipfile.ZipFile(path) as archive:  # the free-text questions' answer cells, without their rubrics
+        text = "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    assert "YOUR ANSWER HERE" in text and not [line for line in freetext.rubric_lines(ROOT) if line in text]
     with pytest.raises(release.ReleaseError, match="02_recurrence.*still open"):
         release.release_zip(root, "05_clipping", tmp_path / "05.zip")
+
+
+def test_no_release_carries_a_rubric(tmp_path):
+    """The rubrics of the free-text questions (tools/freetext.py) reach no student: no folder of course/
+    holds a line of one (a zip's files: the test above), and the release guard refuses a release folder
+    that does (here the model answer pasted into the answer cell)."""
+    from tools import freetext, release
+
+    rubric = freetext.rubric_lines(ROOT)
+    assert {where.split("/")[0] for where in rubric.values()} == set(all_assignments())
+    for assignment in all_assignments():
+        assert freetext.leaked(ROOT, ROOT / "course" / assignment) == {}, assignment
+    folder = tmp_path / "01_one_hot"
+    shutil.copytree(ROOT / "course" / "01_one_hot", folder, symlinks=True)
+    assert release.release_problems(ROOT, "01_one_hot", folder) == []
+    nb = nbformat.read(folder / "01_one_hot.ipynb", as_version=4)
+    source = nbformat.read(ROOT / "solutions" / "01_one_hot" / "01_one_hot.ipynb", as_version=4)
+    answer = next(c for c in nb.cells if c.id == "explain_one_hot_cost")
+    answer.source = freetext.rubric(next(c for c in source.cells if c.id == answer.id))
+    nbformat.write(nb, folder / "01_one_hot.ipynb")
+    problems = release.release_problems(ROOT, "01_one_hot", folder)
+    assert len(problems) == 1 and "the rubric of 01_one_hot/explain_one_hot_cost, for graders only" in problems[0]
 
 
 def nbgrader_run_copy(tmp_path):
@@ -278,5 +303,7 @@ def test_validate_in_a_zip_release_shows_the_message_before_the_test(tmp_path):
         proc.stdout
     )
     assert "NotImplementedError (raised in one_hot_batch)" in firsts, firsts  # one_hot_batch is still a stub
+    question = "✗ Not answered yet: write your answer in this cell (a question graded by hand)."
+    assert question in firsts and "Your answer:\n    YOUR ANSWER HERE" in failures[firsts.index(question)], firsts
     assert all(not first.startswith("# Visible test") for first in firsts), firsts
     assert "The test cell:\n    # Visible test: the shape is" in failures[0], failures[0]

@@ -5,8 +5,10 @@
 
 One row per student of `autograder/roster.csv`, one column per assignment holding the final score:
 the gradebook's score (manual grades and regrades included) minus the late penalty, or the total an
-override set (tools/term.py). A submission that was not graded, or not handed in, is left empty: the
-LMS then keeps what it has (enter a zero there yourself if that is the rule).
+override set (tools/term.py). Free-text answers count once graded in Formgrader (tools/freetext.py); until
+then their points are missing from the score, and the export says how many wait. A submission that was not
+graded, or not handed in, is left empty: the LMS then keeps what it has (enter a zero there yourself if that
+is the rule).
 
 * **Canvas** (Gradebook → Import; Canvas's "How do I import grades in the Gradebook?"): the columns of
   Canvas's own gradebook export, `Student` ("Last, First"), `ID` (Canvas's user id), `SIS User ID`,
@@ -31,7 +33,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from tools import term
+from tools import freetext, term
 from tools.layout import ROOT, Course
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -74,6 +76,9 @@ def export(course: Course, lms: str, assignments: list[str] | None = None, out=p
     unknown = sorted({s for s, _ in final} - {row["id"] for row in students})
     if unknown:
         out(f"warning: graded but not in the roster (not exported): {', '.join(unknown)}")
+    to_grade, _ = freetext.waiting(course, assignments)
+    if to_grade:
+        out(f"warning: {to_grade} free-text answers wait for a grader (Formgrader): their points are not exported yet")
     held = {(s, f.assignment) for a in assignments for f in _flags(course, a) for s in f.students}
     if held:
         out(f"warning: held for review (similar submissions; see the report): {len(held)} scores exported as they are")

@@ -64,7 +64,7 @@ import sys
 import time
 from pathlib import Path
 
-from tools import cluster, release, submissions, term
+from tools import cluster, freetext, release, submissions, term
 from tools.account import import_roster
 from tools.layout import BIN, COURSE_ID, ROOT, Course, grade_ids, owner
 from tools.layout import GRADING_KERNEL as KERNEL_NAME
@@ -268,6 +268,9 @@ def _autograde_and_feedback(course: Course, args, assignments: list[str], studen
 def _report(course: Course, assignments: list[str] | None) -> int:
     out = report(course, assignments)
     print(f"report in {out}: grades.csv, summary.md")
+    to_grade, blank = freetext.waiting(course, assignments or course.assignments())
+    if to_grade or blank:
+        print(f"free-text answers: {to_grade} to grade by hand in Formgrader (Manual Grading), {blank} unanswered")
     for anomaly in Anomalies.load(course.anomalies_file):
         if not assignments or anomaly.assignment in assignments:
             print("  !", anomaly.line())

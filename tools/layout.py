@@ -12,7 +12,9 @@ its own name: nbval runs it with the solutions (pyproject.toml's testpaths), its
 saved code of every assignment (tools/toolbox.py), and no release, grading or nbgrader tool sees it (it
 is not under solutions/, nbgrader's source folder). In its notebook an *answer cell* is an nbgrader
 solution cell whose grade id is the function's name; a *test cell* is an autograded test cell whose
-grade id is `test_<function>[_<aspect>]`; every other nbgrader code cell is read-only. (The students'
+grade id is `test_<function>[_<aspect>]`; every other nbgrader code cell is read-only. A *free-text answer
+cell* is a markdown cell that nbgrader grades by hand (solution and grade, grade id `explain_<topic>`): its
+points come from a grader in Formgrader, never from a test (tools/freetext.py). (The students'
 helpers.py recognises test cells by the same rule for its progress report: it ships alone, without
 this module.)
 """
@@ -213,6 +215,12 @@ def is_answer_cell(cell) -> bool:
 def is_test_cell(cell) -> bool:
     meta = nbgrader(cell)
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_freetext_cell(cell) -> bool:
+    """A manually graded answer cell: markdown, nbgrader solution and grade (tools/freetext.py)."""
+    meta = nbgrader(cell)
+    return cell.get("cell_type") == "markdown" and bool(meta.get("solution")) and bool(meta.get("grade"))
 
 
 def is_read_only_code(cell) -> bool:

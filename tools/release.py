@@ -32,7 +32,8 @@ code of earlier assignments (05 on 02's `rnn_forward`, 06 on 03's samplers and 0
 assignment's solution regions, or any line of its hidden tests — in its notebook and in its Python files,
 among them `toolbox.py`, the reference code of earlier assignments that `tools/toolbox.py` generates
 into `solutions/<a>/` (`course` and `sync` regenerate it first; `check` and the guard refuse a stale
-one).
+one). Nor may a release, open or closed, hold a line of the rubric of a free-text question
+(tools/freetext.py): those are for graders only.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from tools import i18n, term, toolbox
+from tools import freetext, i18n, term, toolbox
 from tools.layout import BIN, HIDDEN_TESTS, ROOT, Course, grade_id, is_answer_cell
 
 
@@ -81,6 +82,7 @@ def generate(
         args.append(f"--CourseDirectory.db_url={db_url}")
     if language != i18n.SOURCE_LANGUAGE:
         args.append(f"--Edition.language={language}")
+        args.append(f"--ClearSolutions.text_stub={freetext.STUB[language]}")  # a free-text answer's stub
     proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
@@ -329,6 +331,8 @@ def release_problems(root: Path, assignment: str, folder: Path) -> list[str]:
         leaked += [f"{len(solution)} lines of its solutions"] if len(solution) >= 2 else []
         if leaked:
             problems.append(f"its {path.relative_to(folder)} holds its own answers ({'; '.join(leaked)})")
+    for where, lines in freetext.leaked(root, folder).items():  # open or closed: rubrics are for graders only
+        problems.append(f"it holds the rubric of {where}, for graders only (e.g. `{lines[0][:50]}`)")
     return problems
 
 
@@ -353,7 +357,7 @@ def check(root: Path, out=print) -> int:
             problems = release_problems(root, assignment, fresh[assignment])
             refused += bool(problems)
             closing = ", ".join(o for o in needs if states[o] != "closed")
-            verdict = f"REFUSED: close {closing}" if problems else "allowed"
+            verdict = f"REFUSED: close {closing}" if closing else f"REFUSED: {problems[0]}" if problems else "allowed"
             out(f"{assignment:22s} {states[assignment]:7s} {', '.join(needs) or '-':72s} {verdict}")
     return refused
 
@@ -397,7 +401,8 @@ settings of the Validate button). Keep them together.
 (Every assignment's `requirements.txt` is the same list: the install above need not be repeated. With
 conda, or a JupyterLab that already has these packages: just open `{assignment}.ipynb`.)
 
-Fill in every cell that says `# YOUR CODE HERE`, run the visible test under each exercise, click
+Fill in every cell that says `# YOUR CODE HERE`, run the visible test under each exercise, answer each
+question marked **Explain** in the cell below it that says "YOUR ANSWER HERE" (graded by hand), click
 **Validate**, and hand in `{assignment}.ipynb` as your instructor asks. Editing `helpers.py` or `data/`
 changes nothing: the grader uses its own copies.
 """

@@ -4,6 +4,11 @@ The report reads the gradebook (every score it holds), the roster and autograder
 grades.csv without a score says why (`not collected`, `not graded`, `missing`), never a zero it did not
 give. autograder/last-grading.json (written by tools/grade.py) says what the last run changed or why it
 failed; summary.md opens with it.
+
+Points come from two sources, kept apart: `auto_points` (the test cells, a regrade of one included) and
+`manual_points` (free-text answers graded by hand in Formgrader, tools/freetext.py). A free-text answer that
+waits for a grader is listed in `to_grade_by_hand`, one left as released in `unanswered` (nbgrader scores it
+0 without a grader); summary.md counts both per question.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import gradebook, judge, layout, submissions, term
+from tools import freetext, gradebook, judge, layout, submissions, term
 from tools.layout import BIN, COURSE_ID, Course, grade_id, grade_ids, is_answer_cell, is_test_cell, owner
 from tools.pipeline import TAMPERING, Anomalies, GradingError
 
@@ -77,6 +82,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
     out = course.report_dir
     out.mkdir(parents=True, exist_ok=True)
     scores = collect_scores(course)
+    written = freetext.answers(course)
     anomalies = Anomalies.load(course.anomalies_file)
     assignments = assignments or course.assignments()
     have = submissions.collected(course)
@@ -84,6 +90,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
     students = sorted(set(roster_ids(course)) | set(course.students()) | {s for a in graded for s in scores[a]})
     maxima = {a: sum(m for _, m in next(iter(scores[a].values())).values()) for a in graded}
     extras = term.ReportExtras(course, assignments)  # late penalties, overrides, similarity
+    by_hand_cells = {a: {gid for cells in written.get(a, {}).values() for gid in cells} for a in assignments}
 
     def cell(student: str, assignment: str):
         if student in scores.get(assignment, {}):
@@ -96,6 +103,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         writer = csv.writer(f)
         writer.writerow(
             ["student_id", *assignments, "total", "max_total", "anomalies", "held_for_review", *extras.COLUMNS]
+            + ["auto_points", "manual_points", "to_grade_by_hand", "unanswered"]
         )
         for student in students:
             row = [cell(student, a) for a in assignments]
@@ -103,7 +111,16 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
             flagged = sum(1 for a in anomalies if a.student == student and a.assignment in assignments)
             held = {a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING}
             held = sorted(held | extras.held(student))
-            writer.writerow([student, *row, total, sum(maxima.values()), flagged, " ".join(held), *extras.row(student)])
+            mine = [(a, gid, answer) for a in graded for gid, answer in written[a].get(student, {}).items()]
+            by_hand = sum(score for _, _, (state, score, _) in mine if state == freetext.GRADED)
+            everything = sum(x for a in graded for x, _ in scores[a].get(student, {}).values())
+            automatic = everything - sum(score for _, _, (_, score, _) in mine)  # the test cells' points
+            waiting = [f"{a}/{gid}" for a, gid, (state, _, _) in mine if state == freetext.TO_GRADE]
+            blank = [f"{a}/{gid}" for a, gid, (state, _, _) in mine if state == freetext.UNANSWERED]
+            writer.writerow(
+                [student, *row, total, sum(maxima.values()), flagged, " ".join(held), *extras.row(student)]
+                + [f"{automatic:g}", f"{by_hand:g}", " ".join(waiting), " ".join(blank)]
+            )
     lines = [f"# Grading report — {COURSE_ID}", ""]
     lines += _last_grading_lines(course)
     waiting = [a for a in assignments if a not in graded]
@@ -127,7 +144,16 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         lines += [f"- {a.line()}" for a in held]
         lines += ["", "Their scores are not final: read the cells named above (autograder/autograded/).", ""]
     lines += extras.summary()
+    to_grade, blank = freetext.waiting(course, graded)
+    if to_grade or blank:
+        lines += [
+            f"**Free-text answers: {to_grade} waiting for a grader**, {blank} left unanswered (0 points, nothing to "
+            "grade). Grade them in Formgrader: *Manual Grading*, the assignment, each submission (the rubric is "
+            "shown under each answer); their points count in the totals once graded.",
+            "",
+        ]
     for assignment in graded:
+        source = nbformat.read(course.source_notebook(assignment), as_version=4)
         totals = {s: cell(s, assignment) for s in scores[assignment]}
         values = sorted(totals.values())
         median = values[len(values) // 2] if values else 0
@@ -135,7 +161,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         lines += [
             f"## {assignment}",
             "",
-            f"{len(values)} graded, max {maxima.get(assignment, 0):g} points, "
+            f"{len(values)} graded, max {maxima.get(assignment, 0):g} points{_by_hand_points(source)}, "
             f"mean {sum(values) / max(1, len(values)):.2f}, median {median:g}."
             + (f" Missing ({len(missing)}): {', '.join(missing)}." if missing else ""),
             "",
@@ -144,9 +170,8 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
             "| function | test cell | pass rate |",
             "|---|---|---|",
         ]
-        source = nbformat.read(course.source_notebook(assignment), as_version=4)
         functions = [grade_id(c) for c in source.cells if is_answer_cell(c)]
-        graded_cells = set(next(iter(scores[assignment].values())))
+        graded_cells = set(next(iter(scores[assignment].values()))) - by_hand_cells.get(assignment, set())
         in_order = [gid for gid in grade_ids(source) if gid in graded_cells]  # the notebook's order
         for test in in_order + sorted(graded_cells - set(in_order)):
             passed = sum(1 for s in scores[assignment].values() if test in s and judge.passed(*s[test]))
@@ -155,6 +180,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
                 f"({100 * passed / len(scores[assignment]):.0f}%) |"
             )
         lines.append("")
+        lines += _freetext_lines(source, written.get(assignment, {}))
         figure = histogram(values, maxima.get(assignment, 0), assignment)
         figure.savefig(out / f"hist_{assignment}.png", dpi=100)
         figure.clear()
@@ -165,6 +191,32 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
     lines += [f"- {a.line()}" for a in anomalies if a.assignment in assignments] or ["None."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     return out
+
+
+def _by_hand_points(source) -> str:
+    manual = sum(points for points, _ in freetext.questions(source).values())
+    return f" ({manual:g} of them graded by hand)" if manual else ""
+
+
+def _freetext_lines(source, answers: dict[str, dict[str, tuple[str, float, float]]]) -> list[str]:
+    """summary.md's table of an assignment's free-text questions: answers graded, waiting, unanswered."""
+    questions = freetext.questions(source)
+    if not questions:
+        return []
+    lines = [
+        "Free-text questions, graded by hand in Formgrader:",
+        "",
+        "| question | points | graded (mean) | to grade | unanswered |",
+        "|---|---|---|---|---|",
+    ]
+    for gid, (points, _) in questions.items():
+        cells = [mine[gid] for mine in answers.values() if gid in mine]
+        done = [score for state, score, _ in cells if state == freetext.GRADED]
+        mean = f" ({sum(done) / len(done):.2g})" if done else ""
+        waiting = sum(state == freetext.TO_GRADE for state, _, _ in cells)
+        blank = sum(state == freetext.UNANSWERED for state, _, _ in cells)
+        lines.append(f"| `{gid}` | {points:g} | {len(done)}{mean} | {waiting} | {blank} |")
+    return lines + [""]
 
 
 def tests_changed(course: Course, assignments: list[str], students: list[str]) -> dict[str, dict[str, list[str]]]:

@@ -842,6 +842,7 @@ def check_no_builtin(
     forbidden: Sequence[tuple[object, str]],
     name: str | None = None,
     hint: str | None = None,
+    mistake: Mistake | None = None,
 ) -> None:
     """Check that ``function`` is written without the built-ins in ``forbidden``.
 
@@ -850,8 +851,13 @@ def check_no_builtin(
     call ``function``) runs with every forbidden attribute replaced by a
     tripwire, and the source of ``function`` must not name those attributes
     (which also catches ``from torch.nn.functional import one_hot as oh``).
+    With ``mistake`` (the exercise's catalogue entry for using the built-in), a failure names it.
     """
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
+    if mistake is not None:
+        hint, says = mistake.fix, " " + _("That is a classic mistake: {says}.").format(says=mistake.says)
+    else:
+        says = ""
     name = name or getattr(function, "__name__", _("your function"))
     builtins = sorted({attribute for _owner, attribute in forbidden})
     message = _("{name} must be written without {builtins}, but it calls it.").format(
@@ -862,7 +868,7 @@ def check_no_builtin(
             call()
         except AssertionError as error:
             if str(error) == message:
-                _fail(message, hint)
+                _fail(message + says, hint)
             raise
     named = _source_attributes(function) & set(builtins)
     originals = [getattr(owner, attribute) for owner, attribute in forbidden]
@@ -873,7 +879,8 @@ def check_no_builtin(
         if function.__globals__.get(global_name) is original
     }
     message = _("{name} must be written without {builtins}, but it refers to {names}.")
-    check_true(not named, message.format(name=name, builtins=", ".join(builtins), names=", ".join(sorted(named))), hint)
+    message = message.format(name=name, builtins=", ".join(builtins), names=", ".join(sorted(named)))
+    check_true(not named, message + says, hint)
 
 
 # Fixtures of the tests: random inputs of given shapes, the same in every notebook that uses them.

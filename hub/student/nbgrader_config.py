@@ -22,7 +22,8 @@ c.ExchangeSubmit.add_random_string = True
 # its error: a student read the test's code before what went wrong. Here each failure reads message first
 # -- the failing check's message, hint and line (helpers.py renders them as the error), or the last line of
 # any other error and the function that raised it -- then the test cell's source and, for other errors, the
-# traceback. The dialog shows nbgrader's "source" field first and its "error" field second.
+# traceback. The dialog shows nbgrader's "source" field first and its "error" field second. A free-text
+# question left as released (nbgrader: "You did not provide a response.") reads as not answered yet.
 def _message_first(failure: dict) -> dict:
     from nbconvert.filters import ansi2html, strip_ansi
 
@@ -37,9 +38,12 @@ def _message_first(failure: dict) -> dict:
         raised_in = re.findall(r", in (\w+)\(", error)
         message = exceptions[-1].rstrip(": ") + (f" (raised in {raised_in[-1]})" if raised_in else "")
         details = error
-    else:  # stderr output, or nbgrader's "Partial credit" / "You did not provide a response."
+    elif error == "You did not provide a response.":  # nbgrader's words for a question left as released
+        message, details = "✗ Not answered yet: write your answer in this cell (a question graded by hand).", ""
+    else:  # stderr output, or nbgrader's "Partial credit"
         message, details = error, ""
-    source = f"The test cell:\n{failure['source']}" + (f"\n\n{details}" if details else "")
+    label = "Your answer" if error == "You did not provide a response." else "The test cell"
+    source = f"{label}:\n{failure['source']}" + (f"\n\n{details}" if details else "")
     return dict(failure, source=message, raw_error=source, error=ansi2html(source))
 
 

@@ -7,7 +7,10 @@ the course (conftest.py) with a small class of 01_one_hot graded the way `make g
   it generates for a submission (with the course's feedback page);
 * its *Release* button goes through the release guard of tools/release.py (nbgrader_config.py's
   ExchangeFactory): a release that would carry an open assignment's answers is refused with the guard's
-  reasons and nothing reaches the exchange; an allowed one is released.
+  reasons and nothing reaches the exchange; an allowed one is released;
+* an instructor grades the free-text answers of the class (tools/freetext.py): each grading page shows the
+  rubric under the student's answer, the scores entered there count in Formgrader's totals and in the
+  report's manual points, and the answer nobody gave stays "unanswered".
 
 Screenshots land in .test-artifacts/browser/formgrader-*.png.
 """
@@ -30,11 +33,19 @@ from tests.grading.students_01_one_hot import IMPLEMENTATIONS
 pytestmark = pytest.mark.browser
 
 A = "01_one_hot"
+MAX = 11  # 9 points of tests, 2 of the free-text question Q, graded by hand
+Q = "explain_one_hot_cost"
 ERROR_PAGE = "Sorry, the formgrader encountered an error"
-# A small class: the reference answers but for these (ada: full marks; ben: a classic mistake), or nothing (cyd).
+# A small class: the reference answers but for these (ada: full marks and a good free-text answer; ben: a
+# classic mistake and half an answer), or nothing (cyd).
+ANSWERS = {
+    "ada": "The one-hot batch is T x B x V floats, mostly zeros, and the product costs T B V H; since e_i W is row i "
+    "of W, indexing the row gives the same numbers.",
+    "ben": "One-hot vectors are mostly zeros, which wastes memory.",
+}
 CLASS = {
-    "ada": {},
-    "ben": {"one_hot": IMPLEMENTATIONS["one_hot"]["class_dim_first"].source},
+    "ada": {Q: ANSWERS["ada"]},
+    "ben": {"one_hot": IMPLEMENTATIONS["one_hot"]["class_dim_first"].source, Q: ANSWERS["ben"]},
     "cyd": None,
 }
 
@@ -167,13 +178,13 @@ def test_every_view_an_instructor_opens_renders(graded_class, formgrader):
     page = (fg.lab.root / "autograder" / "feedback" / "ben" / A / f"{A}.html").read_text()
     assert "one_hot: shape" in page and "expected shape (3, 5), got (5, 3)" in page
     text = fg.view("submission-of-a-student", click="Student, Ben", within="#main-table")
-    assert re.search(rf"{A}\s+{graded_class['ben']:g} / 9\b", text), (graded_class, text)
+    assert re.search(rf"{A}\s+{graded_class['ben']:g} / {MAX}\b", text), (graded_class, text)
     # Manual Grading (Formgrader's Gradebook): the assignment, its notebook, one submission's grading page
     fg.view("gradebook", click="Manual Grading")
     fg.view("gradebook-assignment", click=A, within="#main-table")
     text = fg.view("gradebook-notebook", click=A, within="#main-table")
     assert len(re.findall(r"Submission #\d", text)) == len(CLASS), text  # names hidden, as Formgrader starts
-    fg.row(f"{graded_class['ben']:g} / 9").locator("a.name-hidden").click()  # ben's, by its score
+    fg.row(f"{graded_class['ben']:g} / {MAX}").locator("a.name-hidden").click()  # ben's, by its score
     fg.frame.locator(".cell, [id^=error-]").first.wait_for(state="attached")  # the notebook, or an error page
     body = fg.view("grading-page", table=False)
     assert "expected shape (3, 5), got (5, 3)" in body, body[:2000]
@@ -202,3 +213,55 @@ def test_the_release_button_goes_through_the_guard(formgrader, lab):
     result, message = fg.modal()
     assert result == "success-modal", message
     assert (outbound / A / f"{A}.ipynb").exists()
+
+
+def test_an_instructor_grades_the_free_text_answers(graded_class, formgrader, lab):
+    """Manual Grading, 01_one_hot: ada's and ben's free-text answers wait for a grader, each shown with the
+    rubric under it; the instructor enters 2 and 1, and Formgrader's totals and the report count them."""
+    fg = formgrader
+    notebook_view = f"/formgrader/gradebook/{A}/{A}"
+    for student, points in (("ada", 2), ("ben", 1)):
+        fg.goto(notebook_view)
+        fg.view(f"free-text-{student}-list")
+        fg.row(f"{graded_class[student]:g} / {MAX}").locator("a.name-hidden").click()
+        score = fg.frame.locator(f"input#{Q}")
+        score.wait_for()
+        score.scroll_into_view_if_needed()  # the screenshot shows the answer, its rubric and the score field
+        body = fg.view(f"free-text-{student}", table=False)
+        assert ANSWERS[student] in body, body[:2000]
+        after = body[body.index(ANSWERS[student]) :]
+        assert "Rubric for graders" in after and "Partial (half):" in after and "Zero:" in after, after[:2000]
+        score.fill(str(points))
+        score.press("Tab")  # Formgrader saves a score when its field loses the focus
+        _wait_for_manual_score(lab.root, student, points)
+    fg.goto(notebook_view)
+    text = fg.view("free-text-graded")
+    for student, points in (("ada", 2), ("ben", 1), ("cyd", 0)):
+        assert f"{graded_class[student] + points:g} / {MAX}" in text, (student, text)
+    proc = subprocess.run(
+        [str(BIN / "python"), "-m", "tools.grade", "report", "-a", A],
+        cwd=lab.root,
+        env=nbgrader_run.env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with open(lab.root / "autograder" / "report" / "grades.csv", newline="") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert rows["ada"]["manual_points"] == "2" and rows["ben"]["manual_points"] == "1"
+    assert float(rows["ben"]["auto_points"]) == graded_class["ben"] and float(rows["ben"][A]) == graded_class["ben"] + 1
+    assert not rows["ada"]["to_grade_by_hand"] and rows["cyd"]["unanswered"] == f"{A}/{Q}"
+
+
+def _wait_for_manual_score(root, student: str, points: float) -> None:
+    from nbgrader.api import Gradebook
+
+    deadline = time.monotonic() + 20
+    while True:
+        with Gradebook(f"sqlite:///{root / 'autograder' / 'gradebook.db'}", COURSE_ID) as gb:
+            grade = next(g for g in gb.find_submission_notebook(A, A, student).grades if g.name == Q)
+            if grade.manual_score == points and not grade.needs_manual_grade:
+                return
+        assert time.monotonic() < deadline, f"Formgrader did not save {student}'s score {points}"
+        time.sleep(0.3)

@@ -601,12 +601,18 @@ def check_validate_lists_failures(nb: Notebook) -> list[str]:
         return [f"Validate on the untouched release: {result} instead of a failure\n{_short(text, 3000)}"]
     problems = []
     tests = {c.source.strip(): c.grade_id for c in nb.cells if c.is_test}
-    listed = [next((gid for source, gid in tests.items() if source in second), None) for _, second in failed]
+    # the free-text questions left as released are listed too, as not answered yet (tools/freetext.py)
+    questions = {c.source.strip(): c.grade_id for c in nb.cells if c.is_answer and c.cell_type == "markdown"}
+    cells = tests | questions
+    listed = [next((gid for source, gid in cells.items() if source in second), None) for _, second in failed]
     if None in listed:
-        problems.append("Validate lists a failing cell that is not a test cell (or not its source second)")
+        problems.append("Validate lists a failing cell that is neither a test cell nor a question (or not second)")
     missing = sorted(set(tests.values()) - set(listed))
     if missing:
         problems.append(f"Validate does not list test cells {missing} as failing (free points?)")
+    unanswered = [first for first, second in failed if "YOUR ANSWER HERE" in second]
+    if len(unanswered) != len(questions) or not all(f.startswith("✗ Not answered yet") for f in unanswered):
+        problems.append(f"Validate does not list each unanswered question as not answered yet: {unanswered}")
     answers = {c.grade_id for c in nb.cells if c.is_answer}
     for first, _ in failed:  # a check's message (some tests catch the stub's error), or the error and where
         raised = re.fullmatch(r"NotImplementedError \(raised in (\w+)\)", first.strip())

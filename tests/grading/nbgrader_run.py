@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.layout import BIN, COURSE_ID, ROOT, Course, is_answer_cell, is_test_cell  # noqa: F401 -- re-exported
+from tools.layout import BIN, COURSE_ID, ROOT, Course, is_answer_cell, is_freetext_cell, is_test_cell  # noqa: F401
 
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
@@ -87,6 +87,11 @@ def answer_cells(nb) -> dict[str, nbformat.NotebookNode]:
     return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nb.cells if is_answer_cell(cell)}
 
 
+def freetext_cells(nb) -> dict[str, nbformat.NotebookNode]:
+    """grade_id -> free-text answer cell (markdown, graded by hand: tools/freetext.py)."""
+    return {cell.metadata["nbgrader"]["grade_id"]: cell for cell in nb.cells if is_freetext_cell(cell)}
+
+
 def autograded_cells(nb) -> dict[str, float]:
     """grade_id -> points of every autograded test cell."""
     return {
@@ -109,11 +114,12 @@ def submit(
     course: Path, student_id: str, assignment: str, answers: dict[str, str] | None, release: str = "course"
 ) -> Path:
     """Put a submission into autograder/submitted/: the folder released in `release` (course/, or an edition's
-    course-<language>/) with the given answer cells filled in (None: the untouched release)."""
+    course-<language>/) with the given answer cells (code, or free-text) filled in (None: the untouched
+    release)."""
     dest = course / "autograder" / "submitted" / student_id / assignment
     shutil.copytree(course / release / assignment, dest)
     nb = nbformat.read(notebook_path(course / release, assignment), as_version=4)
-    cells = answer_cells(nb)
+    cells = answer_cells(nb) | freetext_cells(nb)
     for grade_id, source in (answers or {}).items():
         if grade_id not in cells:
             raise KeyError(f"{assignment} has no answer cell {grade_id!r}")
@@ -128,7 +134,18 @@ def cell_scores(course: Path, assignment: str, student_id: str) -> dict[str, tup
 
     with Gradebook(Course(course).db_url, COURSE_ID) as gb:
         notebook = gb.find_submission_notebook(assignment, assignment, student_id)
-        return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}
+        return {grade.name: (grade.score, grade.max_score) for grade in notebook.grades if grade.cell_type == "code"}
+
+
+def freetext_states(course: Path, assignment: str, student_id: str) -> dict[str, str]:
+    """grade_id -> state (tools/freetext.py: unanswered, to grade, graded) of every free-text answer."""
+    from nbgrader.api import Gradebook
+
+    from tools import freetext
+
+    with Gradebook(Course(course).db_url, COURSE_ID) as gb:
+        notebook = gb.find_submission_notebook(assignment, assignment, student_id)
+        return {grade.name: freetext.state(grade) for grade in notebook.grades if grade.cell_type == "markdown"}
 
 
 def notebook_definitions(assignment: str, cell_ids: tuple[str, ...], folder: Path = ROOT / "solutions") -> dict:
