@@ -509,14 +509,28 @@ class CheckFailed(AssertionError):  # noqa: N818 -- shown to students: "CheckFai
 
     def _render_traceback_(self) -> list[str]:
         message, _hint_label, hint = str(self).partition("\n" + _("Hint:") + " ")
-        lines = [f"\x1b[1;31m✗ {line}\x1b[0m" for line in message.splitlines()]
+        lines = [f"\x1b[1;31m{line}\x1b[0m" for line in _wrapped(message, "✗ ")]
         if hint:
-            lines.append(f"\x1b[1;34m{_('Hint:')}\x1b[0m {hint}")
+            first, *more = _wrapped(hint, _("Hint:") + " ")
+            label = _("Hint:")
+            lines += [f"\x1b[1;34m{label}\x1b[0m{first[len(label) :]}", *more]
         where = _cell_line(self.__traceback__)
         if where:
             found = _("found by this cell, line {line}: {code}").format(line=where[0], code=_closed(where[1]))
             lines.append(f"\x1b[2m{found}\x1b[0m")
         return lines
+
+
+def _wrapped(text: str, first: str) -> list[str]:
+    """``text`` after ``first``, in lines of at most 82 characters broken at spaces, the next ones indented:
+    nbgrader's Validate cuts longer lines, and a diagnosis at the end of a message would be lost."""
+    lines = []
+    for paragraph in text.splitlines():
+        lines += textwrap.wrap(
+            paragraph, 82, initial_indent=first, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False
+        )
+        first = "  "
+    return lines
 
 
 def _closed(code: str) -> str:

@@ -76,7 +76,8 @@ def test_one_file_edits_both_languages(tmp_path):
     stale = i18n.extract(notebook)
     assert "<!-- cell why-md zh: stale -->" in stale
     assert i18n.apply(notebook, stale.replace("索引只是一个*名字*", "索引只是一个*名称*"))["stale"] == []
-    assert i18n.translation(nbformat.read(notebook, 4).cells[12], "zh")["source"].startswith("## 2.")
+    why = next(cell for cell in nbformat.read(notebook, 4).cells if cell.id == "why-md")
+    assert i18n.translation(why, "zh")["source"].startswith("## 2.")
 
     shutil.copy(COURSE.source_notebook(TRANSLATED[0]), notebook)
     i18n.apply(notebook, edited)
@@ -443,5 +444,5 @@ def test_only_the_course_editions_count():
     for language, assignment, expected in [("zh", TRANSLATED[0], "zh"), ("zh", None, "zh"), ("fr", None, "en")]:
         nb.metadata["rnn_course"] = {"language": language}
         assert i18n.edition(nb, assignment) == expected
-    untranslated = [a for a in COURSE.assignments() if a not in TRANSLATED]
-    assert untranslated and i18n.edition(nb | {"metadata": {"rnn_course": {"language": "zh"}}}, untranslated[0]) == "en"
+    untranslated = [a for a in COURSE.assignments() if a not in TRANSLATED] or ["08_not_translated_yet"]
+    assert i18n.edition(nb | {"metadata": {"rnn_course": {"language": "zh"}}}, untranslated[0]) == "en"

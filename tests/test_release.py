@@ -299,9 +299,13 @@ def test_validate_in_a_zip_release_shows_the_message_before_the_test(tmp_path):
     )
     failures = proc.stdout.split("The following cell failed:")[1:]
     firsts = [failure.strip().splitlines()[0].strip() for failure in failures]
-    assert firsts[0] == "✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3).", (
-        proc.stdout
-    )
+    # the check's message, wrapped so that Validate cuts none of it (no line ends in its "...")
+    message = " ".join(line.strip() for line in failures[0].strip().split("Hint:")[0].splitlines())
+    assert message.startswith(
+        "✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3). "
+        "That is a classic mistake: "
+    ), proc.stdout
+    assert not any(line.endswith("...") for line in failures[0].split("The error was:")[0].splitlines()), failures[0]
     assert "NotImplementedError (raised in one_hot_batch)" in firsts, firsts  # one_hot_batch is still a stub
     question = "✗ Not answered yet: write your answer in this cell (a question graded by hand)."
     assert question in firsts and "Your answer:\n    YOUR ANSWER HERE" in failures[firsts.index(question)], firsts

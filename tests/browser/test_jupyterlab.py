@@ -744,11 +744,13 @@ def test_a_failing_check_reads_like_a_teachers_note(page, lab, screenshots):
         saved = copy.save()
     finally:
         mine.unlink()
-    lines = text.splitlines()
-    assert lines[0].startswith("✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3)"), (
-        text
-    )
-    assert lines[1].startswith("Hint: the new axis comes last"), text
+    message, _, hint = text.partition("Hint: ")
+    message = " ".join(line.strip() for line in message.splitlines())
+    assert message.startswith(
+        "✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3). "
+        "That is a classic mistake: the class axis"
+    ), text
+    assert hint.startswith("append the class axis last"), text  # the diagnosed mistake's fix
     assert "found by this cell, line" in text and "helpers.py" not in text and "Traceback" not in text, text
     error = saved_errors(saved)[test.index]
     assert error.startswith("CheckFailed: one_hot(indices of shape (3,), num_classes=5): expected shape"), error
