@@ -6,7 +6,7 @@ What must hold: values cross (tensors, numbers, strings, None, lists, tuples, di
 iterator as its items); a function, a module or an object of the student's class does not (a TypeError
 that says what crosses); the student's exception comes back under its name; a tensor argument the
 student's function changes in place comes back changed; the student's function draws from the
-checker's random state.
+checker's random state, and the state it leaves is the checker's (as if the call ran in the checker).
 """
 
 from __future__ import annotations
@@ -58,6 +58,15 @@ STUDENT = textwrap.dedent("""
     def draws():
         return random.random(), torch.rand(1)
 
+    def reseeds(seed):
+        random.seed(seed)
+        torch.manual_seed(seed)
+
+    def draws_then_fails():
+        torch.rand(5)
+        random.random()
+        raise ValueError("drew, then failed")
+
     def lying_tensor():
         class Lies(torch.Tensor):
             def __eq__(self, other):
@@ -103,6 +112,35 @@ TESTS = textwrap.dedent("""
     random.seed(7)
     torch.manual_seed(7)
     assert theirs[0] == random.random() and torch.equal(theirs[1], torch.rand(1)), theirs
+
+    # the random state a call leaves is the checker's, as in one process: two calls draw different values,
+    # and the test's own draws continue after the function's
+    random.seed(7)
+    torch.manual_seed(7)
+    first, second = draws(), draws()
+    after = random.random(), torch.rand(1)
+    random.seed(7)
+    torch.manual_seed(7)
+    in_process = [(random.random(), torch.rand(1)) for _ in range(3)]
+    for got, expected in zip([first, second, after], in_process):
+        assert got[0] == expected[0] and torch.equal(got[1], expected[1]), (got, expected)
+    reseeds(3)  # a function that seeds reseeds the test's stream
+    got = random.random(), torch.rand(1)
+    random.seed(3)
+    torch.manual_seed(3)
+    assert got[0] == random.random() and torch.equal(got[1], torch.rand(1)), got
+    random.seed(5)
+    torch.manual_seed(5)
+    try:
+        draws_then_fails()
+    except ValueError:
+        pass
+    got = random.random(), torch.rand(1)
+    random.seed(5)
+    torch.manual_seed(5)
+    torch.rand(5)
+    random.random()
+    assert got[0] == random.random() and torch.equal(got[1], torch.rand(1)), got
 
     plain = lying_tensor()
     assert type(plain) is torch.Tensor and not (plain == torch.ones(2)).all()

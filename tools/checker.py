@@ -15,8 +15,15 @@ values are copied into the checker's tensor.
 The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
 runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
 
-The student's function draws from the checker's random state (sent with each call: a test that seeds and
-calls a sampler sees what it would in one process); what it draws does not change the checker's state.
+The random state travels with each call, both ways: the student's function draws from the checker's state
+(a test that seeds and calls a sampler sees what it would in one process), and the state it leaves becomes
+the checker's (two calls of init_rnn_params draw different weights; a function that seeds reseeds the
+test's stream, as it would in one process). So a test must not build inputs that decide a verdict from
+the global stream after calling a student's function: that function chose the state. The tests seed (a
+torch.Generator of their own, or random.seed) before they draw; the only global draws after a call, in
+01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape or a dtype does not
+depend on.
+
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
 
@@ -35,7 +42,7 @@ hold-for-review watch them; the README lists them with their points):
 * test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (01's
   "written without F.one_hot": a tripwire on the student's own modules), and those that call `.backward()`
   through the student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph
-  cannot cross a value-only channel; 02 is not judged yet, see JUDGED);
+  cannot cross a value-only channel);
 * the assignments whose tests hand the student's functions objects, or drive objects of the student's
   classes (05's modules with gradients, 06's models and optimizers, 07's RNNModel): `JUDGED` lists the
   assignments the checker judges.
@@ -70,10 +77,7 @@ import traceback
 from pathlib import Path
 
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
-#: (02_recurrence is not yet: a hidden test calls init_rnn_params twice and wants two different draws, and
-#: each call starts from the checker's random state, which the student's draws do not advance. Advancing
-#: the checker's own stream after each call fixes it; not verified on 01, 03 and 04 yet.)
-JUDGED = frozenset({"01_one_hot", "03_samplers", "04_perplexity"})
+JUDGED = frozenset({"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity"})
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
 #: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
@@ -165,13 +169,15 @@ def __rnn_course_call__(name, request):
         }
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
+    rng = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
+    answer["rng"] = rng
     buffer = _io.BytesIO()
     try:
         _torch.save(answer, buffer)
     except Exception as error:
         buffer = _io.BytesIO()
         evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
-        _torch.save({"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}, buffer)
+        _torch.save({"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}, buffer)
     _display({MIME_: _b64.b64encode(buffer.getvalue()).decode()}, raw=True)
 '''.replace("MAX_ITEMS_", str(MAX_ITEMS))
     .replace("MIME_", repr(MIME))
@@ -269,6 +275,24 @@ def encode_request(args: tuple, kwargs: dict) -> str:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
 
 
+def _adopt_rng(rng) -> None:
+    """The random state the student's function left becomes the checker's: the draws it made are drawn, as
+    they would be in one process (two calls of a function that draws get different values; a function that
+    seeds reseeds the test's stream). A state that is not one is an error the test sees."""
+    import random
+
+    import torch
+
+    try:
+        state, python = rng["torch"], rng["random"]
+        if not (isinstance(state, torch.Tensor) and state.dtype == torch.uint8 and state.dim() == 1):
+            raise TypeError("not a torch random state")
+        torch.set_rng_state(state)
+        random.setstate(python)
+    except Exception as error:
+        raise ChannelError(f"the random state the student's kernel sent back is not one ({error})") from None
+
+
 class StudentFunction:
     """A name the student's cells define: calling it runs it in the student's kernel; values come back."""
 
@@ -280,6 +304,7 @@ class StudentFunction:
         answer = decode(self._channel.call(self.__name__, args, kwargs))
         if not isinstance(answer, dict) or "ok" not in answer:
             raise ChannelError("the answer of the student's kernel is not an answer")
+        _adopt_rng(answer.get("rng"))
         if not answer["ok"]:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
         for mine, theirs in zip(args, answer.get("args") or []):
