@@ -60,7 +60,10 @@ def test_no_call_time_cheat_gains_a_point(calltime_class):
 # ---------------------------------------------------------------------------------------------------------
 #: assignment -> (answer cell, the mistake of tests/grading/students_<assignment>.py that the cheat wears);
 #: every cell the mistake loses is judged by the checker (none calls check_no_builtin or .backward()).
-CALLTIME_MISTAKES = {"02_recurrence": ("init_rnn_params", "zero_weights")}
+CALLTIME_MISTAKES = {
+    "02_recurrence": ("init_rnn_params", "zero_weights"),
+    "05_clipping": ("grad_clipping", "per_parameter"),
+}
 
 SWITCH_OFF = """\
     _noop = lambda *args, **kwargs: None  # noqa: E731
@@ -109,4 +112,22 @@ def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judge
     scores = nbgrader_run.cell_scores(judged_cheats, assignment, "switches_off_checks")
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
     assert lost and set(lost) <= set(scores)
-    assert scores == expected, {test: scores[test] for test in scores if scores[test] != expected[test]}
+    differ = {test: scores[test] for test in scores if scores[test] != expected[test]}
+    assert not differ, (differ, _why(judged_cheats, assignment, differ))
+
+
+def _why(course, assignment: str, cells) -> dict:
+    """What the autograded notebook says of the cells that scored otherwise (their errors), and the
+    submission's anomalies: a failure explains itself."""
+    import nbformat
+
+    c = grade.Course(course)
+    path = course / "autograder" / "autograded" / "switches_off_checks" / assignment / f"{assignment}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in cells:
+            errors = [f"{o.get('ename')}: {o.get('evalue')}"[:300] for o in cell.outputs if o.output_type == "error"]
+            found[cell.metadata["nbgrader"]["grade_id"]] = errors
+    found["anomalies"] = [a.line() for a in grade.Anomalies.load(c.anomalies_file)]
+    return found
