@@ -5,8 +5,11 @@ checker's side a real checker forked from a zygote (started without bubblewrap),
 What must hold: values cross (tensors, numbers, strings, None, lists, tuples, dicts; a sampler's
 iterator as its items); a function, a module or an object of the student's class does not (a TypeError
 that says what crosses); the student's exception comes back under its name; a tensor argument the
-student's function changes in place comes back changed; the student's function draws from the
-checker's random state.
+student's function changes in place comes back changed, gradients included (a tensor's `.grad` travels
+with it; one scaled in place is scaled in the test's own gradient tensor, one replaced is replaced), for a
+tensor, a module's parameters, an object's `.params` and a list, tuple or iterator of tensors; the student's
+function draws from the
+checker's random state, and the state it leaves is the checker's (as if the call ran in the checker).
 """
 
 from __future__ import annotations
@@ -59,6 +62,40 @@ STUDENT = textwrap.dedent("""
     def draws():
         return random.random(), torch.rand(1)
 
+    def reseeds(seed):
+        random.seed(seed)
+        torch.manual_seed(seed)
+
+    def draws_then_fails():
+        torch.rand(5)
+        random.random()
+        raise ValueError("drew, then failed")
+
+    def clips(net, theta):  # like grad_clipping: an nn.Module, an object with .params, or an iterable
+        if isinstance(net, torch.nn.Module):
+            params = list(net.parameters())
+        elif hasattr(net, "params"):
+            params = list(net.params)
+        else:
+            params = list(net)
+        for param in params:
+            if param.grad is not None:
+                param.grad.mul_(theta)
+        return float(len(params))
+
+    def replaces_grads(params):
+        for param in params:
+            param.grad = param.grad * 2
+
+    def sets_and_drops_grads(params):
+        first, second = params
+        first.grad, second.grad = torch.ones_like(first), None
+
+    def steps(params):
+        with torch.no_grad():
+            for param in params:
+                param -= param.grad
+
     def lying_tensor():
         class Lies(torch.Tensor):
             def __eq__(self, other):
@@ -104,6 +141,66 @@ TESTS = textwrap.dedent("""
     random.seed(7)
     torch.manual_seed(7)
     assert theirs[0] == random.random() and torch.equal(theirs[1], torch.rand(1)), theirs
+
+    # the random state a call leaves is the checker's, as in one process: two calls draw different values,
+    # and the test's own draws continue after the function's
+    random.seed(7)
+    torch.manual_seed(7)
+    first, second = draws(), draws()
+    after = random.random(), torch.rand(1)
+    random.seed(7)
+    torch.manual_seed(7)
+    in_process = [(random.random(), torch.rand(1)) for _ in range(3)]
+    for got, expected in zip([first, second, after], in_process):
+        assert got[0] == expected[0] and torch.equal(got[1], expected[1]), (got, expected)
+    reseeds(3)  # a function that seeds reseeds the test's stream
+    got = random.random(), torch.rand(1)
+    random.seed(3)
+    torch.manual_seed(3)
+    assert got[0] == random.random() and torch.equal(got[1], torch.rand(1)), got
+    random.seed(5)
+    torch.manual_seed(5)
+    try:
+        draws_then_fails()
+    except ValueError:
+        pass
+    got = random.random(), torch.rand(1)
+    random.seed(5)
+    torch.manual_seed(5)
+    torch.rand(5)
+    random.random()
+    assert got[0] == random.random() and torch.equal(got[1], torch.rand(1)), got
+
+    # gradients travel with their tensors; what the function does to them comes back
+    import types
+    from torch import nn
+
+    net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    for param in net.parameters():
+        param.grad = torch.ones_like(param)
+    held = [param.grad for param in net.parameters()]  # a test may hold the gradient tensors
+    assert clips(net, 0.5) == 4.0
+    for param, grad in zip(net.parameters(), held):
+        assert param.grad is grad and torch.equal(grad, torch.full_like(grad, 0.5)), (param.grad, grad)
+    W = torch.zeros(2, requires_grad=True)
+    for holder in ["params", "list", "tuple", "iterator", "generator"]:
+        W.grad = torch.ones(2)
+        grad = W.grad
+        net = {"params": types.SimpleNamespace(params=[W]), "list": [W], "tuple": (W,), "iterator": iter([W]),
+               "generator": (w for w in [W])}[holder]
+        assert clips(net, 3.0) == 1.0, holder
+        assert W.grad is grad and torch.equal(grad, torch.full((2,), 3.0)), (holder, W.grad, grad)
+    W.grad = torch.ones(2)
+    grad = W.grad
+    replaces_grads([W])  # a new tensor: the one the test holds is unchanged
+    assert W.grad is not grad and torch.equal(grad, torch.ones(2)) and torch.equal(W.grad, torch.full((2,), 2.0))
+    a, b = torch.zeros(2, requires_grad=True), torch.zeros(3, requires_grad=True)
+    b.grad = torch.ones(3)
+    sets_and_drops_grads([a, b])
+    assert torch.equal(a.grad, torch.ones(2)) and b.grad is None, (a.grad, b.grad)
+    W.grad = torch.ones(2)
+    steps([W])  # parameters stepped in place
+    assert torch.equal(W.detach(), torch.full((2,), -1.0)) and W.requires_grad and W.is_leaf, W
 
     plain = lying_tensor()
     assert type(plain) is torch.Tensor and not (plain == torch.ones(2)).all()

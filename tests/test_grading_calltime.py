@@ -2,6 +2,9 @@
 and the static scan and the verification run switched off: the design alone must hold. Every submission
 loses exactly the cells the honest wrong student loses: no point gained, flagged or not.
 
+On every other judged assignment (CALLTIME_MISTAKES), one classic mistake whose function switches off the
+check functions when a test calls it must lose exactly what the mistake loses.
+
 With the checker switched off (RNN_COURSE_CHECKER=0: test cells in the student's kernel, as before
 tools/checker.py) most of these cheats gain points: that is what this test is for.
 """
@@ -48,3 +51,83 @@ def test_no_call_time_cheat_gains_a_point(calltime_class):
         if differ:
             gained[student] = differ
     assert not gained, f"cells scored differently from the honest wrong student: {gained}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The other judged assignments: one call-time cheat each, a classic mistake of tests/grading/students_*.py
+# whose function switches off every check function it can reach (the notebook's namespace and the helpers
+# module) when a test calls it. It must lose exactly the cells the mistake loses.
+# ---------------------------------------------------------------------------------------------------------
+#: assignment -> (answer cell, the mistake of tests/grading/students_<assignment>.py that the cheat wears);
+#: every cell the mistake loses is judged by the checker (none calls check_no_builtin or .backward()).
+CALLTIME_MISTAKES = {
+    "02_recurrence": ("init_rnn_params", "zero_weights"),
+    "05_clipping": ("grad_clipping", "per_parameter"),
+}
+
+SWITCH_OFF = """\
+    _noop = lambda *args, **kwargs: None  # noqa: E731
+    for _name in [_n for _n in globals() if _n.startswith("check_")]:
+        globals()[_name] = _noop
+    for _name in [_n for _n in dir(globals()["helpers"]) if _n.startswith("check_")]:
+        setattr(globals()["helpers"], _name, _noop)
+"""
+
+
+def _with_switch_off(source: str) -> str:
+    """The function of `source` (its `def` line first), the tampering at the top of its body."""
+    head, body = source.split("\n", 1)
+    assert head.startswith("def ") and head.endswith(":"), head
+    return f"{head}\n{SWITCH_OFF}{body}"
+
+
+@pytest.fixture(scope="module")
+def judged_cheats(tmp_path_factory):
+    from tests.grading import cases
+
+    if sandbox.problem():
+        pytest.fail(f"the sandbox is required: {sandbox.problem()}")
+    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("calltime-judged"))
+    nbgrader_run.generate_release(course, list(CALLTIME_MISTAKES))
+    for assignment, (cell, mistake) in CALLTIME_MISTAKES.items():
+        impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
+        answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source)}
+        nbgrader_run.submit(course, "switches_off_checks", assignment, answers)
+    with pytest.MonkeyPatch.context() as patch:  # the design alone: no scan, no verification run
+        patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
+        patch.setattr(integrity, "verification_notebook", lambda *args, **kwargs: None)
+        c = grade.Course(course)
+        grade.autograde(c, list(CALLTIME_MISTAKES), ["switches_off_checks"], workers=2, quiet=True)
+    return course
+
+
+@pytest.mark.parametrize("assignment", sorted(CALLTIME_MISTAKES))
+def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judged_cheats, assignment):
+    from tests.grading import cases
+    from tools import checker
+
+    assert assignment in checker.JUDGED
+    cell, mistake = CALLTIME_MISTAKES[assignment]
+    lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
+    scores = nbgrader_run.cell_scores(judged_cheats, assignment, "switches_off_checks")
+    expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
+    assert lost and set(lost) <= set(scores)
+    differ = {test: scores[test] for test in scores if scores[test] != expected[test]}
+    assert not differ, (differ, _why(judged_cheats, assignment, differ))
+
+
+def _why(course, assignment: str, cells) -> dict:
+    """What the autograded notebook says of the cells that scored otherwise (their errors), and the
+    submission's anomalies: a failure explains itself."""
+    import nbformat
+
+    c = grade.Course(course)
+    path = course / "autograder" / "autograded" / "switches_off_checks" / assignment / f"{assignment}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    found = {}
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") in cells:
+            errors = [f"{o.get('ename')}: {o.get('evalue')}"[:300] for o in cell.outputs if o.output_type == "error"]
+            found[cell.metadata["nbgrader"]["grade_id"]] = errors
+    found["anomalies"] = [a.line() for a in grade.Anomalies.load(c.anomalies_file)]
+    return found

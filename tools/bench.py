@@ -31,8 +31,8 @@
    CPU time. The README's capacity table comes from it.
 
 6. **The checker's cost** (tools/checker.py): a class of `--submissions` reference submissions of each
-   judged assignment graded by `tools.grade` (one worker) with the checker and without it
-   (RNN_COURSE_CHECKER=0), alternating which goes first, in seconds per submission.
+   judged assignment (`--assignments`, default 01 and 03) graded by `tools.grade` (one worker) with the
+   checker and without it (RNN_COURSE_CHECKER=0), alternating which goes first, in seconds per submission.
 
 Numbers depend on the machine and on its load: run it on an idle machine.
 """
@@ -638,6 +638,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds of the throughput benchmark")
     parser.add_argument("--threads", default="1,2", help="thread counts of the step benchmark (default: 1,2)")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--assignments",
+        default="01_one_hot,03_samplers",
+        help="comma-separated assignments of the checker benchmark (default: 01_one_hot,03_samplers)",
+    )
     args = parser.parse_args(argv)
     parts = args.only or parts_known
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else math.nan
@@ -655,7 +660,7 @@ def main(argv: list[str] | None = None) -> None:
         for assignment in SERVER_NOTEBOOKS:
             bench_server(assignment)
     if "checker" in parts:
-        bench_checker(args.submissions)
+        bench_checker(args.submissions, tuple(a for a in args.assignments.split(",") if a))
 
 
 if __name__ == "__main__":

@@ -9,14 +9,31 @@ crosses a value-only channel — `torch.save` on the student's side, `torch.load
 tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an object of
 the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An exception the
 student's function raised is raised here under its name (a built-in one as itself, so `NotImplementedError`
-still reads "not attempted"). Arguments the function changed in place come back changed: a tensor's
-values are copied into the checker's tensor.
+still reads "not attempted").
+
+Arguments go the other way as the checker's own objects (pickled: the student's side may unpickle anything
+of ours, and nothing of the student's is ever unpickled here), with what pickle leaves out: each tensor's
+`.grad`, and an iterator (a generator such as `model.parameters()`) drawn into a list and handed to the
+function as an iterator over it. What the function does to the tensors of an argument comes back as values
+(`LEAVES`: a tensor, an nn.Module's parameters, an object's `.params`, the items of a list, tuple or dict):
+values changed in place are copied into the checker's tensor; a `.grad` scaled in place is copied into the
+checker's own gradient tensor (a test that holds it sees the change, `p.grad is before` still holds); a
+`.grad` the function replaced or dropped is replaced or dropped. So `grad_clipping` (05) is judged on an
+nn.Module, an object with `.params` or a list, tuple or generator of tensors, as in one process. Only the
+tensors the test handed the function (and their gradients) can change, and only in value.
 
 The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
 runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
 
-The student's function draws from the checker's random state (sent with each call: a test that seeds and
-calls a sampler sees what it would in one process); what it draws does not change the checker's state.
+The random state travels with each call, both ways: the student's function draws from the checker's state
+(a test that seeds and calls a sampler sees what it would in one process), and the state it leaves becomes
+the checker's (two calls of init_rnn_params draw different weights; a function that seeds reseeds the
+test's stream, as it would in one process). So a test must not build inputs that decide a verdict from
+the global stream after calling a student's function: that function chose the state. The tests seed (a
+torch.Generator of their own, or random.seed) before they draw; the only global draws after a call, in
+01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape or a dtype does not
+depend on.
+
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
 
@@ -32,13 +49,13 @@ means the tests cannot see (hidden tests keep their inputs unknown).
 What the checker does not judge (they run in the student's kernel, as before, and the static scan and
 hold-for-review watch them; the README lists them with their points):
 
-* test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (01's
-  "written without F.one_hot": a tripwire on the student's own modules), and those that call `.backward()`
-  through the student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph
-  cannot cross a value-only channel; 02 is not judged yet, see JUDGED);
-* the assignments whose tests hand the student's functions objects, or drive objects of the student's
-  classes (05's modules with gradients, 06's models and optimizers, 07's RNNModel): `JUDGED` lists the
-  assignments the checker judges.
+* test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (a
+  tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
+  "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
+  test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
+* the assignments whose tests drive objects of the student's classes or hand its functions objects whose
+  state is more than tensors (06's models, optimizers and loss functions, 07's RNNModel): `JUDGED` lists
+  the assignments the checker judges.
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
 read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
@@ -70,10 +87,7 @@ import traceback
 from pathlib import Path
 
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
-#: (02_recurrence is not yet: a hidden test calls init_rnn_params twice and wants two different draws, and
-#: each call starts from the checker's random state, which the student's draws do not advance. Advancing
-#: the checker's own stream after each call fixes it; not verified on 01, 03 and 04 yet.)
-JUDGED = frozenset({"01_one_hot", "03_samplers", "04_perplexity"})
+JUDGED = frozenset({"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping"})
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
 #: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
@@ -112,8 +126,35 @@ def bound_names(source: str) -> set[str]:
 # ---------------------------------------------------------------------------
 # The student's side: defined in the student's kernel before the first judged test cell
 # ---------------------------------------------------------------------------
+#: The tensors an argument holds, in one order that both sides compute (the checker on its own value, the
+#: student's side on the copy it was sent): what is sent with its `.grad` and what comes back changed.
+LEAVES = r'''
+def __rnn_course_leaves__(value, torch):
+    """The tensors of an argument, in order: a tensor; an nn.Module's parameters; an object's .params
+    (D2L's scratch models); the items of a list, tuple or dict (a list whose first item is a number or a
+    string holds none: a corpus)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, torch.nn.Module):
+        return list(value.parameters())
+    if isinstance(value, (list, tuple)):
+        if value and type(value[0]) in (int, float, bool, str):
+            return []
+        return [leaf for item in value for leaf in __rnn_course_leaves__(item, torch)]
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in __rnn_course_leaves__(item, torch)]
+    params = getattr(value, "params", None)
+    if isinstance(params, (list, tuple)):
+        return __rnn_course_leaves__(params, torch)
+    return []
+'''
+_namespace: dict = {}
+exec(LEAVES, _namespace)
+_leaves = _namespace["__rnn_course_leaves__"]
+
 BRIDGE = (
-    r'''
+    LEAVES
+    + r'''
 def __rnn_course_call__(name, request):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
     import base64 as _b64, io as _io, pickle as _pickle, types as _types
@@ -122,16 +163,25 @@ def __rnn_course_call__(name, request):
 
     import random as _random
 
-    args, kwargs, rng = _pickle.loads(_b64.b64decode(request))
+    args, kwargs, rng, grads, iterators = _pickle.loads(_b64.b64decode(request))
     _torch.set_rng_state(rng["torch"])  # the student's function draws from the grader's random state
     _random.setstate(rng["random"])
+    sent = {}  # argument -> [(tensor, the .grad it was sent with)]: what comes back
+    for key, value in [*enumerate(args), *kwargs.items()]:
+        leaves = __rnn_course_leaves__(value, _torch)
+        for leaf, grad in zip(leaves, grads.get(key, [])):
+            if grad is not None:
+                leaf.grad = grad
+        sent[key] = [(leaf, leaf.grad) for leaf in leaves]
+    args = [iter(value) if key in iterators else value for key, value in enumerate(args)]
+    kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
 
-    def _tensors(value):  # what of an argument comes back (changed in place): tensors, lists of tensors
-        if isinstance(value, _torch.Tensor):
-            return value.detach()
-        if isinstance(value, (list, tuple)) and all(isinstance(v, _torch.Tensor) for v in value):
-            return [v.detach() for v in value]
-        return None
+    def _back(pairs):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
+        back = []
+        for leaf, grad in pairs:
+            now = leaf.grad if leaf.grad is None else leaf.grad.detach()
+            back.append({"data": leaf.detach(), "grad": now, "same": leaf.grad is grad})
+        return back
 
     def _plain(value):  # a tensor of a subclass crosses as its values (a plain tensor)
         if isinstance(value, _torch.Tensor) and type(value) is not _torch.Tensor:
@@ -156,22 +206,21 @@ def __rnn_course_call__(name, request):
                 if len(items) >= MAX_ITEMS_:
                     break
             result = {"__iterator__": items}
-        result = _plain(result)
-        answer = {
-            "ok": True,
-            "result": result,
-            "args": [_tensors(a) for a in args],
-            "kwargs": {k: _tensors(v) for k, v in kwargs.items()},
-        }
+        answer = {"ok": True, "result": result}
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
+    rng = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
+    answer["rng"] = rng
+    answer["changed"] = {key: _back(pairs) for key, pairs in sent.items() if pairs}  # arguments changed in place
+    answer = _plain(answer)
     buffer = _io.BytesIO()
     try:
         _torch.save(answer, buffer)
     except Exception as error:
         buffer = _io.BytesIO()
         evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
-        _torch.save({"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}, buffer)
+        refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}
+        _torch.save({**refused, "rng": rng, "changed": answer["changed"]}, buffer)
     _display({MIME_: _b64.b64encode(buffer.getvalue()).decode()}, raw=True)
 '''.replace("MAX_ITEMS_", str(MAX_ITEMS))
     .replace("MIME_", repr(MIME))
@@ -241,32 +290,92 @@ def _restore(result):
     return result
 
 
-def _copy_back(mine, theirs) -> None:
-    """Arguments the student's function changed in place come back changed (tensors' values)."""
+def _is_iterator(value) -> bool:
     import torch
 
-    if isinstance(mine, torch.Tensor) and isinstance(theirs, torch.Tensor):
-        if mine.shape == theirs.shape and mine.dtype == theirs.dtype and not torch.equal(mine, theirs):
-            with torch.no_grad():
-                mine.copy_(theirs)
-    elif isinstance(mine, (list, tuple)) and isinstance(theirs, list) and len(mine) == len(theirs):
-        for a, b in zip(mine, theirs):
-            _copy_back(a, b)
+    return hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, torch.Tensor)
 
 
-def encode_request(args: tuple, kwargs: dict) -> str:
-    """A call's arguments for the student's side (pickle: that side may unpickle anything of ours), with
-    the checker's random state: the student's function draws from it, as it would in one process (a test
-    seeds, then calls a sampler); what it draws does not change the checker's state."""
+def prepare(args: tuple, kwargs: dict) -> tuple[dict, set]:
+    """The arguments of a call as the student's side gets them: {position or keyword: value}, an iterator
+    (a generator such as model.parameters()) drawn into a list, sent as such and handed to the function as
+    an iterator over it; and the keys of those iterators."""
+    values = {**dict(enumerate(args)), **kwargs}
+    iterators = {key for key, value in values.items() if _is_iterator(value)}
+    return {key: list(value) if key in iterators else value for key, value in values.items()}, iterators
+
+
+def encode_request(values: dict, iterators: set) -> str:
+    """A call's arguments for the student's side (pickle: that side may unpickle anything of ours) with the
+    `.grad` of each of their tensors (pickle leaves gradients out) and the checker's random state: the
+    student's function draws from it, as it would in one process (a test seeds, then calls a sampler)."""
     import random
 
     import torch
 
     rng = {"torch": torch.get_rng_state(), "random": random.getstate()}
+    grads = {key: [leaf.grad for leaf in _leaves(value, torch)] for key, value in values.items()}
+    grads = {key: found for key, found in grads.items() if any(grad is not None for grad in found)}
+    args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
+    kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
-        return base64.b64encode(pickle.dumps((args, kwargs, rng))).decode()
+        return base64.b64encode(pickle.dumps((args, kwargs, rng, grads, iterators))).decode()
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
+
+
+def _adopt_rng(rng) -> None:
+    """The random state the student's function left becomes the checker's: the draws it made are drawn, as
+    they would be in one process (two calls of a function that draws get different values; a function that
+    seeds reseeds the test's stream). A state that is not one is an error the test sees."""
+    import random
+
+    import torch
+
+    try:
+        state, python = rng["torch"], rng["random"]
+        if not (isinstance(state, torch.Tensor) and state.dtype == torch.uint8 and state.dim() == 1):
+            raise TypeError("not a torch random state")
+        torch.set_rng_state(state)
+        random.setstate(python)
+    except Exception as error:
+        raise ChannelError(f"the random state the student's kernel sent back is not one ({error})") from None
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _copy_back(leaves: list, entries) -> None:
+    """The tensors of an argument come back as the student's function left them: values changed in place
+    are copied in; a `.grad` scaled in place is copied into the same gradient tensor (a test holding it
+    sees the change); a `.grad` the function replaced (or set to None) is replaced by the new values."""
+    import torch
+
+    if not isinstance(entries, list) or len(entries) != len(leaves):
+        raise ChannelError("the arguments the student's kernel sent back are not those it was sent")
+    for mine, entry in zip(leaves, entries):
+        if not isinstance(entry, dict):
+            raise ChannelError("the arguments the student's kernel sent back are not those it was sent")
+        data, grad = entry.get("data"), entry.get("grad")
+        with torch.no_grad():
+            if isinstance(data, torch.Tensor) and _same_kind(mine, data) and not torch.equal(mine, data):
+                mine.copy_(data)
+            if entry.get("same") is True:  # scaled in place, or left alone
+                kept = mine.grad is not None and isinstance(grad, torch.Tensor) and _same_kind(mine.grad, grad)
+                if kept and not torch.equal(mine.grad, grad):
+                    mine.grad.copy_(grad)
+            elif grad is None or isinstance(grad, torch.Tensor):
+                try:
+                    mine.grad = grad
+                except (RuntimeError, TypeError) as error:
+                    raise ChannelError(f"a gradient the student's function set cannot be set here: {error}") from None
+
+
+def _same_kind(a, b) -> bool:
+    return a.shape == b.shape and a.dtype == b.dtype
 
 
 class StudentFunction:
@@ -277,16 +386,17 @@ class StudentFunction:
         self._channel = channel
 
     def __call__(self, *args, **kwargs):
-        answer = decode(self._channel.call(self.__name__, args, kwargs))
+        values, iterators = prepare(args, kwargs)
+        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators)))
         if not isinstance(answer, dict) or "ok" not in answer:
             raise ChannelError("the answer of the student's kernel is not an answer")
+        _adopt_rng(answer.get("rng"))
+        changed = answer.get("changed") or {}
+        for key, value in values.items():
+            if key in changed:
+                _copy_back(_leaves(value, _torch()), changed[key])
         if not answer["ok"]:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
-        for mine, theirs in zip(args, answer.get("args") or []):
-            _copy_back(mine, theirs)
-        for key, theirs in (answer.get("kwargs") or {}).items():
-            if key in kwargs:
-                _copy_back(kwargs[key], theirs)
         return _restore(answer["result"])
 
     def __repr__(self):
@@ -373,8 +483,7 @@ class _Lines:
 class _Channel(_Lines):
     """The checker's end: a call of a student's function is a message to GradingExecute, its answer a value."""
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> bytes:
-        request = encode_request(args, kwargs)
+    def call(self, name: str, request: str) -> bytes:
         self.send({"op": "call", "name": name, "request": request})
         answer = self.receive()
         if answer.get("payload") is None:  # the kernel gave no answer: interrupted, or an error of the call itself
