@@ -622,11 +622,12 @@ def diagnosing(mistakes: dict[str, Mistake], name: str):
         text = f"{type(error).__name__}: {error}"
         for mistake in mistakes.values():
             if mistake.error and re.search(mistake.error, text):
-                first = text.splitlines()[0]
                 message = _("{name} should run without error, but it raised {error}.").format(
-                    name=name, error=first[:200].rstrip(".")
+                    name=name, error=type(error).__name__
                 )
-                _fail(message + " " + _("That is a classic mistake: {says}.").format(says=mistake.says), mistake.fix)
+                said = _("The library's own words: {text}").format(text=text.splitlines()[0][:160])
+                classic = _("That is a classic mistake: {says}.").format(says=mistake.says)
+                _fail(f"{message} {classic} {said}", mistake.fix)
         raise
 
 
