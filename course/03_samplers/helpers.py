@@ -598,13 +598,21 @@ def _recognised(actual, expected, mistakes, variants, same) -> Mistake | None:
 def _fail_diagnosed(message, hint, actual, expected, mistakes, variants, same) -> None:
     """Fail, naming the classic mistake that produced ``actual`` when one of ``mistakes`` did: the first
     line (what the progress table and the feedback show) says which, and the hint is its fix. When
-    none did, the message says so, and ``hint`` is the test's one most likely cause."""
+    none did, the message says so, and ``hint`` is the test's one most likely cause. It says "not one of
+    the usual mistakes" only when this check could recognise each of them (by ``looks_like``, a variant, or
+    an ``error`` the code would have raised before getting here); otherwise "none this test checks for"."""
     __tracebackhide__ = True
     if mistakes is None:
         _fail(message, hint)
     found = _recognised(actual, expected, mistakes, variants, same)
     if found is None:
-        _fail(message + " " + _("It is not one of the usual mistakes."), hint)
+        checked = all(m.looks_like or m.error or key in (variants or {}) for key, m in mistakes.items())
+        none = (
+            _("It is not one of the usual mistakes.")
+            if checked
+            else _("It is none of the usual mistakes this test checks for.")
+        )
+        _fail(message + " " + none, hint)
     _fail(message + " " + _("That is a classic mistake: {says}.").format(says=found.says), found.fix)
 
 
