@@ -395,6 +395,32 @@ def test_an_edition_keeps_its_mark_and_its_catalogue_is_no_extra_file(course):
     assert nbformat.read(folder / f"{A}.ipynb", as_version=4).metadata == release(course).metadata
 
 
+def test_a_chinese_stub_left_unanswered_is_the_stub_the_gradebook_knows(course):
+    """The Chinese release's free-text stub, untouched, becomes the English one nbgrader's gradebook holds (so
+    it is scored unanswered, not sent to a grader); an answer, or the same text in an English submission,
+    is left alone."""
+    from tools import freetext
+    from tools.layout import is_freetext_cell
+
+    def question(nb):
+        return next(cell for cell in nb.cells if is_freetext_cell(cell))
+
+    english = question(release(course)).source
+    nb = release(course)
+    i18n.mark(nb, "zh")
+    question(nb).source = freetext.STUB["zh"]
+    folder = submit(course, "mei", nb)
+    assert inspect(course, "mei") == (True, [])
+    assert question(nbformat.read(folder / f"{A}.ipynb", as_version=4)).source == english
+    for student, language, text in [("lin", "zh", "独热向量大多是零。"), ("ann", "en", freetext.STUB["zh"])]:
+        nb = release(course)
+        i18n.mark(nb, language)
+        question(nb).source = text
+        folder = submit(course, student, nb)
+        inspect(course, student)
+        assert question(nbformat.read(folder / f"{A}.ipynb", as_version=4)).source == text
+
+
 def test_extra_files_are_quarantined_and_importable_ones_flagged(course):
     folder = submit(course, "oscar", release(course))
     shutil.copy(course.root / "helpers.py", folder / "helpers.py")

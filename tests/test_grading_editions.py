@@ -103,6 +103,11 @@ def test_both_editions_score_the_same_on_every_cell(graded, student):
     }
     assert english == expected, f"{student} (English)"
     assert chinese == english, f"{student}: the Chinese edition scores differently"
+    # the free-text question, graded by hand: left as released it is unanswered in both editions
+    states = [nbgrader_run.freetext_states(course, ASSIGNMENT, who) for who in (student, zh(student))]
+    assert states[0] == states[1], f"{student}: the free-text answer's state differs between the editions"
+    if student == BLANK:
+        assert set(states[1].values()) == {"unanswered"}, states[1]
 
 
 def test_the_edition_survives_grading_and_nothing_is_flagged(graded):

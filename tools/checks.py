@@ -16,6 +16,8 @@ The checks run in the order of CHECKS:
     metadata             cell and notebook metadata reset to the release's (skip-execution tags...), but
                          the edition's mark (tools/i18n.py: a Chinese release is graded and given feedback
                          in Chinese)
+    edition_stubs        a free-text answer left as an edition's release wrote it ("在此写下你的答案") gets
+                         the English stub the gradebook knows: nbgrader scores it unanswered, not "to grade"
     extra_files          files the release does not have moved to autograder/quarantine/ (run last); an
                          edition's message catalogue without a finding (grading installs the course's own)
 """
@@ -31,8 +33,8 @@ from pathlib import Path
 
 import nbformat
 
-from tools import i18n, integrity
-from tools.layout import Course, grade_id, grade_ids, is_answer_cell, is_test_cell
+from tools import freetext, i18n, integrity
+from tools.layout import Course, grade_id, grade_ids, is_answer_cell, is_freetext_cell, is_test_cell
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,19 @@ def metadata(sub: Submission) -> None:
     sub.changed |= before != json.dumps([sub.nb.metadata, [c.metadata for c in sub.nb.cells]], sort_keys=True)
 
 
+def edition_stubs(sub: Submission) -> None:
+    """A free-text answer cell left as the release of its edition wrote it is unanswered in every edition:
+    nbgrader knows an answer cell as unchanged by its checksum in the gradebook, which holds the English
+    stub ("YOUR ANSWER HERE"), so the Chinese stub would otherwise wait for a grader as an answer."""
+    stub = freetext.STUB.get(i18n.edition(sub.nb, sub.assignment))
+    by_id = {grade_id(c): c for c in sub.release.cells if is_freetext_cell(c)}
+    for cell in sub.nb.cells:
+        original = by_id.get(grade_id(cell))
+        if stub and original is not None and cell.source.strip() == stub and cell.source != original.source:
+            cell.source = original.source
+            sub.changed = True
+
+
 def extra_files(sub: Submission) -> list[Finding]:
     """Only the release's files are graded: move anything else to autograder/quarantine/."""
     extra, suspicious = integrity.extra_files(sub.folder, sub.course.release_folder(sub.assignment), sub.notebook.name)
@@ -249,6 +264,7 @@ CHECKS = [
     deleted_cells,
     cell_order,
     metadata,
+    edition_stubs,
 ]
 
 
