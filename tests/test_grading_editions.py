@@ -132,10 +132,12 @@ def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
     _ = i18n.translator("zh")
     summary_zh, summary_en = _("## Your feedback, test by test")[3:], "Your feedback, test by test"
     assert CJK.search(summary_zh), "the catalogue translates the summary"
-    # the read-only markdown: each heading of the source in the edition's language
+    # the read-only markdown: each heading of the source in the edition's language (not the free-text answer
+    # cells: the student's answer is what their feedback shows there)
     headings = []
     for cell in solution(course).cells:
-        found = i18n.translation(cell, "zh") if cell.cell_type == "markdown" else None
+        read_only = cell.cell_type == "markdown" and not cell.metadata.get("nbgrader", {}).get("solution")
+        found = i18n.translation(cell, "zh") if read_only else None
         if found and cell.source.startswith("#") and not re.search(r"[`*$\\]", cell.source.splitlines()[0]):
             headings.append((cell.source.splitlines()[0].lstrip("# "), found["source"].splitlines()[0].lstrip("# ")))
     assert len(headings) >= 5, headings
