@@ -137,7 +137,12 @@ def chinese_texts():
 def test_no_chinese_text_leaves_english_prose():
     """The messages and READMEs too: names and code may stay English, sentences may not."""
     placeholders = re.compile(r"\{\w+\}")  # a message's {name}: filled in by the code
-    english = {where: i18n.english_prose(placeholders.sub(" ", zh)) for where, _, zh in chinese_texts()}
+    english = {
+        where: (i18n.english_in_message if where.startswith("tests.po") else i18n.english_prose)(
+            placeholders.sub(" ", zh)
+        )
+        for where, _, zh in chinese_texts()
+    }
     assert {where: found for where, found in english.items() if found} == {}
 
 
@@ -273,7 +278,8 @@ def test_the_editions_differ_in_their_prose_only(editions, assignment):
     assert "i18n" not in json.dumps(en.metadata) + "".join(json.dumps(c.metadata) for c in en.cells + zh.cells)
     en_files = set(release.files(editions["en"][assignment]))
     zh_files = set(release.files(editions["zh"][assignment]))
-    assert zh_files - en_files == {"locale/LANGUAGE", f"locale/zh/LC_MESSAGES/{i18n.DOMAIN}.mo"}
+    catalogues = {f"locale/zh/LC_MESSAGES/{domain}.mo" for domain in (i18n.DOMAIN, i18n.TESTS_DOMAIN)}
+    assert zh_files - en_files == {"locale/LANGUAGE", *catalogues}
     assert en_files <= zh_files
 
 
@@ -314,6 +320,8 @@ def test_the_chinese_zip_has_a_chinese_readme():
 
 
 def test_the_english_detector_finds_an_untranslated_text():
+    assert i18n.english_in_message("rnn_forward(inputs, state, params) 之后的 state[0]，batch_size=3") == []
+    assert i18n.english_in_message("the final state of rnn_forward(inputs, state)") == ["the final state of"]
     assert i18n.english_prose("Run the cells in order and read the hints.")
     assert i18n.english_prose("## 小结\n\nThe time axis comes first, always.")
     assert not i18n.english_prose(
@@ -446,3 +454,64 @@ def test_only_the_course_editions_count():
         assert i18n.edition(nb, assignment) == expected
     untranslated = [a for a in COURSE.assignments() if a not in TRANSLATED] or ["08_not_translated_yet"]
     assert i18n.edition(nb | {"metadata": {"rnn_course": {"language": "zh"}}}, untranslated[0]) == "en"
+
+
+# ---------------------------------------------------------------------------
+# The texts of the tests: name=, hint=, check_true's message, Mistake's says and fix (tests.po)
+# ---------------------------------------------------------------------------
+def test_f_strings_become_templates():
+    """The extraction of an f-string (a hidden test's name, say) and of texts bound to names it uses."""
+    cell = nbformat.v4.new_code_cell(
+        'for _case, _hint in [("a single class", "use {num_classes}."), ("two", "x")]:\n'
+        '    check_close(out, ref, f"H_t of {f(x)!r} ({_case}, {_case})", hint=_hint)\n'
+        'check_true(ok, f"{name}: got {value:.3g}.")\n'
+        'MISTAKES = {"k": Mistake("H_t is the value before tanh", f"apply {fn} {{x}}")}'
+    )
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x", "points": 1}
+    texts = i18n.test_texts(nbformat.v4.new_notebook(cells=[cell]))
+    assert sorted(texts) == sorted(
+        [
+            "H_t of {0} ({1}, {1})",
+            "a single class",
+            "use {num_classes}.",  # a constant: its braces are its own
+            "{0}: got {1}.",
+            "H_t is the value before tanh",
+            "apply {0} {{x}}",
+        ]
+    )
+    assert texts["H_t of {0} ({1}, {1})"]["values"] == ["{f(x)!r}", "{_case}"]
+
+
+def test_the_checks_translate_the_tests_texts(tmp_path):
+    """helpers.py translates what a test passes, by its English: directly, or through the template it fits
+    (the f-strings of hidden tests), its values translated too; English stays byte for byte."""
+    po = tmp_path / "tests.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "the final state"\nmsgstr "最终状态"\n\n'
+        'msgid "{0} of minibatch {1} ({2})"\nmsgstr "第 {1} 个小批量的 {0}（{2}）"\n\n'
+        'msgid "corpus of length {0}"\nmsgstr "长度为 {0} 的语料库"\n\n'
+        'msgid "row {0} of {{a}} continues row {0}"\nmsgstr "{{a}} 的第 {0} 行接续第 {0} 行"\n\n'
+        'msgid "add b_h."\nmsgstr "加上 b_h。"\n',
+        encoding="utf-8",
+    )
+    i18n.compile_po(po, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.TESTS_DOMAIN}.mo")
+    i18n.compile_po(PO, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo")
+    english = "X of minibatch 3 (corpus of length 35)"
+    try:
+        assert helpers.set_language("zh", tmp_path) == "zh"
+        assert helpers._tested("the final state") == "最终状态"
+        assert helpers._tested(english) == "第 3 个小批量的 X（长度为 35 的语料库）"
+        assert helpers._tested("row 2 of {a} continues row 2") == "{a} 的第 2 行接续第 2 行"
+        assert helpers._tested("row 2 of {a} continues row 3") == "row 2 of {a} continues row 3"
+        assert helpers._tested("no such text") == "no such text"
+        with pytest.raises(helpers.CheckFailed) as failed:
+            helpers.check_close(torch.zeros(2), torch.ones(2), english, hint="add b_h.")
+        assert str(failed.value).startswith("第 3 个小批量的 X（长度为 35 的语料库）：数值与参考结果不符")
+        assert str(failed.value).endswith("\n提示： 加上 b_h。")
+    finally:
+        assert helpers.set_language("en") == "en"
+    with pytest.raises(helpers.CheckFailed) as failed:
+        helpers.check_close(torch.zeros(2), torch.ones(2), english, hint="add b_h.")
+    assert str(failed.value).startswith(english + ": values differ from the reference")
+    assert str(failed.value).endswith("\nHint: add b_h.")
