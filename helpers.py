@@ -471,18 +471,61 @@ class LivePlot:
 LANGUAGE_ENV = "RNN_COURSE_LANG"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _ = gettext.NullTranslations().gettext
+_tests = gettext.NullTranslations()  # the texts of the tests (see _tested)
+_templates: list = []
 
 
 def set_language(language: str | None = None, localedir: str | os.PathLike = LOCALE_DIR) -> str:
     """Print the messages of this file in ``language``: by default RNN_COURSE_LANG, else the edition's
     (locale/LANGUAGE), else English. A language without a catalogue in ``localedir`` is English.
     Returns the language used."""
-    global _
+    global _, _tests, _templates
     edition = LOCALE_DIR / "LANGUAGE"
     language = language or os.environ.get(LANGUAGE_ENV) or (edition.read_text().strip() if edition.is_file() else "en")
     catalogue = gettext.translation("course", localedir, languages=[language], fallback=True)
     _ = catalogue.gettext
+    _tests = gettext.translation("tests", localedir, languages=[language], fallback=True)
+    _templates = _compiled(getattr(_tests, "_catalog", {}))
     return language if isinstance(catalogue, gettext.GNUTranslations) else "en"
+
+
+def _compiled(catalog: dict) -> list:
+    """(regular expression, translation) of each template of the tests' catalogue: a msgid with numbered
+    placeholders, ``"H_t ({0})"``, written for an f-string of a test, ``f"H_t ({_case})"``. The most
+    specific (the most words of its own) first."""
+    templates = []
+    for msgid, msgstr in catalog.items():
+        if not isinstance(msgid, str) or not re.search(r"\{\d+\}", msgid):
+            continue
+        pattern = ""
+        for part in re.split(r"(\{\{|\}\}|\{\d+\})", msgid):
+            if part in ("{{", "}}"):
+                pattern += re.escape(part[0])
+            elif re.fullmatch(r"\{\d+\}", part):
+                group = f"p{part[1:-1]}"
+                pattern += f"(?P={group})" if f"<{group}>" in pattern else f"(?P<{group}>.*?)"
+            else:
+                pattern += re.escape(part)
+        templates.append((len(re.sub(r"\{\d+\}", "", msgid)), re.compile(pattern, re.S), msgstr))
+    return [(pattern, msgstr) for _length, pattern, msgstr in sorted(templates, key=lambda t: -t[0])]
+
+
+def _tested(text):
+    """A text a test passes to a check (a name, a hint, a message, a classic mistake) in the edition's
+    language: the test cells are the same in both editions, and the hidden ones come back in English when
+    they are graded. Its translation in locale/<lang>/LC_MESSAGES/tests.mo, or that of the template it
+    fits, its values translated too; the text as it is when there is none (always, in English)."""
+    if not isinstance(text, str) or not text:
+        return text
+    found = _tests.gettext(text)
+    if found != text:
+        return found
+    for pattern, msgstr in _templates:
+        match = pattern.fullmatch(text)
+        if match:
+            values = match.groupdict()
+            return msgstr.format(*[_tested(values[f"p{i}"]) for i in range(len(values))])
+    return text
 
 
 set_language()
@@ -558,6 +601,7 @@ def _cell_line(traceback) -> tuple[int, str] | None:
 
 def _fail(message: str, hint: str | None) -> None:
     __tracebackhide__ = True  # IPython leaves this frame out of tracebacks
+    hint = _tested(hint)
     raise CheckFailed(message + (f"\n{_('Hint:')} {hint}" if hint else ""))
 
 
@@ -613,7 +657,7 @@ def _fail_diagnosed(message, hint, actual, expected, mistakes, variants, same) -
             else _("It is none of the usual mistakes this test checks for.")
         )
         _fail(message + " " + none, hint)
-    _fail(message + " " + _("That is a classic mistake: {says}.").format(says=found.says), found.fix)
+    _fail(message + " " + _("That is a classic mistake: {says}.").format(says=_tested(found.says)), found.fix)
 
 
 @contextlib.contextmanager
@@ -634,7 +678,7 @@ def diagnosing(mistakes: dict[str, Mistake], name: str):
                     name=name, error=type(error).__name__
                 )
                 said = _("The library's own words: {text}").format(text=text.splitlines()[0][:160])
-                classic = _("That is a classic mistake: {says}.").format(says=mistake.says)
+                classic = _("That is a classic mistake: {says}.").format(says=_tested(mistake.says))
                 _fail(f"{message} {classic} {said}", mistake.fix)
         raise
 
@@ -643,7 +687,7 @@ def check_true(condition: bool, message: str, hint: str | None = None) -> None:
     """Fail with ``message`` (and ``hint``) unless ``condition`` holds."""
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not condition:
-        _fail(message, hint)
+        _fail(_tested(message), hint)
 
 
 _DIAGNOSIS = """
@@ -660,11 +704,11 @@ def check_shape(
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not isinstance(actual, torch.Tensor):
         message = _("{name}: expected a tensor of shape {expected}, got {got}.")
-        _fail(message.format(name=name, expected=tuple(expected), got=describe(actual)), hint)
+        _fail(message.format(name=_tested(name), expected=tuple(expected), got=describe(actual)), hint)
     if tuple(actual.shape) != tuple(expected):
         message = _("{name}: expected shape {expected}, got {got}.")
         _fail_diagnosed(
-            message.format(name=name, expected=tuple(expected), got=tuple(actual.shape)),
+            message.format(name=_tested(name), expected=tuple(expected), got=tuple(actual.shape)),
             hint,
             actual,
             tuple(expected),
@@ -689,7 +733,7 @@ def _check_shape_of(actual, expected, name, hint, mistakes, variants, same) -> N
     else:
         return
     _fail_diagnosed(
-        message.format(name=name, expected=tuple(expected.shape), got=got),
+        message.format(name=_tested(name), expected=tuple(expected.shape), got=got),
         hint,
         actual,
         expected,
@@ -705,13 +749,15 @@ def check_dtype(actual, expected: torch.dtype, name: str = "result", hint: str |
     if not isinstance(actual, torch.Tensor):
         _fail(
             _("{name}: expected a tensor of dtype {expected}, got {got}.").format(
-                name=name, expected=expected, got=describe(actual)
+                name=_tested(name), expected=expected, got=describe(actual)
             ),
             hint,
         )
     if actual.dtype != expected:
         _fail(
-            _("{name}: expected dtype {expected}, got {got}.").format(name=name, expected=expected, got=actual.dtype),
+            _("{name}: expected dtype {expected}, got {got}.").format(
+                name=_tested(name), expected=expected, got=actual.dtype
+            ),
             hint,
         )
 
@@ -736,7 +782,7 @@ def check_equal(actual, expected, name: str = "result", hint: str | None = None,
             message = _("{name}: wrong values; first difference at index {index}: expected {expected}, got {got}.")
             _fail_diagnosed(
                 message.format(
-                    name=name,
+                    name=_tested(name),
                     index=tuple(where),
                     expected=expected[tuple(where)].item(),
                     got=actual[tuple(where)].item(),
@@ -751,7 +797,7 @@ def check_equal(actual, expected, name: str = "result", hint: str | None = None,
     elif actual != expected:
         _fail_diagnosed(
             _("{name}: expected {expected}, got {got}.").format(
-                name=name, expected=repr(expected), got=describe(actual)
+                name=_tested(name), expected=repr(expected), got=describe(actual)
             ),
             hint,
             actual,
@@ -801,7 +847,11 @@ def check_close(
             largest, expected_value, got = error.max().item(), expected_f[where].item(), actual_f[where].item()
             _fail_diagnosed(
                 message.format(
-                    name=name, largest=f"{largest:.3g}", index=where, expected=f"{expected_value:.6g}", got=f"{got:.6g}"
+                    name=_tested(name),
+                    largest=f"{largest:.3g}",
+                    index=where,
+                    expected=f"{expected_value:.6g}",
+                    got=f"{got:.6g}",
                 ),
                 hint,
                 actual,
@@ -815,11 +865,11 @@ def check_close(
         actual_value = float(actual)
     except (TypeError, ValueError):
         message = _("{name}: expected a number close to {expected}, got {got}.")
-        _fail(message.format(name=name, expected=repr(expected), got=describe(actual)), hint)
+        _fail(message.format(name=_tested(name), expected=repr(expected), got=describe(actual)), hint)
     if not math.isclose(actual_value, float(expected), rel_tol=rtol, abs_tol=atol):
         message = _("{name}: expected {expected}, got {got}.")
         _fail_diagnosed(
-            message.format(name=name, expected=f"{float(expected):.6g}", got=f"{actual_value:.6g}"),
+            message.format(name=_tested(name), expected=f"{float(expected):.6g}", got=f"{actual_value:.6g}"),
             hint,
             actual,
             expected,
@@ -878,10 +928,10 @@ def check_no_builtin(
     """
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if mistake is not None:
-        hint, says = mistake.fix, " " + _("That is a classic mistake: {says}.").format(says=mistake.says)
+        hint, says = mistake.fix, " " + _("That is a classic mistake: {says}.").format(says=_tested(mistake.says))
     else:
         says = ""
-    name = name or getattr(function, "__name__", _("your function"))
+    name = _tested(name) or getattr(function, "__name__", _("your function"))
     builtins = sorted({attribute for _owner, attribute in forbidden})
     message = _("{name} must be written without {builtins}, but it calls it.").format(
         name=name, builtins=", ".join(builtins)

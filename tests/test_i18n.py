@@ -17,6 +17,7 @@ import pytest
 import torch
 
 import helpers
+from tests.test_feedback_messages import notebook_process, run_cell  # noqa: F401 (a fixture)
 from tools import i18n, release
 from tools.layout import ROOT, Course
 
@@ -27,6 +28,7 @@ TRANSLATED = i18n.TRANSLATED["zh"]
 #: others, which test_every_chinese_edition_differs_in_its_prose_only checks in-process.
 RELEASED = TRANSLATED[:1]
 PO = i18n.LOCALE / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+TESTS_PO = i18n.LOCALE / "zh" / "LC_MESSAGES" / f"{i18n.TESTS_DOMAIN}.po"
 
 
 def source(assignment: str):
@@ -128,16 +130,22 @@ def chinese_texts():
             found = i18n.translation(cell, "zh")
             if found:
                 yield f"{assignment}:{cell.id}", cell.source, found["source"]
-    for msgid, msgstr in i18n.read_po(PO.read_text(encoding="utf-8")).items():
-        if msgid:
-            yield f"course.po:{msgid[:40]!r}", msgid, msgstr
+    for po in (PO, TESTS_PO):
+        for msgid, msgstr in i18n.read_po(po.read_text(encoding="utf-8")).items():
+            if msgid:
+                yield f"{po.name}:{msgid[:40]!r}", msgid, msgstr
     yield "release.STUDENT_README_ZH", release.STUDENT_README, release.STUDENT_README_ZH
 
 
 def test_no_chinese_text_leaves_english_prose():
     """The messages and READMEs too: names and code may stay English, sentences may not."""
     placeholders = re.compile(r"\{\w+\}")  # a message's {name}: filled in by the code
-    english = {where: i18n.english_prose(placeholders.sub(" ", zh)) for where, _, zh in chinese_texts()}
+    english = {
+        where: (i18n.english_in_message if where.startswith("tests.po") else i18n.english_prose)(
+            placeholders.sub(" ", zh)
+        )
+        for where, _, zh in chinese_texts()
+    }
     assert {where: found for where, found in english.items() if found} == {}
 
 
@@ -254,6 +262,18 @@ def test_the_chinese_release_has_no_english_prose(editions, assignment):
     assert nb.metadata["rnn_course"]["language"] == "zh"
 
 
+@pytest.mark.parametrize("assignment", RELEASED)
+def test_the_chinese_release_tells_nothing_of_the_hidden_tests(editions, assignment):
+    """Its tests.mo holds the Chinese of its visible tests' texts only: no text of a hidden test (which would
+    tell what it checks) and none of another assignment."""
+    with open(editions["zh"][assignment] / "locale" / "zh" / "LC_MESSAGES" / f"{i18n.TESTS_DOMAIN}.mo", "rb") as mo:
+        shipped = set(gettext.GNUTranslations(mo)._catalog) - {""}
+    visible = set(i18n.test_texts(source(assignment), hidden=False))
+    hidden = set(i18n.test_texts(source(assignment))) - visible
+    assert hidden and len(shipped) > 20, "the check below can fail"
+    assert shipped == visible
+
+
 def without_checksum(metadata):
     """A cell's metadata but the checksum nbgrader computes from its source (which the languages change)."""
     return {**metadata, "nbgrader": {k: v for k, v in metadata.get("nbgrader", {}).items() if k != "checksum"}}
@@ -273,7 +293,8 @@ def test_the_editions_differ_in_their_prose_only(editions, assignment):
     assert "i18n" not in json.dumps(en.metadata) + "".join(json.dumps(c.metadata) for c in en.cells + zh.cells)
     en_files = set(release.files(editions["en"][assignment]))
     zh_files = set(release.files(editions["zh"][assignment]))
-    assert zh_files - en_files == {"locale/LANGUAGE", f"locale/zh/LC_MESSAGES/{i18n.DOMAIN}.mo"}
+    catalogues = {f"locale/zh/LC_MESSAGES/{domain}.mo" for domain in (i18n.DOMAIN, i18n.TESTS_DOMAIN)}
+    assert zh_files - en_files == {"locale/LANGUAGE", *catalogues}
     assert en_files <= zh_files
 
 
@@ -314,6 +335,8 @@ def test_the_chinese_zip_has_a_chinese_readme():
 
 
 def test_the_english_detector_finds_an_untranslated_text():
+    assert i18n.english_in_message("rnn_forward(inputs, state, params) 之后的 state[0]，batch_size=3") == []
+    assert i18n.english_in_message("the final state of rnn_forward(inputs, state)") == ["the final state of"]
     assert i18n.english_prose("Run the cells in order and read the hints.")
     assert i18n.english_prose("## 小结\n\nThe time axis comes first, always.")
     assert not i18n.english_prose(
@@ -446,3 +469,131 @@ def test_only_the_course_editions_count():
         assert i18n.edition(nb, assignment) == expected
     untranslated = [a for a in COURSE.assignments() if a not in TRANSLATED] or ["08_not_translated_yet"]
     assert i18n.edition(nb | {"metadata": {"rnn_course": {"language": "zh"}}}, untranslated[0]) == "en"
+
+
+# ---------------------------------------------------------------------------
+# The texts of the tests: name=, hint=, check_true's message, Mistake's says and fix (tests.po)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("assignment", i18n.TESTS_TRANSLATED["zh"])
+def test_every_text_of_the_tests_is_translated(assignment):
+    """Every text the test cells and the MISTAKES cell of a finished assignment pass to the checks has a
+    Chinese translation in tests.po that keeps its {0}, {1}, ... (`python -m tools.i18n messages` adds the new
+    ones)."""
+    texts = i18n.test_texts(source(assignment))
+    assert len(texts) > 50, "the extraction finds the names, hints and classic mistakes of the tests"
+    catalogue = i18n.read_po(TESTS_PO.read_text(encoding="utf-8"))
+    missing = [text for text in texts if text not in catalogue]
+    assert missing == [], f"{len(missing)} text(s) without Chinese: `python -m tools.i18n messages`, then translate"
+    numbers = re.compile(r"(?<!\{)\{\d+\}(?!\})")
+    wrong = [t for t in texts if set(numbers.findall(t)) != set(numbers.findall(catalogue[t]))]
+    assert wrong == [], "a translation must keep every numbered placeholder of its template"
+
+
+def test_f_strings_become_templates():
+    """The extraction of an f-string (a hidden test's name, say) and of texts bound to names it uses."""
+    cell = nbformat.v4.new_code_cell(
+        'for _case, _hint in [("a single class", "use {num_classes}."), ("two", "x")]:\n'
+        '    check_close(out, ref, f"H_t of {f(x)!r} ({_case}, {_case})", hint=_hint)\n'
+        'check_true(ok, f"{name}: got {value:.3g}.")\n'
+        'MISTAKES = {"k": Mistake("H_t is the value before tanh", f"apply {fn} {{x}}")}'
+    )
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x", "points": 1}
+    texts = i18n.test_texts(nbformat.v4.new_notebook(cells=[cell]))
+    assert sorted(texts) == sorted(
+        [
+            "H_t of {0} ({1}, {1})",
+            "a single class",
+            "use {num_classes}.",  # a constant: its braces are its own
+            "{0}: got {1}.",
+            "H_t is the value before tanh",
+            "apply {0} {{x}}",
+        ]
+    )
+    assert texts["H_t of {0} ({1}, {1})"]["values"] == ["{f(x)!r}", "{_case}"]
+
+
+def test_the_checks_translate_the_tests_texts(tmp_path):
+    """helpers.py translates what a test passes, by its English: directly, or through the template it fits
+    (the f-strings of hidden tests), its values translated too; English stays byte for byte."""
+    po = tmp_path / "tests.po"
+    po.write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "the final state"\nmsgstr "最终状态"\n\n'
+        'msgid "{0} of minibatch {1} ({2})"\nmsgstr "第 {1} 个小批量的 {0}（{2}）"\n\n'
+        'msgid "corpus of length {0}"\nmsgstr "长度为 {0} 的语料库"\n\n'
+        'msgid "row {0} of {{a}} continues row {0}"\nmsgstr "{{a}} 的第 {0} 行接续第 {0} 行"\n\n'
+        'msgid "add b_h."\nmsgstr "加上 b_h。"\n',
+        encoding="utf-8",
+    )
+    i18n.compile_po(po, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.TESTS_DOMAIN}.mo")
+    i18n.compile_po(PO, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo")
+    english = "X of minibatch 3 (corpus of length 35)"
+    try:
+        assert helpers.set_language("zh", tmp_path) == "zh"
+        assert helpers._tested("the final state") == "最终状态"
+        assert helpers._tested(english) == "第 3 个小批量的 X（长度为 35 的语料库）"
+        assert helpers._tested("row 2 of {a} continues row 2") == "{a} 的第 2 行接续第 2 行"
+        assert helpers._tested("row 2 of {a} continues row 3") == "row 2 of {a} continues row 3"
+        assert helpers._tested("no such text") == "no such text"
+        with pytest.raises(helpers.CheckFailed) as failed:
+            helpers.check_close(torch.zeros(2), torch.ones(2), english, hint="add b_h.")
+        assert str(failed.value).startswith("第 3 个小批量的 X（长度为 35 的语料库）：数值与参考结果不符")
+        assert str(failed.value).endswith("\n提示： 加上 b_h。")
+    finally:
+        assert helpers.set_language("en") == "en"
+    with pytest.raises(helpers.CheckFailed) as failed:
+        helpers.check_close(torch.zeros(2), torch.ones(2), english, hint="add b_h.")
+    assert str(failed.value).startswith(english + ": values differ from the reference")
+    assert str(failed.value).endswith("\nHint: add b_h.")
+
+
+@pytest.mark.usefixtures("notebook_process")
+def test_a_classic_mistake_reads_in_chinese_end_to_end(tmp_path):
+    """02's solution runs in this process as nbgrader grades it (tests/test_feedback_messages.py), with a
+    classic mistake of tests/grading/students_02_recurrence.py in place of rnn_step. Its test cell fails on
+    the visible check (a constant name, a hint and the MISTAKES entry it recognises) and, run alone as a
+    grader restores it from the English gradebook, on its hidden block (an f-string name, f"H_t ({_case})").
+    In the Chinese edition the message and the hint of each first failure hold no English prose, and the same
+    numbers; in the English one they are the test's own English."""
+    from tests.grading import cases
+    from tests.grading.nbgrader_run import in_notebook_folder, notebook_path, reference_answers
+    from tools.layout import HIDDEN_TESTS, grade_id, is_test_cell
+
+    assignment, function, mistake, cell_id = "02_recurrence", "rnn_step", "no_tanh", "test_rnn_step_values"
+    path = notebook_path(ROOT / "solutions", assignment)
+    cells = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    test = next(cell for cell in cells if grade_id(cell) == cell_id)
+    references = reference_answers(ROOT, assignment)
+    for domain in (i18n.DOMAIN, i18n.TESTS_DOMAIN):  # the grader's catalogues: the hidden tests' texts too
+        po = i18n.LOCALE / "zh" / "LC_MESSAGES" / f"{domain}.po"
+        i18n.compile_po(po, tmp_path / "locale" / "zh" / "LC_MESSAGES" / f"{domain}.mo")
+    failures = {}
+    namespace: dict = {"__name__": "__main__"}
+    with in_notebook_folder(path.parent):
+        for cell in cells[: cells.index(test)]:
+            if not is_test_cell(cell):
+                assert run_cell(references.get(grade_id(cell), cell.source), cell.id, namespace) is None, cell.id
+        assert run_cell(cases.load_cases(assignment).IMPLEMENTATIONS[function][mistake].source, "", namespace) is None
+        for language in i18n.LANGUAGES:
+            assert helpers.set_language(language, tmp_path / "locale") == language
+            try:
+                for part, source in [("visible", test.source), ("hidden", HIDDEN_TESTS.search(test.source)[1])]:
+                    failures[language, part] = run_cell(source, cell_id, namespace)
+            finally:
+                helpers.set_language("en")
+    classic = namespace["MISTAKES"][function][mistake]
+    numbers = re.compile(r"-?\d+\.\d+")
+    for part in ("visible", "hidden"):
+        english, chinese = failures["en", part], failures["zh", part]
+        assert isinstance(english, helpers.CheckFailed) and isinstance(chinese, helpers.CheckFailed), part
+        message, _, hint = str(english).partition("\nHint: ")
+        assert message.endswith(f" That is a classic mistake: {classic.says}.") and hint == classic.fix, part
+        assert not i18n.CJK.search(str(english))
+        message, _, hint = str(chinese).partition("\n提示： ")
+        assert hint and i18n.CJK.search(message) and i18n.CJK.search(hint), str(chinese)
+        assert i18n.english_in_message(message) == [] and i18n.english_in_message(hint) == [], str(chinese)
+        words = set(re.findall("[A-Za-z]+", i18n.CODE_IN_TEXT.sub(" ", str(chinese))))
+        assert words <= {"tanh"}, f"English words (not even two in a row) in {chinese}"  # tanh: a function
+        assert "这是一个典型错误" in message
+        assert numbers.findall(str(chinese)) == numbers.findall(str(english)), "the same values in both"
+    assert "H_t (" in str(failures["en", "hidden"]), "the hidden block's name is an f-string"

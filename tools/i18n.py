@@ -4,6 +4,8 @@
                                                     # diff since the translation, from git), missing
     python -m tools.i18n extract -a A [-o FILE]     # both languages of every markdown cell, one .md file
     python -m tools.i18n apply FILE                 # write FILE's edits back into the notebook
+    python -m tools.i18n messages                   # the texts the tests pass to the checks -> locale/zh/LC_MESSAGES/
+                                                    # tests.po: new ones added untranslated, obsolete ones reported
 
 **The format.** A markdown cell of `solutions/<a>/<a>.ipynb` keeps its English as its source, and its
 Chinese in its own metadata::
@@ -292,6 +294,18 @@ def english_prose(markdown: str) -> list[str]:
     return ENGLISH_RUN.findall(words)
 
 
+#: Code in a plain text (a message of the tests, where nothing marks it): a call with its arguments or an
+#: indexing written against its name, a name with _, . or = (batch_size=, torch.tanh).
+_BRACKETS = r"[(\[](?:[^()\[\]]|[(\[](?:[^()\[\]]|[(\[][^()\[\]]*[)\]])*[)\]])*[)\]]"  # nested up to three deep
+CODE_IN_TEXT = re.compile(rf"[\w.]+{_BRACKETS}|[\w.]*[_.=][\w.=]*")
+
+
+def english_in_message(text: str) -> list[str]:
+    """english_prose() of a plain-text message (the texts of the tests, a failed check's message and hint):
+    its code, which no backticks mark, left out first."""
+    return english_prose(CODE_IN_TEXT.sub(" ", text))
+
+
 MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", re.S)
 TEXT_IN_MATH = re.compile(r"\\text\{([^{}]*)\}")
 CODE = re.compile(r"`([^`]*)`|\\texttt\{([^{}]*)\}")
@@ -408,10 +422,11 @@ def read_po(text: str) -> dict[str, str]:
     return entries
 
 
-def compile_po(po: Path, mo: Path) -> Path:
-    """Write the .mo file (GNU gettext's binary format, which the standard library reads) of a .po file."""
+def compile_po(po: Path, mo: Path, only: set[str] | None = None) -> Path:
+    """Write the .mo file (GNU gettext's binary format, which the standard library reads) of a .po file, with
+    the msgids in `only` (and the header) when it is given."""
     mo.parent.mkdir(parents=True, exist_ok=True)
-    mo.write_bytes(mo_bytes(po))
+    mo.write_bytes(mo_bytes(po, only))
     return mo
 
 
@@ -425,9 +440,10 @@ def translator(language: str):
     return gettext.GNUTranslations(io.BytesIO(mo_bytes(po))).gettext
 
 
-def mo_bytes(po: Path) -> bytes:
-    """The .mo file of a .po file, as bytes."""
+def mo_bytes(po: Path, only: set[str] | None = None) -> bytes:
+    """The .mo file of a .po file (of its msgids in `only`, when given), as bytes."""
     entries = sorted(read_po(po.read_text(encoding="utf-8")).items())
+    entries = [(key, value) for key, value in entries if only is None or not key or key in only]
     ids = [key.encode("utf-8") for key, _ in entries]
     strs = [value.encode("utf-8") for _, value in entries]
     start = 7 * 4 + 16 * len(entries)  # header, then two tables of (length, offset)
@@ -445,36 +461,237 @@ def mo_bytes(po: Path) -> bytes:
 LANGUAGE_FILE = "locale/LANGUAGE"
 
 
-def catalogue(language: str) -> str:
-    """Where a release keeps the compiled catalogue of `language` (relative to the release folder)."""
-    return f"locale/{language}/LC_MESSAGES/{DOMAIN}.mo"
+def catalogue(language: str, domain: str = DOMAIN) -> str:
+    """Where a release keeps the compiled catalogue of `language` (relative to the release folder): helpers.py's
+    messages, or (domain "tests") the texts of the tests."""
+    return f"locale/{language}/LC_MESSAGES/{domain}.mo"
 
 
 def catalogue_files(language: str) -> set[str]:
     """The files `install_catalogue` writes into a release of `language` (none for the source language)."""
-    return set() if language == SOURCE_LANGUAGE else {LANGUAGE_FILE, catalogue(language)}
+    if language == SOURCE_LANGUAGE:
+        return set()
+    return {LANGUAGE_FILE, catalogue(language), catalogue(language, TESTS_DOMAIN)}
 
 
-def install_catalogue(folder: Path, language: str, default: bool = True) -> None:
-    """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and (`default`) locale/LANGUAGE
-    next to its helpers.py (helpers.py reads them); nothing for the source language. Without `default` the
-    catalogue is there for RNN_COURSE_LANG to choose, and the messages stay English otherwise."""
+def install_catalogue(folder: Path, language: str, default: bool = True, assignment: str | None = None) -> None:
+    """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and tests.mo (the texts of the
+    tests), and (`default`) locale/LANGUAGE, next to its helpers.py (helpers.py reads them); nothing for the
+    source language. Without `default` the catalogues are there for RNN_COURSE_LANG to choose, and the messages
+    stay English otherwise. With `assignment` (a student's release) tests.mo holds the texts of its visible
+    tests only: the release must not tell what the hidden tests, or the tests of other assignments, check;
+    without it (grading) all of them."""
     if language == SOURCE_LANGUAGE:
         return
     po = LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     compile_po(po, folder / catalogue(language))
+    visible = None
+    if assignment:
+        import nbformat
+
+        visible = set(test_texts(nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4), False))
+    po = LOCALE / language / "LC_MESSAGES" / f"{TESTS_DOMAIN}.po"
+    compile_po(po, folder / catalogue(language, TESTS_DOMAIN), visible)
     if default:
         (folder / LANGUAGE_FILE).write_text(language + "\n")
 
 
 def install_grading_catalogues(folder: Path, assignment: str) -> set[str]:
     """The grading release of `assignment` (autograder/release/<a>/, whose helpers.py the checker runs) with
-    the catalogue of every edition it has, none of them the default: grading picks one per submission.
+    the catalogues of every edition it has, none of them the default: grading picks one per submission.
     Returns the files written, relative to the folder."""
     languages = [language for language, names in TRANSLATED.items() if assignment in names]
     for language in languages:
         install_catalogue(folder, language, default=False)
-    return {catalogue(language) for language in languages}
+    return {catalogue(language, domain) for language in languages for domain in (DOMAIN, TESTS_DOMAIN)}
+
+
+# ---------------------------------------------------------------------------
+# The texts of the tests: what test cells and MISTAKES cells hand to helpers.py's checks
+# ---------------------------------------------------------------------------
+#: The gettext domain of those texts; msgid = the English exactly as a test passes it, or for an f-string a
+#: template with numbered placeholders ("H_t ({0})"), which helpers.py matches against the text it gets.
+TESTS_DOMAIN = "tests"
+#: The assignments whose tests' texts are all translated, per language (04-07: not yet, their test cells were just
+#: rewritten). tests/test_i18n.py fails on an extracted text of these without a translation.
+TESTS_TRANSLATED = {"zh": ("01_one_hot", "02_recurrence", "03_samplers")}
+#: The calls whose texts a student reads, and those texts' parameters.
+TEXT_PARAMETERS = {
+    "check_true": ("message", "hint"),
+    "check_shape": ("name", "hint"),
+    "check_dtype": ("name", "hint"),
+    "check_equal": ("name", "hint"),
+    "check_close": ("name", "hint"),
+    "check_no_builtin": ("name", "hint"),
+    "Mistake": ("says", "fix"),
+}
+NUMBERED = re.compile(r"\{\d+\}")
+
+
+def _parameters(function: str) -> list[str]:
+    """The parameter names of a check of helpers.py (or Mistake's fields), in order."""
+    import inspect
+
+    import helpers
+
+    found = getattr(helpers, function)
+    return list(found._fields) if function == "Mistake" else list(inspect.signature(found).parameters)
+
+
+def _templates(node, known: dict) -> list[list]:
+    """The texts an expression can be, each a list of parts: a str, or ("expr", source) where an f-string
+    or a concatenation puts a value only known at run time. [] when it is no text at all."""
+    if isinstance(node, ast.Constant):
+        return [[node.value]] if isinstance(node.value, str) else []
+    if isinstance(node, ast.Name) and node.id in known:
+        return known[node.id]
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.Constant):
+                parts.append(value.value)
+            else:
+                parts.append(("expr", ast.unparse(value)))
+        return [parts]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _templates(node.left, known), _templates(node.right, known)
+        if not left and not right:
+            return []
+        left = left or [[("expr", ast.unparse(node.left))]]
+        right = right or [[("expr", ast.unparse(node.right))]]
+        return [a + b for a in left for b in right]
+    if isinstance(node, ast.IfExp):
+        return _templates(node.body, known) + _templates(node.orelse, known)
+    return []
+
+
+def msgid(parts: list) -> tuple[str | None, list[str]]:
+    """(msgid, the expressions of its placeholders) of a text: itself when it is constant, else a template
+    whose placeholders are numbered in order of first appearance (one number per expression) and whose braces
+    are doubled, as str.format reads it. msgid None for a text with no words of its own ("{0}: {1}")."""
+    if all(isinstance(part, str) for part in parts):
+        text = "".join(parts)
+        if NUMBERED.search(text):
+            raise I18nError(f"a constant text looks like a template: {text!r}")
+        return (None if re.fullmatch(r"[\w.]*", text) else text), []  # a name of the code ("H_t") stays
+    numbers: dict[str, int] = {}
+    pieces = []
+    for part in parts:
+        if isinstance(part, str):
+            pieces.append(part.replace("{", "{{").replace("}", "}}"))
+        else:
+            pieces.append(f"{{{numbers.setdefault(part[1], len(numbers))}}}")
+    literal = "".join(part for part in parts if isinstance(part, str))
+    return ("".join(pieces) if re.search("[A-Za-z]", literal) else None), list(numbers)
+
+
+def _known_texts(trees) -> dict:
+    """name -> the texts it is bound to in the cells: NAME = "..." (or f"..."), for NAME in ["...", ...], for
+    NAME, OTHER in [("...", ...), ...]."""
+    known: dict[str, list] = {}
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                found = _templates(node.value, known)
+                if found:
+                    known.setdefault(node.targets[0].id, []).extend(found)
+            if isinstance(node, ast.For) and isinstance(node.iter, (ast.List, ast.Tuple)):
+                rows = [node.iter.elts]  # for NAME in [...], for A, B in [(a, b), ...]: what each name takes
+                if isinstance(node.target, ast.Tuple):
+                    rows = [
+                        [row.elts[i] for row in node.iter.elts if isinstance(row, ast.Tuple)]
+                        for i in range(len(node.target.elts))
+                    ]
+                targets = node.target.elts if isinstance(node.target, ast.Tuple) else [node.target]
+                for target, values in zip(targets, rows):
+                    found = [t for value in values for t in _templates(value, known)]
+                    if found and isinstance(target, ast.Name):
+                        known.setdefault(target.id, []).extend(found)
+    return known
+
+
+def test_texts(nb, hidden: bool = True) -> dict[str, dict]:
+    """msgid -> {"where": ["cell id:line", ...], "values": the expressions of its placeholders} of every text
+    the test cells and the read-only code cells (the MISTAKES cell) of a notebook pass to the checks and to
+    Mistake; without those of its hidden tests unless `hidden`."""
+    from tools.layout import HIDDEN_TESTS, is_read_only_code, is_test_cell
+
+    cells = [cell for cell in nb.cells if is_test_cell(cell) or is_read_only_code(cell)]
+    trees = [(cell, ast.parse(cell.source if hidden else HIDDEN_TESTS.sub("", cell.source))) for cell in cells]
+    known = _known_texts(tree for _, tree in trees)
+    found: dict[str, dict] = {}
+    for cell, tree in trees:
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
+            function = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+            if function not in TEXT_PARAMETERS:
+                continue
+            given = {**dict(zip(_parameters(function), call.args)), **{k.arg: k.value for k in call.keywords}}
+            texts = [t for p in TEXT_PARAMETERS[function] if p in given for t in _templates(given[p], known)]
+            while texts:  # with the texts of an f-string's values (f"H_t ({_case})": _case's)
+                text, values = msgid(texts.pop(0))
+                texts += [t for value in values for t in known.get(re.sub(r"^\{|(![rsa])?\}$", "", value), [])]
+                if text:
+                    entry = found.setdefault(text, {"where": [], "values": values})
+                    entry["where"].append(f"{cell.get('id', '?')}:{call.lineno}")
+    return found
+
+
+def po_entry(text: str, translated: str, comments: list[str]) -> str:
+    def quoted(value: str) -> str:
+        lines = value.splitlines(keepends=True) or [""]
+        if len(lines) == 1:
+            return '"' + _escape(value) + '"'
+        return '""\n' + "\n".join('"' + _escape(line) + '"' for line in lines)
+
+    return "".join(f"{c}\n" for c in comments) + f"msgid {quoted(text)}\nmsgstr {quoted(translated)}\n"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
+
+
+TESTS_PO_HEADER = """\
+# Chinese texts of the tests: what the test cells and the MISTAKES cells of solutions/ pass to helpers.py's
+# checks (name=, hint=, check_true's message, Mistake's says and fix). helpers.py translates them when a
+# check fails, in the Chinese edition; the hidden tests, restored from the English gradebook, too.
+# Written by `python -m tools.i18n messages`: it adds the new texts with an empty msgstr and keeps the old
+# ones as obsolete (#~). A msgid with {0}, {1}, ... is an f-string of a test: each number is one of its
+# values (the #. line says which); keep every number, in any order. The terms are docs/glossary-zh.md's.
+msgid ""
+msgstr ""
+"Language: zh\\n"
+"MIME-Version: 1.0\\n"
+"Content-Type: text/plain; charset=UTF-8\\n"
+"Content-Transfer-Encoding: 8bit\\n"
+"""
+
+
+def update_tests_po(po: Path, course: Course, language: str = "zh") -> dict[str, list[str]]:
+    """Rewrite the tests' catalogue from every solutions notebook, keeping the translations it has; returns
+    {"untranslated": msgids without a translation (the new ones among them), "obsolete": msgids no test passes
+    any more (kept as #~)}."""
+    import nbformat
+
+    old = read_po(po.read_text(encoding="utf-8")) if po.is_file() else {}
+    old.pop("", None)
+    entries: dict[str, dict] = {}
+    for assignment in course.assignments():
+        nb = nbformat.read(course.source_notebook(assignment), as_version=4)
+        for text, found in test_texts(nb).items():
+            entry = entries.setdefault(text, {"where": [], "values": found["values"]})
+            entry["where"] += [f"{assignment}:{where}" for where in found["where"]]
+    parts = [TESTS_PO_HEADER]
+    for text, entry in entries.items():
+        comments = [f"#: {' '.join(entry['where'][:3])}" + (" …" if len(entry["where"]) > 3 else "")]
+        if entry["values"]:
+            comments.insert(0, "#. " + ", ".join(f"{{{i}}} = {v}" for i, v in enumerate(entry["values"])))
+        parts.append(po_entry(text, old.get(text, ""), comments))
+    obsolete = [text for text in old if text not in entries]
+    for text in obsolete:
+        parts.append("\n".join(f"#~ {line}" for line in po_entry(text, old[text], []).splitlines()) + "\n")
+    po.parent.mkdir(parents=True, exist_ok=True)
+    po.write_text("\n".join(parts), encoding="utf-8")
+    return {"untranslated": [text for text in entries if text not in old], "obsolete": obsolete}
 
 
 # ---------------------------------------------------------------------------
@@ -491,8 +708,24 @@ def main(argv: list[str] | None = None) -> int:
     applying = sub.add_parser("apply")
     applying.add_argument("file", type=Path)
     applying.add_argument("-l", "--language", default="zh")
+    sub.add_parser("messages", help=f"update locale/<lang>/LC_MESSAGES/{TESTS_DOMAIN}.po from the tests")
+    sub.choices["messages"].add_argument("-l", "--language", default="zh")
     args = parser.parse_args(argv)
     course = Course(ROOT)
+    if args.command == "messages":
+        po = LOCALE / args.language / "LC_MESSAGES" / f"{TESTS_DOMAIN}.po"
+        result = update_tests_po(po, course, args.language)
+        entries = read_po(po.read_text(encoding="utf-8"))
+        print(f"{po.relative_to(ROOT)}: {len(result['untranslated'])} text(s) without a translation:")
+        print("".join(f"  {text}\n" for text in result["untranslated"]), end="")
+        if result["obsolete"]:
+            print(f"{len(result['obsolete'])} obsolete (no test passes them any more; kept as #~):")
+            print("".join(f"  {text}\n" for text in result["obsolete"]), end="")
+        for assignment in course.assignments():
+            texts = test_texts(nbformat.read(course.source_notebook(assignment), as_version=4))
+            done = sum(text in entries for text in texts)
+            print(f"{assignment:22s} {done}/{len(texts)} texts of the tests translated ({args.language})")
+        return 0
     if args.command == "status":
         stale_or_missing = 0
         for assignment in args.assignment or course.assignments():

@@ -90,7 +90,7 @@ def generate(
         raise ReleaseError(
             f"nbgrader generate_assignment {assignment} failed: {(errors or lines or ['?'])[-1].strip()}"
         )
-    i18n.install_catalogue(release_directory / assignment, language)
+    i18n.install_catalogue(release_directory / assignment, language, assignment=assignment)
     return release_directory / assignment
 
 
