@@ -495,7 +495,9 @@ def test_f_strings_become_templates():
         'for _case, _hint in [("a single class", "use {num_classes}."), ("two", "x")]:\n'
         '    check_close(out, ref, f"H_t of {f(x)!r} ({_case}, {_case})", hint=_hint)\n'
         'check_true(ok, f"{name}: got {value:.3g}.")\n'
-        'MISTAKES = {"k": Mistake("H_t is the value before tanh", f"apply {fn} {{x}}")}'
+        'MISTAKES = {"k": Mistake("H_t is the value before tanh", f"apply {fn} {{x}}")}\n'
+        'for _prefix in ["the time traveller"]:\n'  # its repr is what the check gets: no msgid matches it
+        '    check_true(ok, f"predict({_prefix!r}, 5)")'
     )
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x", "points": 1}
     texts = i18n.test_texts(nbformat.v4.new_notebook(cells=[cell]))
@@ -507,6 +509,7 @@ def test_f_strings_become_templates():
             "{0}: got {1}.",
             "H_t is the value before tanh",
             "apply {0} {{x}}",
+            "predict({0}, 5)",
         ]
     )
     assert texts["H_t of {0} ({1}, {1})"]["values"] == ["{f(x)!r}", "{_case}"]

@@ -627,9 +627,14 @@ def test_texts(nb, hidden: bool = True) -> dict[str, dict]:
                 continue
             given = {**dict(zip(_parameters(function), call.args)), **{k.arg: k.value for k in call.keywords}}
             texts = [t for p in TEXT_PARAMETERS[function] if p in given for t in _templates(given[p], known)]
-            while texts:  # with the texts of an f-string's values (f"H_t ({_case})": _case's)
-                text, values = msgid(texts.pop(0))
-                texts += [t for value in values for t in known.get(re.sub(r"^\{|(![rsa])?\}$", "", value), [])]
+            while texts:  # with the texts of an f-string's values (f"H_t ({_case})": _case's), except a
+                text, values = msgid(texts.pop(0))  # repr's ({_case!r}): no msgid matches 'the text' quoted
+                texts += [
+                    t
+                    for value in values
+                    if not re.search(r"![ra]\}$", value)
+                    for t in known.get(re.sub(r"^\{|(!s)?\}$", "", value), [])
+                ]
                 if text:
                     entry = found.setdefault(text, {"where": [], "values": values})
                     entry["where"].append(f"{cell.get('id', '?')}:{call.lineno}")
