@@ -514,7 +514,9 @@ def install_grading_catalogues(folder: Path, assignment: str) -> set[str]:
 TESTS_DOMAIN = "tests"
 #: The assignments whose tests' texts are all translated, per language (04-07: not yet, their test cells were just
 #: rewritten). tests/test_i18n.py fails on an extracted text of these without a translation.
-TESTS_TRANSLATED = {"zh": ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping")}
+TESTS_TRANSLATED = {
+    "zh": ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training")
+}
 #: The calls whose texts a student reads, and those texts' parameters.
 TEXT_PARAMETERS = {
     "check_true": ("message", "hint"),
