@@ -337,6 +337,8 @@ def test_the_chinese_zip_has_a_chinese_readme():
 def test_the_english_detector_finds_an_untranslated_text():
     assert i18n.english_in_message("rnn_forward(inputs, state, params) 之后的 state[0]，batch_size=3") == []
     assert i18n.english_in_message("the final state of rnn_forward(inputs, state)") == ["the final state of"]
+    assert i18n.english_in_message("Y (T, B, D * H) 展平为 (T * B, D * H)，而不是 (D * L, B, H)") == []  # shapes
+    assert i18n.english_in_message("the inputs (T, B) are read as (B, T)") == ["the inputs are read as"]
     assert i18n.english_prose("Run the cells in order and read the hints.")
     assert i18n.english_prose("## 小结\n\nThe time axis comes first, always.")
     assert not i18n.english_prose(

@@ -295,9 +295,11 @@ def english_prose(markdown: str) -> list[str]:
 
 
 #: Code in a plain text (a message of the tests, where nothing marks it): a call with its arguments or an
-#: indexing written against its name, a name with _, . or = (batch_size=, torch.tanh).
+#: indexing written against its name, a shape of capitals and numbers ((T * B, D * H)), a name with _, . or =
+#: (batch_size=, torch.tanh).
 _BRACKETS = r"[(\[](?:[^()\[\]]|[(\[](?:[^()\[\]]|[(\[][^()\[\]]*[)\]])*[)\]])*[)\]]"  # nested up to three deep
-CODE_IN_TEXT = re.compile(rf"[\w.]+{_BRACKETS}|[\w.]*[_.=][\w.=]*")
+_SHAPE = r"\([A-Z\d_]+(?:\s*[,*·+-]\s*[A-Z\d_]+)+\)"
+CODE_IN_TEXT = re.compile(rf"[\w.]+{_BRACKETS}|{_SHAPE}|[\w.]*[_.=][\w.=]*")
 
 
 def english_in_message(text: str) -> list[str]:
