@@ -514,10 +514,18 @@ def install_grading_catalogues(folder: Path, assignment: str) -> set[str]:
 #: The gettext domain of those texts; msgid = the English exactly as a test passes it, or for an f-string a
 #: template with numbered placeholders ("H_t ({0})"), which helpers.py matches against the text it gets.
 TESTS_DOMAIN = "tests"
-#: The assignments whose tests' texts are all translated, per language (04-07: not yet, their test cells were just
-#: rewritten). tests/test_i18n.py fails on an extracted text of these without a translation.
+#: The assignments whose tests' texts are all translated, per language. tests/test_i18n.py fails on an extracted
+#: text of these without a translation.
 TESTS_TRANSLATED = {
-    "zh": ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training")
+    "zh": (
+        "01_one_hot",
+        "02_recurrence",
+        "03_samplers",
+        "04_perplexity",
+        "05_clipping",
+        "06_scratch_training",
+        "07_concise_rnn",
+    )
 }
 #: The calls whose texts a student reads, and those texts' parameters.
 TEXT_PARAMETERS = {
