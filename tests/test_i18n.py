@@ -491,6 +491,19 @@ def test_every_text_of_the_tests_is_translated(assignment):
     assert wrong == [], "a translation must keep every numbered placeholder of its template"
 
 
+def test_placeholders_a_comma_separates_stay_together():
+    """helpers.py finds a template's values with non-greedy groups: in "of shape {0}, {1}" a value (2, 3) splits
+    at its own comma, "(2" and "3), 5". Only a translation that writes "{0}, {1}" too puts the text back whole."""
+    catalogue = i18n.read_po(TESTS_PO.read_text(encoding="utf-8"))
+    pairs = re.compile(r"\{\d+\}, \{\d+\}")
+    split = {
+        msgid: msgstr
+        for msgid, msgstr in catalogue.items()
+        if not set(pairs.findall(msgid)) <= set(pairs.findall(msgstr))
+    }
+    assert split == {}
+
+
 def test_f_strings_become_templates():
     """The extraction of an f-string (a hidden test's name, say) and of texts bound to names it uses."""
     cell = nbformat.v4.new_code_cell(
