@@ -108,6 +108,24 @@ def test_tang_poems_load_as_characters_with_a_space_after_each_poem():
     assert helpers.load_corpus(corpus="timemachine")[1].idx_to_token == helpers.load_corpus()[1].idx_to_token
 
 
+def test_the_edition_chooses_the_default_corpus(tmp_path, monkeypatch):
+    """RNN_COURSE_LANG=zh, or a Chinese release's locale/LANGUAGE: read_text, load_corpus and tokenize read the
+    Tang poems by default, as characters; an explicit corpus= or mode= still wins."""
+    monkeypatch.setattr(helpers, "LOCALE_DIR", tmp_path)
+    monkeypatch.delenv(helpers.LANGUAGE_ENV, raising=False)
+    assert (helpers.edition(), helpers.edition_corpus()) == ("en", "timemachine")
+    (tmp_path / "LANGUAGE").write_text("zh\n")  # what a Chinese release carries
+    assert (helpers.edition(), helpers.edition_corpus()) == ("zh", "tangshi")
+    monkeypatch.setenv(helpers.LANGUAGE_ENV, "en")  # the variable overrides the release's mark
+    assert helpers.edition_corpus() == "timemachine" and len(helpers.load_corpus()[1]) == 28
+    monkeypatch.setenv(helpers.LANGUAGE_ENV, "zh")
+    assert helpers.read_text().startswith("去岁干戈险")
+    assert len(helpers.load_corpus()[1]) == 3_588
+    assert helpers.tokenize("Ab, c\n") == list("Ab, c")
+    assert helpers.tokenize("Ab, c", mode="letters") == list("ab c")
+    assert len(helpers.load_corpus(corpus="timemachine")[1]) == 28
+
+
 def test_corrupt_tang_poems_are_refused(tmp_path, monkeypatch):
     edited = tmp_path / "tangshi.txt"
     edited.write_bytes(helpers.TANGSHI.read_bytes().replace("干戈".encode(), "干弋".encode(), 1))
