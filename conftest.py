@@ -66,7 +66,8 @@ class ProseNumbers(pytest.Item):
         outputs = [output for cell in cells for output in cell.test_outputs]
         if any(output.get("output_type") == "error" for output in outputs):
             pytest.skip("a cell of the notebook failed (its own test says why)")
-        problems = prose.unaccounted(self.path.stem, self.parent.nb, prose.output_numbers(outputs))
+        language = os.environ.get("RNN_COURSE_LANG") or "en"  # the edition nbval ran (helpers.LANGUAGE_ENV)
+        problems = prose.unaccounted(self.path.stem, self.parent.nb, prose.output_numbers(outputs), language)
         if problems:
             raise ProseNumbersError(problems)
 

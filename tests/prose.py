@@ -17,6 +17,10 @@ Anything else — a perplexity after training, a speed, a ratio, typed into the 
 reported, as is a fact of FACTS that the notebook no longer quotes or whose expression disagrees. Numbers
 that vary between machines are not quoted at all: the text says what to look for, the cell prints it.
 
+The Chinese edition's prose (the markdown cells' `metadata.i18n.zh`, tools/i18n.py) is checked the same way
+against a run of the Chinese edition (RNN_COURSE_LANG=zh: tests/test_zh_notebooks.py; its notebooks read the Tang poems
+there), with its own exact facts, FACTS_ZH; `第 8.3 节`, `作业 5`, `练习 2` are references.
+
 The notebooks' outputs come from nbval's run (conftest.py adds one `prose numbers` item after the last
 cell of every notebook it runs), so this costs no execution of its own. `python -m tests.prose` prints
 the markdown word count of every notebook.
@@ -57,14 +61,28 @@ FACTS: dict[str, dict[str, str]] = {
     },
 }
 
+#: The Chinese prose's exact facts, per notebook (as FACTS; the notebooks not listed need none). Its 04 reads
+#: the Tang poems and compares them with The Time Machine.
+FACTS_ZH: dict[str, dict[str, str]] = {
+    "04_perplexity": {
+        "710": "math.log(sys.float_info.max)",
+        "1,052.8153": "ngram(2, corpus='tangshi')",  # the bigram held out, count(u) over train[:-1]
+        "1,052.8156": "ngram(2, count_u='all', corpus='tangshi')",  # ... and over all training tokens
+        "2,653.66": "ngram(3, corpus='tangshi')",  # the trigram of Going further 1, held out
+        "1,482.75": "ngram(3, on='train', corpus='tangshi')",  # ... and on the training text
+        "16.73": "ngram(1)",  # The Time Machine's unigram and bigram, held out (the English edition's)
+        "9.62": "ngram(2)",
+    },
+}
+
 # A number: 10^{k} or 10^k (a power of ten), or digits with thousands separators, a decimal part, an
 # exponent; a `^` right after it makes it the base of a power (2^{50}: an exact expression, skipped).
 _NUMBER = re.compile(
     r"(?<![\w.])(?:10\^\{?(?P<power>[-−]?\d+)\}?"
     r"|(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?P<base>\^)?)"
 )
-_REFERENCE = re.compile(r"(section|sections|chapter|§|assignment|assignments|exercise|further)\s*$", re.I)
-_APPROXIMATE = re.compile(r"(about|almost|nearly|roughly|some|over|under|~|≈|\\approx)\s*\$?\s*$", re.I)
+_REFERENCE = re.compile(r"(section|sections|chapter|§|assignment|assignments|exercise|further|第|作业|练习|拓展)\s*$", re.I)
+_APPROXIMATE = re.compile(r"(about|almost|nearly|roughly|some|over|under|~|≈|\\approx|约|将近|超过)\s*\$?\s*$", re.I)
 _OUTPUT_NUMBER = re.compile(r"(?<![\w.])[-−]?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
 
 
@@ -107,19 +125,21 @@ def _markdown_text(source: str) -> str:
     return re.sub(r"<[^>]+>", " ", source)
 
 
-def quoted_numbers(nb) -> list[Quoted]:
-    """Every number the markdown cells of a notebook write (small ones and references included)."""
+def quoted_numbers(nb, language: str = "en") -> list[Quoted]:
+    """Every number the markdown cells of a notebook write in `language` (its translations for "zh"; small
+    ones and references included)."""
     found = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
-        text = _markdown_text(cell.source)
+        source = cell.source if language == "en" else _translation(cell, language)
+        text = _markdown_text(source)
         for match in _NUMBER.finditer(text):
             if match.group("base"):
                 continue  # the base of a power: an exact expression, e.g. 0.9^{50}
             if _REFERENCE.search(text[max(0, match.start() - 12) : match.start()]):
                 continue
-            if re.fullmatch(r"(19|20)\d\d", match.group(0)) and text[match.end() : match.end() + 1] == ")":
+            if re.fullmatch(r"(19|20)\d\d", match.group(0)) and text[match.end() : match.end() + 1] in (")", "）"):
                 continue  # the year of a citation: (Tallec and Ollivier, 2017)
             label = cell.get("id") or f"markdown cell {index}"
             if match.group("power") is not None:
@@ -130,6 +150,14 @@ def quoted_numbers(nb) -> list[Quoted]:
                 approximate = _APPROXIMATE.search(text[max(0, match.start() - 10) : match.start()]) is not None
                 found.append(Quoted(digits, float(digits.replace(",", "")), False, label, approximate))
     return found
+
+
+def _translation(cell, language: str) -> str:
+    """A markdown cell's prose in `language` (tools/i18n.py keeps it in the cell's metadata)."""
+    from tools import i18n
+
+    found = i18n.translation(cell, language)
+    return found["source"] if found else ""
 
 
 def output_numbers(outputs: list[dict]) -> list[float]:
@@ -173,18 +201,18 @@ def code_numbers(nb) -> set[float]:
 def _fact_value(expression: str) -> float:
     import sys
 
-    return float(eval(expression, {"math": math, "sys": sys, "ngram": _time_machine_ngram}))
+    return float(eval(expression, {"math": math, "sys": sys, "ngram": _ngram}))
 
 
-def _time_machine_ngram(n: int, on: str = "test", count_u: str = "prefixes") -> float:
-    """The add-one n-gram perplexity of assignment 4 on The Time Machine (counts from the training split),
-    evaluated on the held-out split or on the training text itself. `count_u="all"`: the bigram's
-    count(u) over all training tokens, the other choice 04's tests accept."""
+def _ngram(n: int, on: str = "test", count_u: str = "prefixes", corpus: str = "timemachine") -> float:
+    """The add-one n-gram perplexity of assignment 4 on a shipped corpus (The Time Machine unless told; counts
+    from the training split), evaluated on the held-out split or on the training text itself. `count_u="all"`:
+    the bigram's count(u) over all training tokens, the other choice 04's tests accept."""
     from collections import Counter
 
     import helpers
 
-    corpus, vocab = helpers.load_corpus()
+    corpus, vocab = helpers.load_corpus(corpus=corpus)
     train, test = helpers.train_test_split(corpus)
     text = test if on == "test" else train
     grams = Counter(zip(*(train[i:] for i in range(n))))
@@ -199,13 +227,15 @@ def _time_machine_ngram(n: int, on: str = "test", count_u: str = "prefixes") -> 
     return math.exp(-total / (len(text) - n + 1))
 
 
-def unaccounted(name: str, nb, outputs: list[float]) -> list[str]:
-    """Why the prose of notebook `name` (its cells `nb`, the numbers its run printed `outputs`) quotes a number
-    it should not: one message per number, and per entry of FACTS that is stale. Empty when all is well."""
-    facts = FACTS.get(name, {})
+def unaccounted(name: str, nb, outputs: list[float], language: str = "en") -> list[str]:
+    """Why the prose of notebook `name` in `language` (its cells `nb`, the numbers its run in that edition
+    printed `outputs`) quotes a number it should not: one message per number, and per entry of FACTS (FACTS_ZH)
+    that is stale. Empty when all is well."""
+    table = "FACTS" if language == "en" else "FACTS_ZH"
+    facts = (FACTS if language == "en" else FACTS_ZH).get(name, {})
     settings = code_numbers(nb)
     problems, used = [], set()
-    for number in quoted_numbers(nb):
+    for number in quoted_numbers(nb, language):
         if number.small:
             continue
         if number.text in facts:
@@ -220,10 +250,10 @@ def unaccounted(name: str, nb, outputs: list[float]) -> list[str]:
             continue
         problems.append(
             f"{number.cell}: {number.text} is not printed by the notebook (at that precision), not a setting in its "
-            "code and not an exact fact of tests/prose.py FACTS: print it in the cell the text is about, or say "
+            f"code and not an exact fact of tests/prose.py {table}: print it in the cell the text is about, or say "
             "what to look for instead"
         )
-    problems += [f"FACTS[{name!r}] lists {text}, which no markdown cell quotes any more" for text in set(facts) - used]
+    problems += [f"{table}[{name!r}] lists {text}, which no markdown cell quotes any more" for text in set(facts) - used]
     return problems
 
 

@@ -64,6 +64,16 @@ def test_a_number_nothing_prints_is_reported(markdown, printed):
     assert problems and all("not printed by the notebook" in problem for problem in problems), problems
 
 
+def test_the_chinese_prose_is_checked_against_the_chinese_run():
+    """language="zh" reads the translation in the cell's metadata (tools/i18n.py): its numbers are checked, the
+    English source's are not; Chinese references (第 8.3 节, 作业 5) are not measurements."""
+    nb = notebook("The unigram model scores about 16.7.")
+    nb.cells[0].metadata["i18n"] = {"zh": {"en_sha1": "", "source": ["一元语法约为 535.05（见第 8.3 节、作业 5）。"]}}
+    assert prose.unaccounted("a_notebook", nb, prose.output_numbers(stream("unigram 535.050")), "zh") == []
+    problems = prose.unaccounted("a_notebook", nb, prose.output_numbers(stream("unigram 16.728")), "zh")
+    assert len(problems) == 1 and "535.05 is not printed" in problems[0] and "FACTS_ZH" in problems[0], problems
+
+
 def test_errors_and_images_are_not_outputs():
     outputs = [
         {"output_type": "error", "ename": "ValueError", "evalue": "16.73", "traceback": []},
@@ -81,14 +91,17 @@ def test_an_exact_fact_is_checked_and_a_stale_one_reported(monkeypatch):
     assert len(problems) == 1 and "math.log(28), which is 3.3322" in problems[0], problems
 
 
-@pytest.mark.parametrize("name", sorted(prose.FACTS))
-def test_every_listed_fact_is_quoted_and_true(name):
-    """Without running the notebook: each fact of FACTS appears in its notebook's prose and its expression
-    gives the number as quoted."""
+@pytest.mark.parametrize(
+    "name,language", [(name, "en") for name in sorted(prose.FACTS)] + [(name, "zh") for name in sorted(prose.FACTS_ZH)]
+)
+def test_every_listed_fact_is_quoted_and_true(name, language):
+    """Without running the notebook: each fact of FACTS (FACTS_ZH) appears in its notebook's prose (Chinese
+    prose) and its expression gives the number as quoted."""
     course = Course(ROOT)
     path = course.extra_notebook(name) if name in course.extra_notebooks() else notebook_path(ROOT / "solutions", name)
-    quoted = {number.text: number for number in prose.quoted_numbers(nbformat.read(path, as_version=4))}
-    for text, expression in prose.FACTS[name].items():
+    facts = prose.FACTS if language == "en" else prose.FACTS_ZH
+    quoted = {number.text: number for number in prose.quoted_numbers(nbformat.read(path, as_version=4), language)}
+    for text, expression in facts[name].items():
         assert text in quoted, f"{name}: FACTS lists {text}, which its prose does not quote"
         value = prose._fact_value(expression)
         assert quoted[text].matches(value), f"{name}: {text} is quoted, but {expression} = {value:.6g}"
