@@ -47,17 +47,19 @@ def test_release_folder_is_self_contained(assignment):
     assert filecmp.cmp(folder / "helpers.py", ROOT / "helpers.py", shallow=False), "helpers.py differs"
     data = (folder / "data" / "timemachine.txt").read_bytes()
     assert hashlib.sha1(data).hexdigest() == helpers.TIME_MACHINE_SHA1
+    if (ROOT / "solutions" / assignment / "data" / "tangshi.txt").exists():  # a notebook on the edition's corpus
+        assert hashlib.sha1((folder / "data" / "tangshi.txt").read_bytes()).hexdigest() == helpers.TANGSHI_SHA1
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_solution_folder_links_the_canonical_files(assignment):
-    """solutions/<a>/helpers.py and data/ are symlinks to the single copies at
+    """solutions/<a>/helpers.py and every corpus of data/ are symlinks to the single copies at
     the root (nbgrader dereferences them when it generates the release)."""
     folder = ROOT / "solutions" / assignment
-    for link, target in [
-        ("helpers.py", ROOT / "helpers.py"),
-        ("data/timemachine.txt", ROOT / "data/timemachine.txt"),
-    ]:
+    shipped = [(f"data/{path.name}", ROOT / "data" / path.name) for path in sorted((folder / "data").iterdir())]
+    for link in ("helpers.py", "data/timemachine.txt"):
+        assert (folder / link).exists(), f"{folder / link} is missing"
+    for link, target in [("helpers.py", ROOT / "helpers.py"), *shipped]:
         assert (folder / link).is_symlink(), f"{folder / link} must be a symlink to {target}"
         assert (folder / link).resolve() == target.resolve()
 

@@ -54,6 +54,8 @@ __all__ = [
     "diagnosing",
     "choose_device",
     "describe",
+    "edition",
+    "edition_corpus",
     "is_grading",
     "set_language",
     "load_corpus",
@@ -86,6 +88,24 @@ class CorpusError(RuntimeError):
     """The corpus file is missing, corrupt or not UTF-8 text."""
 
 
+#: Set this environment variable (en, zh) to choose the edition: the language of the messages and the corpus.
+LANGUAGE_ENV = "RNN_COURSE_LANG"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+
+def edition() -> str:
+    """The language of this edition of the course: RNN_COURSE_LANG if set, else the one the release
+    says (a Chinese release carries locale/LANGUAGE), else "en"."""
+    mark = LOCALE_DIR / "LANGUAGE"
+    return os.environ.get(LANGUAGE_ENV) or (mark.read_text().strip() if mark.is_file() else "en")
+
+
+def edition_corpus() -> str:
+    """The shipped corpus this edition trains on, which ``read_text``, ``load_corpus`` and ``tokenize``
+    use by default: "tangshi" (the Tang poems) in the Chinese edition, "timemachine" otherwise."""
+    return "tangshi" if edition() == "zh" else "timemachine"
+
+
 def _shipped(corpus: str) -> tuple[Path, str, str]:
     """A shipped corpus by name: its file, SHA-1 and tokenizer mode."""
     if corpus == "timemachine":
@@ -99,12 +119,12 @@ def read_text(path: str | os.PathLike | None = None, sha1: str | None = None, co
     """Return the text of a corpus file.
 
     Without ``path``, reads a shipped corpus, ``corpus="timemachine"`` (The
-    Time Machine, the default) or ``corpus="tangshi"`` (Tang poems), and
-    verifies its SHA-1 checksum. With ``path``, reads any UTF-8 text file
+    Time Machine) or ``corpus="tangshi"`` (Tang poems), by default the
+    edition's (``edition_corpus()``), and verifies its SHA-1 checksum. With ``path``, reads any UTF-8 text file
     (checked against ``sha1`` when one is given). Nothing is ever downloaded.
     """
     if path is None:
-        path, shipped_sha1, _ = _shipped(corpus or "timemachine")
+        path, shipped_sha1, _ = _shipped(corpus or edition_corpus())
         sha1 = sha1 or shipped_sha1
     elif corpus is not None:
         raise ValueError("pass either a path or the name of a shipped corpus, not both")
@@ -130,14 +150,16 @@ def read_text(path: str | os.PathLike | None = None, sha1: str | None = None, co
         raise CorpusError(f"Corpus file {path} is not UTF-8 text: {error}") from None
 
 
-def tokenize(text: str, mode: str = "letters") -> list[str]:
+def tokenize(text: str, mode: str | None = None) -> list[str]:
     """Split text into character tokens.
 
-    ``mode="letters"`` (the course's default, D2L's convention): lower-case,
+    ``mode="letters"`` (D2L's convention, The Time Machine's): lower-case,
     every run of non-letters becomes one space, so the tokens are the 26
-    letters and the space. ``mode="chars"``: every character is kept (for any
-    language, e.g. a Chinese novel); only runs of white space become one space.
+    letters and the space. ``mode="chars"`` (the Tang poems'): every character
+    is kept (for any language); only runs of white space become one space.
+    By default, the mode of the edition's corpus (``edition_corpus()``).
     """
+    mode = mode or _shipped(edition_corpus())[2]
     if mode == "letters":
         return list(re.sub("[^a-z]+", " ", text.lower()).strip())
     if mode == "chars":
@@ -211,15 +233,17 @@ def load_corpus(
 ) -> tuple[list[int], Vocab]:
     """Load a corpus as a list of token indices and its vocabulary.
 
-    Without ``path``: The Time Machine (checksum verified), ``mode="letters"``,
-    28 tokens (26 letters, space, ``<unk>``); ``corpus="tangshi"``: the Tang
-    poems (checksum verified), ``mode="chars"``, 3,588 tokens (each poem ends
-    with a space). With ``path``: any UTF-8 text file, ``mode="chars"`` by
+    Without ``path``: the edition's corpus (``edition_corpus()``), or
+    ``corpus="timemachine"``: The Time Machine (checksum verified),
+    ``mode="letters"``, 28 tokens (26 letters, space, ``<unk>``);
+    ``corpus="tangshi"``: the Tang poems (checksum verified), ``mode="chars"``,
+    3,588 tokens (each poem ends with a space). With ``path``: any UTF-8 text file, ``mode="chars"`` by
     default so every character is kept. ``max_tokens`` keeps only the first
     tokens (D2L's first 10,000, say); pass ``vocab`` to index with an
     existing vocabulary.
     """
-    mode = mode or ("chars" if path is not None else _shipped(corpus or "timemachine")[2])
+    corpus = corpus or (None if path is not None else edition_corpus())
+    mode = mode or ("chars" if path is not None else _shipped(corpus)[2])
     tokens = tokenize(read_text(path, corpus=corpus), mode)
     if max_tokens is not None and max_tokens > 0:
         tokens = tokens[:max_tokens]
@@ -230,7 +254,7 @@ def load_corpus(
 def train_test_split(corpus: Sequence, test_fraction: float = 0.1) -> tuple[list, list]:
     """Split a token stream in two: everything but the last ``test_fraction``
     (training) and the last ``test_fraction`` (held out). The course always
-    holds out the last 10% of The Time Machine."""
+    holds out the last 10% of its corpus."""
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction}")
     cut = len(corpus) - math.ceil(len(corpus) * test_fraction)
@@ -467,9 +491,6 @@ class LivePlot:
 # (the Chinese release carries locale/LANGUAGE and its compiled catalogue).
 # --------------------------------------------------------------------------
 
-#: Set this environment variable (en, zh) to choose the language of the messages.
-LANGUAGE_ENV = "RNN_COURSE_LANG"
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _ = gettext.NullTranslations().gettext
 _tests = gettext.NullTranslations()  # the texts of the tests (see _tested)
 _templates: list = []
@@ -480,8 +501,7 @@ def set_language(language: str | None = None, localedir: str | os.PathLike = LOC
     (locale/LANGUAGE), else English. A language without a catalogue in ``localedir`` is English.
     Returns the language used."""
     global _, _tests, _templates
-    edition = LOCALE_DIR / "LANGUAGE"
-    language = language or os.environ.get(LANGUAGE_ENV) or (edition.read_text().strip() if edition.is_file() else "en")
+    language = language or edition()
     catalogue = gettext.translation("course", localedir, languages=[language], fallback=True)
     _ = catalogue.gettext
     _tests = gettext.translation("tests", localedir, languages=[language], fallback=True)
