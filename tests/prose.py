@@ -18,8 +18,8 @@ reported, as is a fact of FACTS that the notebook no longer quotes or whose expr
 that vary between machines are not quoted at all: the text says what to look for, the cell prints it.
 
 The Chinese edition's prose (the markdown cells' `metadata.i18n.zh`, tools/i18n.py) is checked the same way
-against a run of the Chinese edition (RNN_COURSE_LANG=zh: tests/test_zh_notebooks.py; its notebooks read the Tang poems
-there), with its own exact facts, FACTS_ZH; `第 8.3 节`, `作业 5`, `练习 2` are references.
+against a run of the Chinese edition (RNN_COURSE_LANG=zh: tests/test_zh_notebooks.py; its notebooks read the
+Tang poems there), with its own exact facts, FACTS_ZH; `第 8.3 节`, `作业 5`, `练习 2` are references.
 
 The notebooks' outputs come from nbval's run (conftest.py adds one `prose numbers` item after the last
 cell of every notebook it runs), so this costs no execution of its own. `python -m tests.prose` prints
@@ -81,7 +81,9 @@ _NUMBER = re.compile(
     r"(?<![\w.])(?:10\^\{?(?P<power>[-−]?\d+)\}?"
     r"|(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[-+]?\d+)?)(?P<base>\^)?)"
 )
-_REFERENCE = re.compile(r"(section|sections|chapter|§|assignment|assignments|exercise|further|第|作业|练习|拓展)\s*$", re.I)
+_REFERENCE = re.compile(
+    r"(section|sections|chapter|§|assignment|assignments|exercise|further|第|作业|练习|拓展)\s*$", re.I
+)
 _APPROXIMATE = re.compile(r"(about|almost|nearly|roughly|some|over|under|~|≈|\\approx|约|将近|超过)\s*\$?\s*$", re.I)
 _OUTPUT_NUMBER = re.compile(r"(?<![\w.])[-−]?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:e[-+]?\d+)?)")
 
@@ -253,7 +255,8 @@ def unaccounted(name: str, nb, outputs: list[float], language: str = "en") -> li
             f"code and not an exact fact of tests/prose.py {table}: print it in the cell the text is about, or say "
             "what to look for instead"
         )
-    problems += [f"{table}[{name!r}] lists {text}, which no markdown cell quotes any more" for text in set(facts) - used]
+    stale = set(facts) - used
+    problems += [f"{table}[{name!r}] lists {text}, which no markdown cell quotes any more" for text in stale]
     return problems
 
 
