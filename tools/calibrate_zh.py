@@ -1,7 +1,7 @@
 """Calibration numbers of the Chinese corpus (data/tangshi.txt) for the Chinese edition (docs/benchmarks.md).
 
     python -m tools.calibrate_zh                  # everything (10-20 CPU-minutes on one thread)
-    python -m tools.calibrate_zh --only counts    # corpus | counts | lookup | epochs (repeatable)
+    python -m tools.calibrate_zh --only counts    # corpus | counts | lookup | epochs | bounds | notebooks
     python -m tools.calibrate_zh --only epochs --seed 1 --models rnn-256-lookup,gru-256-lookup
 
 1. **corpus**: size, vocabulary, the held-out split (the last 10%, `helpers.train_test_split`).
@@ -15,6 +15,12 @@
    32 x 35 over the training part, Adam, gradient clipping at 1), with one-hot inputs (D2L's concise
    model, as 07 has) or a row lookup (nn.Embedding): seconds and CPU seconds per epoch, the training and
    held-out perplexities after each.
+5. **bounds**: every unigram and bigram of 04's synthetic students (tests/grading/students_04_perplexity.py)
+   on both corpora's split, against the reference the hidden corpus checks compare with (relative
+   difference, pass or fail at their rtol), and its CPU time.
+6. **notebooks**: both editions' times of the solution notebooks that read the edition's corpus
+   (tests/test_zh_notebooks.py's), start to finish with their hidden tests, one kernel each
+   (`OMP_NUM_THREADS=1`), English and Chinese alternating over two rounds: wall and kernel CPU seconds.
 
 Timings depend on the machine and its load; compare ratios measured in one run. With one thread, CPU
 seconds of this process change much less with other processes' load than wall time does.
@@ -228,16 +234,73 @@ def epoch_numbers(models, epochs: int, threads: int, seed: int, lr: float, batch
         )
 
 
+def bound_numbers() -> None:
+    """04's hidden checks on the corpus (rtol 1e-5 unigram, 1e-4 bigram) for every synthetic student's
+    implementation, on both corpora."""
+    import textwrap
+
+    from tests.grading.students_04_perplexity import IMPLEMENTATIONS
+
+    for name in ("timemachine", "tangshi"):
+        corpus, vocab = helpers.load_corpus(corpus=name)
+        train, test = helpers.train_test_split(corpus, 0.1)
+        for function, rtol in (("unigram_perplexity", 1e-5), ("bigram_perplexity", 1e-4)):
+            reference = ngram_perplexity(train, test, len(vocab), 1 if function.startswith("unigram") else 2)
+            for student, impl in IMPLEMENTATIONS[function].items():
+                namespace = {"math": math, "torch": torch, "F": F, "collections": collections}
+                exec(textwrap.dedent(impl.source), namespace)
+                start = time.process_time()
+                try:
+                    value = float(namespace[function](train, test, len(vocab)))
+                except Exception as error:  # a mistake may raise (0 / 0)
+                    value = f"{type(error).__name__}"
+                seconds = time.process_time() - start
+                difference = abs(value - reference) / reference if isinstance(value, float) else math.nan
+                verdict = "pass" if difference <= rtol else "fail"  # nan and inf fail
+                print(f"{name:11s} {function:18s} {student:24s} {difference:9.2e} {verdict} {seconds:5.2f} CPU-s")
+
+
+def notebook_numbers(rounds: int = 2) -> None:
+    """Both editions' times of the notebooks that read the edition's corpus, alternating, in one run."""
+    import nbformat
+    import psutil
+    from nbclient import NotebookClient
+
+    from tests.test_zh_notebooks import ZH_CORPUS
+
+    os.environ["OMP_NUM_THREADS"] = "1"
+    for round_ in range(rounds):
+        for assignment in ZH_CORPUS:
+            for language in ("en", "zh") if round_ % 2 == 0 else ("zh", "en"):
+                path = helpers.DATA_DIR.parent / "solutions" / assignment / f"{assignment}.ipynb"
+                nb = nbformat.read(path, as_version=4)
+                os.environ[helpers.LANGUAGE_ENV] = language
+                client = NotebookClient(nb, timeout=600, resources={"metadata": {"path": str(path.parent)}})
+                start = time.perf_counter()
+                with client.setup_kernel():
+                    kernel = psutil.Process(client.km.provisioner.process.pid)
+                    for index, cell in enumerate(nb.cells):
+                        client.execute_cell(cell, index)
+                    cpu = sum(kernel.cpu_times()[:2])
+                print(
+                    f"round {round_} {assignment:16s} {language}: {time.perf_counter() - start:5.1f} s, "
+                    f"kernel {cpu:5.1f} CPU-s, load {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=["corpus", "counts", "lookup", "epochs"])
+    parser.add_argument(
+        "--only", action="append", choices=["corpus", "counts", "lookup", "epochs", "bounds", "notebooks"]
+    )
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (06, 07 pin 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=0.005, help="Adam's learning rate of the epoch runs")
     parser.add_argument("--models", default=",".join(MODELS), help="cell-hidden-inputs, comma-separated")
     args = parser.parse_args()
-    only = args.only or ["corpus", "counts", "lookup", "epochs"]
+    only = args.only or ["corpus", "counts", "lookup", "epochs", "bounds", "notebooks"]
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, torch {torch.__version__}, load {os.getloadavg()}")
     if "corpus" in only:
         corpus_numbers()
@@ -247,6 +310,10 @@ def main() -> None:
         lookup_numbers(args.threads)
     if "epochs" in only:
         epoch_numbers(args.models.split(","), args.epochs, args.threads, args.seed, args.lr)
+    if "bounds" in only:
+        bound_numbers()
+    if "notebooks" in only:
+        notebook_numbers()
 
 
 if __name__ == "__main__":
