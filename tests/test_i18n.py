@@ -151,6 +151,14 @@ def test_a_code_translation_is_swapped_in_and_goes_stale():
         ("read-text", "characters. The opening lines:", "个字符。开头几行：", True),  # print
         ("freq-figure", 'ylabel="count"', 'ylabel="次数"', True),  # figure label
         ("zipf", 'label="words"', 'label="单词"', True),
+        ("read-text", 'f"{len(text):,} characters', 'f"共 {len(text):,} 个字符', True),  # an f-string's new part
+        ("freq-figure", "ylabel=", "xlabel=", False),  # a keyword
+        (
+            "cost-demo",
+            "batch {megabytes:7.2f} MB, one-hot @ W {matmul_ms:6.2f}",
+            "@ W {matmul_ms:6.2f} MB, {megabytes:7.2f}",
+            False,
+        ),
         ("one_hot", "1.0)  # (*S, V): 1.0", "2.0)  # (*S, V): 1.0", False),  # code
         ("read-text", "{len(text):,}", "{len(text):_}", False),  # an f-string's format
         ("indices", 'vocab["é"], "->"', 'vocab["e"], "->"', False),  # data inside print()

@@ -150,7 +150,7 @@ def prose_strings(tree) -> list:
     found = {id(node): node for node in _docstrings(tree)}
     for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
         name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
-        given = [*call.args, *(k.value for k in call.keywords)] if name in PROSE_CALLS else []
+        given = list(call.args) if name in PROSE_CALLS else []
         given += [k.value for k in call.keywords if k.arg in PROSE_KEYWORDS]
         for node in (n for arg in given for n in _texts_of(arg)):
             found[id(node)] = node
@@ -168,6 +168,8 @@ def _texts_of(node) -> list:
         return _texts_of(node.left) + _texts_of(node.right)
     if isinstance(node, ast.IfExp):
         return _texts_of(node.body) + _texts_of(node.orelse)
+    if isinstance(node, (ast.List, ast.Tuple)):  # legend(["a", "b"])
+        return [found for element in node.elts for found in _texts_of(element)]
     return []
 
 
@@ -182,7 +184,7 @@ def code_texts(source: str) -> list[str]:
     except (SyntaxError, tokenize.TokenError):
         return []
     texts = [t.string.lstrip("#").strip() for t in tokens if t.type == tokenize.COMMENT]
-    texts = [text for text in texts if not NBGRADER_MARK.match("#" + text) and not text.startswith("noqa")]
+    texts = [text for text in texts if not NBGRADER_MARK.match("#" + text) and not text.startswith(("noqa", "@save"))]
     strings = {id(node) for node in prose_strings(tree)}
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr) and any(id(v) in strings for v in node.values):
@@ -197,15 +199,19 @@ def untranslated_code(source: str) -> list[str]:
     words in a row, or a word of three letters in a line without Chinese (code, names and shapes are allowed)."""
     found = []
     for line in (line.strip() for text in code_texts(source) for line in text.splitlines()):
-        words = CODE_IN_TEXT.sub(" ", re.sub(r"\{[^{}]*\}", " ", line))
+        words = CODE_IN_TEXT.sub(" ", re.sub(r"\{[^{}]*\}", " ", MATH.sub(" ", line)))
         if ENGLISH_RUN.search(words) or (not CJK.search(words) and re.search(r"[A-Za-z]{3}", words)):
             found.append(line[:60])
     return found
 
 
 def _blanked(tree):
+    """The tree's dump with the strings a student reads emptied (an f-string's empty parts dropped)."""
     for node in prose_strings(tree):
         node.value = ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            node.values = [v for v in node.values if not (isinstance(v, ast.Constant) and v.value == "")]
     return ast.dump(tree)
 
 
