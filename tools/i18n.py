@@ -106,7 +106,8 @@ def _prose_code(cell) -> bool:
 
     if cell.cell_type != "code" or is_test_cell(cell):
         return False
-    return bool(translation(cell, "zh")) or any(re.search("[A-Za-z]{2}|" + CJK.pattern, t) for t in code_texts(cell.source))
+    words = re.compile("[A-Za-z]{2}|" + CJK.pattern)
+    return bool(translation(cell, "zh")) or any(words.search(text) for text in code_texts(cell.source))
 
 
 def status(nb, language: str) -> dict[str, list[str]]:
