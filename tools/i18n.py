@@ -124,7 +124,7 @@ def status(nb, language: str) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------
 #: Calls whose string arguments a student reads: print, and matplotlib's titles, labels, legends and texts.
 PROSE_CALLS = {"print", "title", "suptitle", "xlabel", "ylabel", "legend", "text", "annotate"} | {
-    f"set_{name}" for name in ("title", "xlabel", "ylabel", "label", "text")
+    f"set_{name}" for name in ("title", "xlabel", "ylabel", "label", "text", "xticks", "yticks")
 }
 #: Keyword arguments whose strings a student reads, in any call: a plot's label=, ax.set(title=...), a progress
 #: bar's desc=.
@@ -149,9 +149,16 @@ def prose_strings(tree) -> list:
     """The string constants of a code cell's tree that a student reads as text: docstrings, and the strings
     (f-strings' literal parts too) in the arguments of PROSE_CALLS and in PROSE_KEYWORDS arguments."""
     found = {id(node): node for node in _docstrings(tree)}
+    defined = {  # the cell's own functions: a parameter named like PROSE_KEYWORDS (draw(ax, title)) takes text
+        node.name: [arg.arg for arg in node.args.args]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
     for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
         name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
         given = list(call.args) if name in PROSE_CALLS else []
+        if isinstance(call.func, ast.Name) and name in defined:
+            given += [arg for arg, param in zip(call.args, defined[name]) if param in PROSE_KEYWORDS]
         given += [k.value for k in call.keywords if k.arg in PROSE_KEYWORDS]
         for node in (n for arg in given for n in _texts_of(arg)):
             found[id(node)] = node
@@ -171,6 +178,8 @@ def _texts_of(node) -> list:
         return _texts_of(node.body) + _texts_of(node.orelse)
     if isinstance(node, (ast.List, ast.Tuple)):  # legend(["a", "b"])
         return [found for element in node.elts for found in _texts_of(element)]
+    if isinstance(node, ast.ListComp):  # set_yticks(..., [f"epoch {k}" for k in ...])
+        return _texts_of(node.elt)
     return []
 
 
