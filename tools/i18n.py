@@ -209,6 +209,7 @@ def untranslated_code(source: str) -> list[str]:
     words in a row, or a word of three letters in a line without Chinese (code, names and shapes are allowed)."""
     found = []
     for line in (line.strip() for text in code_texts(source) for line in text.splitlines()):
+        line = re.sub(r"^[A-Za-z_][A-Za-z_0-9]*\s*[:：]", " ", line)  # a docstring's "params:" names the code
         words = CODE_IN_TEXT.sub(" ", re.sub(r"\{[^{}]*\}", " ", MATH.sub(" ", line)))
         if ENGLISH_RUN.search(words) or (not CJK.search(words) and re.search(r"[A-Za-z]{3}", words)):
             found.append(line[:60])
