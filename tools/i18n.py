@@ -124,11 +124,12 @@ def status(nb, language: str) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------
 #: Calls whose string arguments a student reads: print, and matplotlib's titles, labels, legends and texts.
 PROSE_CALLS = {"print", "title", "suptitle", "xlabel", "ylabel", "legend", "text", "annotate"} | {
-    f"set_{name}" for name in ("title", "xlabel", "ylabel", "label", "text", "xticks", "yticks")
+    f"set_{name}"
+    for name in ("title", "xlabel", "ylabel", "label", "text", "xticks", "yticks", "xticklabels", "yticklabels")
 }
 #: Keyword arguments whose strings a student reads, in any call: a plot's label=, ax.set(title=...), a progress
 #: bar's desc=.
-PROSE_KEYWORDS = {"label", "title", "xlabel", "ylabel", "desc"}
+PROSE_KEYWORDS = {"label", "labels", "title", "xlabel", "ylabel", "desc"}
 #: The lines of a cell nbgrader reads: they stay as they are in every edition.
 NBGRADER_MARK = re.compile(r"^[ \t]*#+[ \t]*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)\b.*$", re.M)
 
