@@ -203,6 +203,70 @@ def test_the_code_translations_leave_no_english(assignment):
             assert i18n.program_differences(cell.source, found["source"]) == [], f"{assignment}:{cell.id}"
 
 
+def missing_glyphs(draw) -> list[str]:
+    """matplotlib's "Glyph ... missing from font(s)" warnings while draw() makes figures and they are drawn."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        draw()
+        for number in plt.get_fignums():
+            plt.figure(number).canvas.draw()
+    plt.close("all")
+    return [str(warning.message) for warning in caught if "missing from font" in str(warning.message)]
+
+
+def test_the_chinese_figures_draw_every_glyph(monkeypatch):
+    """Every character of the Chinese texts of the code translations' figures (labels, titles, legends; a
+    formula's $ dropped), drawn in one figure, and 01's token-frequency figure run as the Chinese release has
+    it, draw without a missing glyph with helpers' CJK font; with matplotlib's default font alone they would not."""
+    import os
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    if helpers.use_cjk_font() is None:
+        message = "no CJK font installed: run `make fonts` (root; Debian's fonts-noto-cjk)"
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(f"{message} [CI=true: the Chinese figures must be tested]", pytrace=False)
+        pytest.skip(message)
+    texts = sorted(
+        {
+            node.value.replace("$", "")
+            for assignment in TRANSLATED
+            for cell in source(assignment).cells
+            if cell.cell_type == "code" and i18n.translation(cell, "zh")
+            for node in i18n.prose_strings(ast.parse(i18n.translation(cell, "zh")["source"]))
+            if i18n.CJK.search(node.value) and '"""' not in node.value
+        }
+    )
+    assert len(texts) > 50, "the check below can fail"
+
+    characters = sorted(set("".join(texts)) - set("\n"))  # a glyph is missing or not: each drawn once
+
+    def draw_texts():
+        plt.figure().text(0, 0, "\n".join("".join(characters[i : i + 50]) for i in range(0, len(characters), 50)))
+
+    nb = source(TRANSLATED[0])
+    i18n.translate(nb, "zh")
+    cells = [code_cell(nb, cell_id).source for cell_id in ("setup", "read-text", "vocab", "freq-figure")]
+    assert "次数" in cells[-1]
+
+    def run_figure_cell():
+        namespace = {}
+        for cell in cells:
+            exec(compile(cell, "zh", "exec"), namespace)
+
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: None)
+    assert missing_glyphs(draw_texts) == []
+    assert missing_glyphs(run_figure_cell) == []
+    monkeypatch.setitem(matplotlib.rcParams, "font.family", ["DejaVu Sans"])
+    assert missing_glyphs(draw_texts), "without a CJK font the check must fail"
+
+
 # ---------------------------------------------------------------------------
 # The ✓ lines of the test cells: helpers.passed, translated at run time like the checks' texts
 # ---------------------------------------------------------------------------
