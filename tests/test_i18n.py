@@ -49,6 +49,8 @@ def test_translations_are_current(assignment):
     if assignment in TRANSLATED:
         assert not found["missing"], f"{assignment}: markdown cell(s) {', '.join(found['missing'])} lack Chinese"
     assert not found["code"]["stale"], f"{assignment}: the English of code cell(s) {found['code']['stale']} changed"
+    if assignment in TRANSLATED:
+        assert not found["code"]["missing"], f"{assignment}: code cell(s) {found['code']['missing']} lack Chinese"
 
 
 def test_an_english_edit_makes_the_translation_stale():
