@@ -2,7 +2,8 @@
 
     python -m tools.i18n status [-a A ...]          # per notebook: cells translated, stale (with the English
                                                     # diff since the translation, from git), missing
-    python -m tools.i18n extract -a A [-o FILE]     # both languages of every markdown cell, one .md file
+    python -m tools.i18n extract -a A [-o FILE]     # both languages of every markdown cell and code cell with
+                                                    # prose (comments, docstrings, labels), one .md file
     python -m tools.i18n apply FILE                 # write FILE's edits back into the notebook
     python -m tools.i18n messages                   # the texts the tests pass to the checks -> locale/zh/LC_MESSAGES/
                                                     # tests.po: new ones added untranslated, obsolete ones reported
@@ -470,7 +471,8 @@ def english_in_formulas(markdown: str) -> list[str]:
 # ---------------------------------------------------------------------------
 MARKER = re.compile(r"^<!-- cell (?P<id>\S+) (?P<lang>[a-z]{2})(?::\s*(?P<note>[a-z]+))? -->$", re.M)
 HEADER = (
-    "<!-- {path}: the English and the {language} of every markdown cell. Edit either or both, then run\n"
+    "<!-- {path}: the English and the {language} of every markdown cell and code cell with prose (in a code\n"
+    "     cell change only comments, docstrings, printed text and labels). Edit either or both, then run\n"
     "     `python -m tools.i18n apply {file}`. A cell marked `{language}: stale` has a translation of an older\n"
     "     English: update it, or write `{language}: confirmed` if it still fits. Leave the markers alone. -->\n"
 )
