@@ -150,6 +150,10 @@ def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
         for en_heading, zh_heading in headings:
             assert en_heading in english, (student, en_heading)
             assert zh_heading in chinese and en_heading not in chinese, (student, zh_heading)
+    # a passing test cell's ✓ line (helpers.passed, translated like the checks' texts)
+    english, chinese = text_of(page(course, SOLUTION)), text_of(page(course, zh(SOLUTION)))
+    assert "✓ one_hot returns the right shapes" in english and "✓ one_hot 返回的形状正确" in chinese
+    assert "✓ one_hot returns" not in chinese
     # a failing check's message from helpers.py, in each edition's words: judged in the checker (shape), or
     # in the student's kernel (written without the built-in one-hot)
     for student, msgid in [

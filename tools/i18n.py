@@ -2,7 +2,8 @@
 
     python -m tools.i18n status [-a A ...]          # per notebook: cells translated, stale (with the English
                                                     # diff since the translation, from git), missing
-    python -m tools.i18n extract -a A [-o FILE]     # both languages of every markdown cell, one .md file
+    python -m tools.i18n extract -a A [-o FILE]     # both languages of every markdown cell and code cell with
+                                                    # prose (comments, docstrings, labels), one .md file
     python -m tools.i18n apply FILE                 # write FILE's edits back into the notebook
     python -m tools.i18n messages                   # the texts the tests pass to the checks -> locale/zh/LC_MESSAGES/
                                                     # tests.po: new ones added untranslated, obsolete ones reported
@@ -96,16 +97,150 @@ def state(cell, language: str) -> str:
 
 
 def translatable(nb) -> list:
-    """The cells a student reads as prose: the markdown cells."""
-    return [cell for cell in nb.cells if cell.cell_type == "markdown"]
+    """The cells a student reads as prose: the markdown cells, and the code cells other than tests with text a
+    student reads (code_texts: comments, docstrings, printed sentences, figure labels) or a translation."""
+    return [cell for cell in nb.cells if cell.cell_type == "markdown" or _prose_code(cell)]
+
+
+def _prose_code(cell) -> bool:
+    from tools.layout import is_test_cell
+
+    if cell.cell_type != "code" or is_test_cell(cell):
+        return False
+    words = re.compile("[A-Za-z]{2}|" + CJK.pattern)
+    return bool(translation(cell, "zh")) or any(words.search(text) for text in code_texts(cell.source))
 
 
 def status(nb, language: str) -> dict[str, list[str]]:
-    """state -> the ids of the notebook's markdown cells in it."""
-    found = {"current": [], "stale": [], "missing": []}
+    """state -> the ids of the notebook's markdown cells in it; "code": {state -> ids} of its code cells with
+    prose (a code cell without a translation keeps its English in the release; a stale one refuses it)."""
+    found = {"current": [], "stale": [], "missing": [], "code": {"current": [], "stale": [], "missing": []}}
     for cell in translatable(nb):
-        found[state(cell, language)].append(cell.get("id", "?"))
+        (found if cell.cell_type == "markdown" else found["code"])[state(cell, language)].append(cell.get("id", "?"))
     return found
+
+
+# ---------------------------------------------------------------------------
+# Code cells: their comments, docstrings, printed sentences and figure labels
+# ---------------------------------------------------------------------------
+#: Calls whose string arguments a student reads: print, and matplotlib's titles, labels, legends and texts.
+PROSE_CALLS = {"print", "title", "suptitle", "xlabel", "ylabel", "legend", "text", "annotate"} | {
+    f"set_{name}"
+    for name in ("title", "xlabel", "ylabel", "label", "text", "xticks", "yticks", "xticklabels", "yticklabels")
+}
+#: Keyword arguments whose strings a student reads, in any call: a plot's label=, ax.set(title=...), a progress
+#: bar's desc=.
+PROSE_KEYWORDS = {"label", "labels", "title", "xlabel", "ylabel", "desc"}
+#: The lines of a cell nbgrader reads: they stay as they are in every edition.
+NBGRADER_MARK = re.compile(r"^[ \t]*#+[ \t]*(?:BEGIN|END) (?:SOLUTION|HIDDEN TESTS)\b.*$", re.M)
+
+
+def _docstrings(tree) -> list:
+    return [
+        node.body[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+        and isinstance(node.body[0].value.value, str)
+    ]
+
+
+def prose_strings(tree) -> list:
+    """The string constants of a code cell's tree that a student reads as text: docstrings, and the strings
+    (f-strings' literal parts too) in the arguments of PROSE_CALLS and in PROSE_KEYWORDS arguments."""
+    found = {id(node): node for node in _docstrings(tree)}
+    defined = {  # the cell's own functions: a parameter named like PROSE_KEYWORDS (draw(ax, title)) takes text
+        node.name: [arg.arg for arg in node.args.args]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
+    for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
+        name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+        given = list(call.args) if name in PROSE_CALLS else []
+        if isinstance(call.func, ast.Name) and name in defined:
+            given += [arg for arg, param in zip(call.args, defined[name]) if param in PROSE_KEYWORDS]
+        given += [k.value for k in call.keywords if k.arg in PROSE_KEYWORDS]
+        for node in (n for arg in given for n in _texts_of(arg)):
+            found[id(node)] = node
+    return list(found.values())
+
+
+def _texts_of(node) -> list:
+    """The string constants an argument shows as text: itself, an f-string's literal parts (not its values nor
+    their format specs), the parts of a + and the two values of a conditional expression."""
+    if isinstance(node, ast.Constant):
+        return [node] if isinstance(node.value, str) else []
+    if isinstance(node, ast.JoinedStr):
+        return [value for value in node.values if isinstance(value, ast.Constant)]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _texts_of(node.left) + _texts_of(node.right)
+    if isinstance(node, ast.IfExp):
+        return _texts_of(node.body) + _texts_of(node.orelse)
+    if isinstance(node, (ast.List, ast.Tuple)):  # legend(["a", "b"])
+        return [found for element in node.elts for found in _texts_of(element)]
+    if isinstance(node, ast.ListComp):  # set_yticks(..., [f"epoch {k}" for k in ...])
+        return _texts_of(node.elt)
+    return []
+
+
+def code_texts(source: str) -> list[str]:
+    """What a student reads in a code cell: its comments (not nbgrader's marks), docstrings, printed sentences
+    and figure labels (prose_strings; an f-string's values as {}); [] for a cell Python cannot parse."""
+    import tokenize
+
+    try:
+        tree = ast.parse(source)
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (SyntaxError, tokenize.TokenError):
+        return []
+    texts = [t.string.lstrip("#").strip() for t in tokens if t.type == tokenize.COMMENT]
+    texts = [text for text in texts if not NBGRADER_MARK.match("#" + text) and not text.startswith(("noqa", "@save"))]
+    strings = {id(node) for node in prose_strings(tree)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) and any(id(v) in strings for v in node.values):
+            texts.append("".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values))
+            strings -= {id(v) for v in node.values}
+    texts += [node.value for node in ast.walk(tree) if id(node) in strings]
+    return [text for text in texts if text.strip()]
+
+
+def untranslated_code(source: str) -> list[str]:
+    """The lines of a code cell's texts (code_texts) that hold English a student would have to read: three English
+    words in a row, or a word of three letters in a line without Chinese (code, names and shapes are allowed)."""
+    found = []
+    for line in (line.strip() for text in code_texts(source) for line in text.splitlines()):
+        line = re.sub(r"^[A-Za-z_][A-Za-z_0-9]*\s*[:：]", " ", line)  # a docstring's "params:" names the code
+        words = CODE_IN_TEXT.sub(" ", re.sub(r"\{[^{}]*\}", " ", MATH.sub(" ", line)))
+        if ENGLISH_RUN.search(words) or (not CJK.search(words) and re.search(r"[A-Za-z]{3}", words)):
+            found.append(line[:60])
+    return found
+
+
+def _blanked(tree):
+    """The tree's dump with the strings a student reads emptied (an f-string's empty parts dropped)."""
+    for node in prose_strings(tree):
+        node.value = ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            node.values = [v for v in node.values if not (isinstance(v, ast.Constant) and v.value == "")]
+    return ast.dump(tree)
+
+
+def program_differences(english: str, translated: str) -> list[str]:
+    """How a code cell's translation is not the same program as its English: its syntax tree must be the
+    English one but for comments and the strings a student reads (prose_strings), and keep nbgrader's marks."""
+    try:
+        tree = ast.parse(translated)
+    except SyntaxError as error:
+        return [f"not Python: {error}"]
+    problems = []
+    if _blanked(tree) != _blanked(ast.parse(english)):
+        problems.append("its code differs from the English beyond comments, docstrings, printed text and labels")
+    if NBGRADER_MARK.findall(translated) != NBGRADER_MARK.findall(english):
+        problems.append("nbgrader's BEGIN/END lines differ from the English")
+    return problems
 
 
 def translated_english(notebook: Path, cell_id: str, en_sha1: str, root: Path = ROOT) -> str | None:
@@ -156,16 +291,21 @@ def translate(nb, language: str) -> None:
     problems = []
     for cell in nb.cells:
         entry = cell.get("metadata", {}).pop("i18n", None)
-        if language == SOURCE_LANGUAGE or cell.cell_type != "markdown":
+        if language == SOURCE_LANGUAGE or cell.cell_type not in ("markdown", "code"):
             continue
+        if cell.cell_type == "code" and not (entry or {}).get(language):
+            continue  # a code cell without a translation keeps its English
         cell_state = state({"source": cell.source, "metadata": {"i18n": entry or {}}}, language)
         if cell_state != "current":
             problems.append(f"{cell.get('id', '?')} ({cell_state})")
             continue
-        cell.source = translation({"metadata": {"i18n": entry}}, language)["source"]
+        text = translation({"metadata": {"i18n": entry}}, language)["source"]
+        if cell.cell_type == "code":
+            problems += [f"{cell.get('id', '?')} ({problem})" for problem in program_differences(cell.source, text)]
+        cell.source = text
     if problems:
         raise I18nError(
-            f"no current {language} translation of markdown cell(s) {', '.join(problems)}: "
+            f"no current {language} translation of cell(s) {', '.join(problems)}: "
             "`python -m tools.i18n status` lists them, `extract`/`apply` edit them"
         )
     mark(nb, language)
@@ -331,7 +471,8 @@ def english_in_formulas(markdown: str) -> list[str]:
 # ---------------------------------------------------------------------------
 MARKER = re.compile(r"^<!-- cell (?P<id>\S+) (?P<lang>[a-z]{2})(?::\s*(?P<note>[a-z]+))? -->$", re.M)
 HEADER = (
-    "<!-- {path}: the English and the {language} of every markdown cell. Edit either or both, then run\n"
+    "<!-- {path}: the English and the {language} of every markdown cell and code cell with prose (in a code\n"
+    "     cell change only comments, docstrings, printed text and labels). Edit either or both, then run\n"
     "     `python -m tools.i18n apply {file}`. A cell marked `{language}: stale` has a translation of an older\n"
     "     English: update it, or write `{language}: confirmed` if it still fits. Leave the markers alone. -->\n"
 )
@@ -536,6 +677,7 @@ TEXT_PARAMETERS = {
     "check_close": ("name", "hint"),
     "check_no_builtin": ("name", "hint"),
     "Mistake": ("says", "fix"),
+    "passed": ("text",),
 }
 NUMBERED = re.compile(r"\{\d+\}")
 
@@ -747,18 +889,20 @@ def main(argv: list[str] | None = None) -> int:
         stale_or_missing = 0
         for assignment in args.assignment or course.assignments():
             found = status(nbformat.read(course.source_notebook(assignment), as_version=4), args.language)
-            total = sum(map(len, found.values()))
-            print(f"{assignment:22s} {len(found['current'])}/{total} markdown cells translated ({args.language})")
-            for key in ("stale", "missing"):
-                if found[key]:
-                    print(f"  {key}: {', '.join(found[key])}")
+            code = found.pop("code")
+            for what, states in (("markdown", found), ("code", code)):
+                total = sum(map(len, states.values()))
+                print(f"{assignment:22s} {len(states['current'])}/{total} {what} cells translated ({args.language})")
+                for key in ("stale", "missing"):
+                    if states[key]:
+                        print(f"  {key}: {', '.join(states[key])}")
             notebook = course.source_notebook(assignment)
             cells = {cell.id: cell for cell in translatable(nbformat.read(notebook, as_version=4))}
-            for cell_id in found["stale"]:
+            for cell_id in found["stale"] + code["stale"]:
                 print(f"  {cell_id}: the English changed since it was translated:")
                 print(english_diff(notebook, cells[cell_id], args.language), end="")
             required = assignment in TRANSLATED.get(args.language, ())
-            stale_or_missing += len(found["stale"]) + (len(found["missing"]) if required else 0)
+            stale_or_missing += len(found["stale"]) + len(code["stale"]) + (len(found["missing"]) if required else 0)
         return 1 if stale_or_missing else 0
     if args.command == "extract":
         (assignment,) = args.assignment

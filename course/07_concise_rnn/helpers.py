@@ -52,6 +52,7 @@ __all__ = [
     "check_shape",
     "check_true",
     "diagnosing",
+    "passed",
     "choose_device",
     "describe",
     "edition",
@@ -708,6 +709,11 @@ def check_true(condition: bool, message: str, hint: str | None = None) -> None:
     __tracebackhide__ = True  # failures point at the test cell, not at helpers.py
     if not condition:
         _fail(_tested(message), hint)
+
+
+def passed(text: str) -> None:
+    """Print ``✓ text``: what a test cell has just checked, in the edition's language (like the checks' texts)."""
+    print("✓", _tested(text))
 
 
 _DIAGNOSIS = """
