@@ -40,12 +40,18 @@ def course_zh(tmp_path_factory):
     return root
 
 
-def test_the_hub_releases_the_chinese_edition(course_zh, tmp_path):
-    exchange = tmp_path / "exchange"
+@pytest.fixture(scope="module")
+def released(course_zh, tmp_path_factory):
+    """`make release-hub ASSIGNMENT=01_one_hot LANG=zh`: the exchange's outbound folder, what students fetch."""
+    exchange = tmp_path_factory.mktemp("exchange")
     status, output = release_hub(course_zh, exchange, "zh")
     assert status == 0, output
     assert f"released {A} (zh edition) to the exchange" in output
-    fetched = exchange / nbgrader_run.COURSE_ID / "outbound" / A
+    return exchange / nbgrader_run.COURSE_ID / "outbound" / A
+
+
+def test_the_hub_releases_the_chinese_edition(course_zh, released):
+    fetched = released
     # what went out is the Chinese release, byte for byte, and nothing else
     assert release.files(fetched) == release.files(Course(course_zh).edition_release("zh") / A)
     nb = nbformat.read(fetched / f"{A}.ipynb", as_version=4)
@@ -86,3 +92,35 @@ def test_the_hub_refuses_a_stale_translation(course_zh, tmp_path):
         notebook.write_bytes(saved)
     assert status != 0 and not (exchange / nbgrader_run.COURSE_ID / "outbound" / A).exists(), output
     assert f"{cell.id} (stale)" in output, output
+
+
+def test_validate_on_the_hub_speaks_the_edition(course_zh, released, tmp_path):
+    """A student fetches the Chinese release, writes a one_hot with the class axis first and clicks Validate (here
+    `nbgrader validate` with the hub's students' settings, hub/student/): each failure's first line, and the
+    dialog's own words, are Chinese (the course's catalogue that the release carries)."""
+    from tests.grading.students_01_one_hot import IMPLEMENTATIONS
+
+    folder = shutil.copytree(released, tmp_path / A)  # what Fetch puts in the student's home
+    path = folder / f"{A}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nbgrader_run.answer_cells(nb)["one_hot"].source = IMPLEMENTATIONS["one_hot"]["class_dim_first"].source
+    nbformat.write(nb, path)
+    env = {k: v for k, v in nbgrader_run.env().items() if not k.startswith("JUPYTER")}
+    env["JUPYTER_CONFIG_PATH"] = str(course_zh / "hub" / "student")  # as hub/jupyterhub_config.py sets it
+    proc = subprocess.run(
+        [str(nbgrader_run.BIN / "nbgrader"), "validate", path.name],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    failures = proc.stdout.split("The following cell failed:")[1:]
+    firsts = [failure.strip().splitlines()[0].strip() for failure in failures]
+    message = "✗ one_hot（形状为 (3,) 的索引，num_classes=5）：形状应为 (3, 5)，实际为 (5, 3)。"
+    assert firsts[0].startswith(message), firsts
+    assert "测试单元格：\n" in failures[0], failures[0]
+    assert "NotImplementedError（在 one_hot_batch 中抛出）" in firsts, firsts  # one_hot_batch is still a stub
+    question = "✗ 尚未作答：请在这个单元格里写下你的答案（这道题由老师人工评分）。"
+    assert question in firsts and "你的答案：\n" in failures[firsts.index(question)], firsts
+    assert not [first for first in firsts if i18n.english_in_message(first)], firsts
