@@ -26,6 +26,7 @@ help:
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
 	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if course.toml allows it)"
 	@echo "  make course LANG=zh | make release-zip ASSIGNMENT=01_one_hot LANG=zh   the Chinese edition (course-zh/, dist/*-zh.zip)"
+	@echo "  make release-hub ASSIGNMENT=01_one_hot [LANG=zh]   to the hub's students (the Chinese edition: course-zh/)"
 	@echo "  make translations   which markdown cells lack a Chinese translation, or have a stale one (tools/i18n.py)"
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot [SUBMITTED_AT=2026-10-12T21:00+02:00]   submissions -> autograder/submitted/"
 	@echo "  make dates          due dates, extensions and the late policy of course.toml"
@@ -110,8 +111,8 @@ format: $(STAMP)
 course: $(STAMP)
 	$(BIN)/python -m tools.release course $(if $(ASSIGNMENT),-a $(ASSIGNMENT)) --lang $(EDITION)
 
-# The edition of `make course` and `make release-zip`: LANG=zh makes the Chinese one (tools/i18n.py; README,
-# "The Chinese edition"). Only the exact value zh counts: the shell's own LANG (C.UTF-8, zh_CN.UTF-8) is English.
+# The edition of `make course`, `make release-zip` and `make release-hub`: LANG=zh makes the Chinese one
+# (tools/i18n.py; README, "The Chinese edition"). Only the exact value zh counts: the shell's own LANG (C.UTF-8, zh_CN.UTF-8) is English.
 EDITION := $(if $(filter zh,$(LANG)),zh,en)
 
 translations: $(STAMP)
@@ -134,10 +135,11 @@ hub: hub-setup
 	mkdir -p "$(EXCHANGE)" && chmod 1777 "$(EXCHANGE)"
 	RNN_COURSE_EXCHANGE="$(EXCHANGE)" $(BIN)/jupyterhub -f hub/jupyterhub_config.py
 
-# One assignment to the hub's students (refused while it would carry answers of an open assignment).
+# One assignment to the hub's students (refused while it would carry answers of an open assignment);
+# LANG=zh: the Chinese edition, course-zh/<a> (make course LANG=zh first), under the same course id.
 release-hub: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-hub ASSIGNMENT=<assignment>"; exit 2; }
-	RNN_COURSE_EXCHANGE="$(EXCHANGE)" $(BIN)/python -m tools.release hub -a $(ASSIGNMENT)
+	RNN_COURSE_EXCHANGE="$(EXCHANGE)" $(BIN)/python -m tools.release hub -a $(ASSIGNMENT) --lang $(EDITION)
 
 # Policy: notebooks are stored without outputs (tests/test_notebook_policy.py).
 strip-outputs: $(STAMP)

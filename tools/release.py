@@ -5,6 +5,7 @@
     python -m tools.release check                # which releases course.toml allows, and why
     python -m tools.release zip -a A             # `make release-zip`: dist/<A>.zip for an LMS
     python -m tools.release hub -a A             # `make release-hub`: to the students of the hub
+    (--lang zh: the Chinese edition, course-zh/; with course, zip and hub)
 
 nbgrader's `generate_assignment` does two things at once: it writes the student release of an
 assignment, deleting whatever else is in its folder, and it records the assignment's cells (the test
@@ -368,6 +369,7 @@ def checked(root: Path, assignment: str, folder: Path | None = None, language: s
     Every release goes through it: `make release-zip`, and nbgrader's own release_assignment (the CLI,
     Formgrader's Release button and `make release-hub`, through tools/exchange.py)."""
     folder = folder or Course(root).edition_release(language) / assignment
+    make_course = "`make course`" if language == i18n.SOURCE_LANGUAGE else f"`make course LANG={language}`"
     if toolbox.stale(root, [assignment]):
         raise ReleaseError(f"solutions/{assignment}/{toolbox.FILENAME} is out of date: run `make course` first")
     with tempfile.TemporaryDirectory(prefix="check-") as tmp:
@@ -376,7 +378,7 @@ def checked(root: Path, assignment: str, folder: Path | None = None, language: s
             shown = folder.relative_to(root) if folder.is_relative_to(root) else folder
             raise ReleaseError(
                 f"{shown} is not what solutions/{assignment} generates now (out of date, or edited by hand): "
-                "run `make course` first"
+                f"run {make_course} first"
             )
     problems = release_problems(root, assignment, folder)
     if problems:
@@ -476,11 +478,15 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None, language:
     return dest
 
 
-def release_hub(root: Path, assignment: str) -> None:
+def release_hub(root: Path, assignment: str, language: str = "en") -> None:
     """Put the release into nbgrader's exchange, for the hub's students: nbgrader's release_assignment,
     which the guard checks (tools/exchange.py); then the gradebook learns what students received, and
-    its due date (Formgrader shows it)."""
+    its due date (Formgrader shows it). `language` other than English: the edition in that language
+    (course-zh/<assignment>/, checked against the Chinese edition solutions/ generates now), under the
+    same course id; it is graded like the English one (its notebook carries its edition's mark)."""
     args = [str(BIN / "nbgrader"), "release_assignment", assignment, "--force"]
+    if language != i18n.SOURCE_LANGUAGE:
+        args.append(f"--GuardedReleaseAssignment.language={language}")
     proc = subprocess.run(args, cwd=root, env=_env(root), capture_output=True, text=True)
     if proc.returncode != 0:
         raise ReleaseError(_refusal(proc.stdout + proc.stderr) or f"nbgrader release_assignment {assignment} failed")
@@ -504,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-a", "--assignment", action="append", help="assignment(s) (default: all)")
     parser.add_argument("--root", type=Path, default=ROOT)
     parser.add_argument(
-        "--lang", choices=i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE, help="the edition (course, zip)"
+        "--lang", choices=i18n.LANGUAGES, default=i18n.SOURCE_LANGUAGE, help="the edition (course, zip, hub)"
     )
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -516,8 +522,8 @@ def main(argv: list[str] | None = None) -> int:
             f"error: no assignment {', '.join(unknown)} in solutions/ (there are {', '.join(known)})", file=sys.stderr
         )
         return 2
-    if args.lang != i18n.SOURCE_LANGUAGE and args.command not in ("course", "zip"):
-        parser.error(f"--lang {args.lang}: only `course` and `zip` make the {args.lang} edition so far")
+    if args.lang != i18n.SOURCE_LANGUAGE and args.command not in ("course", "zip", "hub"):
+        parser.error(f"--lang {args.lang}: only `course`, `zip` and `hub` make the {args.lang} edition so far")
     try:
         if args.command == "check":
             return 1 if check(root) else 0
@@ -527,8 +533,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "zip":
                 print(f"wrote {release_zip(root, names[0], language=args.lang)}")
             else:
-                release_hub(root, names[0])
-                print(f"released {names[0]} to the exchange: students fetch it in their Assignments tab")
+                release_hub(root, names[0], language=args.lang)
+                edition = "" if args.lang == i18n.SOURCE_LANGUAGE else f" ({args.lang} edition)"
+                print(f"released {names[0]}{edition} to the exchange: students fetch it in their Assignments tab")
         elif args.command == "course":
             course(root, names, language=args.lang)
         else:

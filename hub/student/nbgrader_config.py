@@ -23,8 +23,27 @@ c.ExchangeSubmit.add_random_string = True
 # -- the failing check's message, hint and line (helpers.py renders them as the error), or the last line of
 # any other error and the function that raised it -- then the test cell's source and, for other errors, the
 # traceback. The dialog shows nbgrader's "source" field first and its "error" field second. A free-text
-# question left as released (nbgrader: "You did not provide a response.") reads as not answered yet.
-def _message_first(failure: dict) -> dict:
+# question left as released (nbgrader: "You did not provide a response.") reads as not answered yet. Its words are
+# in the notebook's edition: a Chinese release (its mark, metadata.rnn_course.language) carries the course's
+# catalogue in locale/ beside the notebook (tools/i18n.py), the same that helpers.py's messages come from.
+def _translator(filename: str):
+    """The gettext function of the edition of the notebook `filename` (English without a mark or a catalogue)."""
+    import gettext
+    import json
+    from pathlib import Path
+
+    try:
+        with open(filename, encoding="utf-8") as file:
+            language = json.load(file).get("metadata", {}).get("rnn_course", {}).get("language")
+    except (OSError, ValueError, AttributeError):
+        language = None
+    if not isinstance(language, str):
+        return gettext.NullTranslations().gettext
+    localedir = Path(filename).resolve().parent / "locale"
+    return gettext.translation("course", localedir, languages=[language], fallback=True).gettext
+
+
+def _message_first(failure: dict, _=lambda text: text) -> dict:
     from nbconvert.filters import ansi2html, strip_ansi
 
     error = strip_ansi(failure["raw_error"]).strip()
@@ -36,14 +55,16 @@ def _message_first(failure: dict) -> dict:
         message, details = "\n".join(lines[check : end + 1]), ""
     elif exceptions:
         raised_in = re.findall(r", in (\w+)\(", error)
-        message = exceptions[-1].rstrip(": ") + (f" (raised in {raised_in[-1]})" if raised_in else "")
+        message = exceptions[-1].rstrip(": ")
+        if raised_in:
+            message = _("{error} (raised in {function})").format(error=message, function=raised_in[-1])
         details = error
     elif error == "You did not provide a response.":  # nbgrader's words for a question left as released
-        message, details = "✗ Not answered yet: write your answer in this cell (a question graded by hand).", ""
+        message, details = "✗ " + _("Not answered yet: write your answer in this cell (a question graded by hand)."), ""
     else:  # stderr output, or nbgrader's "Partial credit"
         message, details = error, ""
-    label = "Your answer" if error == "You did not provide a response." else "The test cell"
-    source = f"{label}:\n{failure['source']}" + (f"\n\n{details}" if details else "")
+    label = _("Your answer:") if error == "You did not provide a response." else _("The test cell:")
+    source = f"{label}\n{failure['source']}" + (f"\n\n{details}" if details else "")
     return dict(failure, source=message, raw_error=source, error=ansi2html(source))
 
 
@@ -57,7 +78,8 @@ def _install() -> None:
     def validate_message_first(self, filename):
         results = validate(self, filename)
         if "failed" in results:
-            results["failed"] = [_message_first(failure) for failure in results["failed"]]
+            _ = _translator(filename)
+            results["failed"] = [_message_first(failure, _) for failure in results["failed"]]
         return results
 
     validate_message_first.message_first = True
