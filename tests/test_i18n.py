@@ -164,7 +164,7 @@ def test_a_code_translation_is_swapped_in_and_goes_stale():
         ("one_hot", "1.0)  # (*S, V): 1.0", "2.0)  # (*S, V): 1.0", False),  # code
         ("read-text", "{len(text):,}", "{len(text):_}", False),  # an f-string's format
         ("indices", 'vocab["é"], "->"', 'vocab["e"], "->"', False),  # data inside print()
-        ("lookup-demo", 'list("time")', 'list("时间")', False),  # data
+        ("batch-figure", '"<unk>": "∅"', '"<unk>": "未知"', False),  # data
         ("one_hot", "    ### BEGIN SOLUTION\n", "", False),  # nbgrader's mark
     ],
 )
