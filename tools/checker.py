@@ -152,8 +152,62 @@ _namespace: dict = {}
 exec(LEAVES, _namespace)
 _leaves = _namespace["__rnn_course_leaves__"]
 
+#: The dtypes whose tensors cross as raw bytes (`PACK`); a tensor of another dtype crosses by torch.save.
+PACKED_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
+#: How a packed answer begins (a torch.save file is a zip: it begins with "PK").
+PACKED = b"RNNV1\n"
+
+#: The student's side of the fast value format. An answer made only of None, bools, ints, floats, strings,
+#: lists, tuples, dicts and plain CPU tensors of PACKED_DTYPES crosses as one pickle whose tensors are
+#: persistent ids, beside the raw bytes of their storages and each tensor's dtype, offset, shape, stride
+#: and requires_grad; the checker loads it with no global at all (`_unpack`). Anything else: None, and the
+#: answer crosses by torch.save as before (torch.load(weights_only=True) in the checker). The same values
+#: cross either way; many small tensors (a sampler's epoch) and Python's random state (625 ints) load much
+#: faster.
+PACK = r"""
+def __rnn_course_pack__(answer, torch, pickle):
+    import io
+
+    plain = (type(None), bool, int, float, str, list, tuple, dict)
+    storages, metas, index, where = [], [], {}, {}
+
+    class Pickler(pickle.Pickler):
+        def persistent_id(self, obj):
+            kind = type(obj)
+            if kind in plain:
+                return None
+            if kind is not torch.Tensor:
+                raise TypeError(kind.__name__)
+            if id(obj) not in index:
+                dtype = str(obj.dtype).removeprefix("torch.")
+                if (
+                    dtype not in PACKED_DTYPES_ or obj.layout != torch.strided or obj.device.type != "cpu"
+                    or obj.is_quantized or any(getattr(obj, "names", None) or ()) or obj._backward_hooks or obj.__dict__
+                    or obj._is_zerotensor() or obj.is_conj() or obj.is_neg()
+                ):
+                    raise TypeError("a tensor for torch.save")
+                storage = obj.untyped_storage()
+                key = (storage.data_ptr(), storage.nbytes())
+                if key not in where:
+                    where[key] = len(storages)
+                    raw = torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,))
+                    storages.append(pickle.PickleBuffer(raw.numpy()))
+                shape, stride = tuple(obj.shape), tuple(obj.stride())
+                metas.append((where[key], dtype, obj.storage_offset(), shape, stride, obj.requires_grad))
+                index[id(obj)] = len(metas) - 1
+            return index[id(obj)]
+
+    try:
+        buffer = io.BytesIO()
+        Pickler(buffer, protocol=5).dump(answer)
+        return PACKED_ + pickle.dumps((storages, metas, buffer.getvalue()), protocol=5)
+    except Exception:  # something torch.save must send (or refuse)
+        return None
+""".replace("PACKED_DTYPES_", repr(PACKED_DTYPES)).replace("PACKED_", repr(PACKED))
+
 BRIDGE = (
     LEAVES
+    + PACK
     + r'''
 def __rnn_course_call__(name, request):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
@@ -163,24 +217,36 @@ def __rnn_course_call__(name, request):
 
     import random as _random
 
+    def _copy(tensor, clone=True):
+        return None if tensor is None else tensor.detach().clone() if clone else tensor.detach()
+
+    def _equal(a, b):
+        return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
+
     args, kwargs, rng, grads, iterators = _pickle.loads(_b64.b64decode(request))
-    _torch.set_rng_state(rng["torch"])  # the student's function draws from the grader's random state
-    _random.setstate(rng["random"])
-    sent = {}  # argument -> [(tensor, the .grad it was sent with)]: what comes back
+    # the student's function draws from the grader's random state; None: the state this kernel's last call
+    # ended with, which the grader still has (this kernel's own cells may have drawn since)
+    last = __rnn_course_call__.__dict__.setdefault("rng", {})
+    start = {key: last[key] if rng[key] is None else rng[key] for key in ("torch", "random")}
+    _torch.set_rng_state(start["torch"])
+    _random.setstate(start["random"])
+    sent = {}  # argument -> [(tensor, the .grad it was sent with, copies of both)]: what comes back
     for key, value in [*enumerate(args), *kwargs.items()]:
         leaves = __rnn_course_leaves__(value, _torch)
         for leaf, grad in zip(leaves, grads.get(key, [])):
             if grad is not None:
                 leaf.grad = grad
-        sent[key] = [(leaf, leaf.grad) for leaf in leaves]
+        sent[key] = [(leaf, leaf.grad, _copy(leaf), _copy(leaf.grad)) for leaf in leaves]
     args = [iter(value) if key in iterators else value for key, value in enumerate(args)]
     kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
 
-    def _back(pairs):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
-        back = []
-        for leaf, grad in pairs:
-            now = leaf.grad if leaf.grad is None else leaf.grad.detach()
-            back.append({"data": leaf.detach(), "grad": now, "same": leaf.grad is grad})
+    def _back(entries):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
+        back = []  # values and a .grad in place left as they were come back as None: the grader has them
+        for leaf, grad, data_before, grad_before in entries:
+            data, now, same = leaf.detach(), _copy(leaf.grad, clone=False), leaf.grad is grad
+            data = None if _equal(data, data_before) else data
+            now = None if same and _equal(now, grad_before) else now
+            back.append({"data": data, "grad": now, "same": same})
         return back
 
     def _plain(value):  # a tensor of a subclass crosses as its values (a plain tensor)
@@ -209,19 +275,30 @@ def __rnn_course_call__(name, request):
         answer = {"ok": True, "result": result}
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
-    rng = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
+    end = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
+    __rnn_course_call__.rng = end
+    rng = {"torch": None if _torch.equal(end["torch"], start["torch"]) else end["torch"]}  # None: unchanged
+    rng["random"] = None if end["random"] == start["random"] else end["random"]
     answer["rng"] = rng
-    answer["changed"] = {key: _back(pairs) for key, pairs in sent.items() if pairs}  # arguments changed in place
+    changed = {key: _back(entries) for key, entries in sent.items() if entries}  # arguments changed in place
+    kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
+    answer["changed"] = {key: back for key, back in changed.items() if not all(map(kept, back))}
     answer = _plain(answer)
-    buffer = _io.BytesIO()
-    try:
-        _torch.save(answer, buffer)
-    except Exception as error:
+    payload = __rnn_course_pack__(answer, _torch, _pickle)
+    if payload is None:
         buffer = _io.BytesIO()
-        evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
-        refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}
-        _torch.save({**refused, "rng": rng, "changed": answer["changed"]}, buffer)
-    _display({MIME_: _b64.b64encode(buffer.getvalue()).decode()}, raw=True)
+        try:
+            _torch.save(answer, buffer)
+        except Exception as error:
+            evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
+            refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
+            refused["changed"] = answer["changed"]
+            payload = __rnn_course_pack__(refused, _torch, _pickle)
+            if payload is None:
+                buffer = _io.BytesIO()
+                _torch.save(refused, buffer)
+        payload = payload or buffer.getvalue()
+    _display({MIME_: _b64.b64encode(payload).decode()}, raw=True)
 '''.replace("MAX_ITEMS_", str(MAX_ITEMS))
     .replace("MIME_", repr(MIME))
     .replace("VALUES_", VALUES)
@@ -240,13 +317,19 @@ def is_answer(output) -> bool:
     return output.get("output_type") == "display_data" and MIME in output.get("data", {})
 
 
-def answer_of(outputs: list) -> bytes | None:
-    """The value payload among a call's outputs (None: the kernel gave none: timeout, crash)."""
+def answer_text_of(outputs: list) -> str | None:
+    """The value payload among a call's outputs, as base64 (None: the kernel gave none: timeout, crash)."""
     for output in outputs:
         data = output.get("data", {}) if output.get("output_type") == "display_data" else {}
         if MIME in data:
-            return base64.b64decode(data[MIME])
+            return data[MIME] if isinstance(data[MIME], str) else None
     return None
+
+
+def answer_of(outputs: list) -> bytes | None:
+    """The value payload among a call's outputs (None: the kernel gave none: timeout, crash)."""
+    text = answer_text_of(outputs)
+    return None if text is None else base64.b64decode(text)
 
 
 # ---------------------------------------------------------------------------
@@ -262,11 +345,81 @@ def decode(payload: bytes):
     if len(payload) > MAX_VALUE:
         raise ChannelError(f"the value is {len(payload) / 2**20:.0f} MB; at most {MAX_VALUE // 2**20} MB cross")
     try:
+        if payload.startswith(PACKED):
+            return _unpack(payload[len(PACKED) :])
         return torch.load(io.BytesIO(payload), weights_only=True)
     except Exception as error:
-        raise ChannelError(
-            f"the grader takes {VALUES}; this value is something else ({str(error).splitlines()[0][:200]})"
-        ) from None
+        said = (str(error) or type(error).__name__).splitlines()[0][:200]
+        raise ChannelError(f"the grader takes {VALUES}; this value is something else ({said})") from None
+
+
+class _NoGlobals(pickle.Unpickler):
+    """pickle's own (C) unpickler with no global at all: it builds None, bools, numbers, strings, bytes,
+    bytearrays, lists, tuples, dicts and sets, and calls nothing (no class, no function can be named).
+    Persistent ids name the tensors of `_unpack`, built before."""
+
+    def __init__(self, data: bytes, tensors: list | None = None):
+        super().__init__(io.BytesIO(data))
+        self.tensors = tensors or []
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value")
+
+    def persistent_load(self, pid):
+        if type(pid) is int and 0 <= pid < len(self.tensors):
+            return self.tensors[pid]
+        raise pickle.UnpicklingError("not a tensor of this answer")
+
+
+def _unpack(data: bytes):
+    """An answer `PACK` made: its tensors rebuilt from the raw bytes of their storages (each within its
+    storage's bytes; the dtypes of PACKED_DTYPES only), then the answer, its tensors in their places."""
+    import torch
+
+    storages, metas, skeleton = _NoGlobals(data).load()
+    if not (type(storages) is list and type(metas) is list and type(skeleton) is bytes):
+        raise ValueError("not a packed answer")
+    built = []
+    for raw in storages:
+        if type(raw) is not bytearray:
+            raise ValueError("not a storage")
+        built.append(
+            torch.UntypedStorage.from_buffer(raw, byte_order="native", dtype=torch.uint8)
+            if raw
+            else torch.UntypedStorage(0)
+        )
+    tensors, shapes = [], []
+    for meta in metas:
+        where, dtype, offset, shape, stride, requires_grad = meta
+        if not (type(where) is int and 0 <= where < len(built) and dtype in PACKED_DTYPES):
+            raise ValueError("not a tensor")
+        if type(shape) is not tuple or type(stride) is not tuple or len(shape) != len(stride):
+            raise ValueError("not a tensor's shape")
+        if not all(type(n) is int and n >= 0 for n in (offset, *shape, *stride)):
+            raise ValueError("not a tensor's shape")
+        dtype = getattr(torch, dtype)
+        size = built[where].nbytes() // torch.empty(0, dtype=dtype).element_size()
+        last = offset + sum((n - 1) * step for n, step in zip(shape, stride)) if all(shape) else offset - 1
+        if offset > size or last >= size:
+            raise ValueError("a tensor beyond its storage")
+        tensor = torch.empty(0, dtype=dtype).set_(built[where], offset, shape, stride)
+        if requires_grad is True:
+            tensor.requires_grad_(True)
+        tensors.append(tensor)
+        shapes.append((built[where].data_ptr(), offset, tuple(shape), tuple(stride), dtype, requires_grad is True))
+    answer = _NoGlobals(skeleton, tensors).load()
+    for tensor, shape in zip(tensors, shapes):  # a crafted pickle may call a tensor's __setstate__ (BUILD): refused
+        now = (
+            tensor.untyped_storage().data_ptr(),
+            tensor.storage_offset(),
+            tuple(tensor.shape),
+            tensor.stride(),
+            tensor.dtype,
+            tensor.requires_grad,
+        )
+        if now != shape or tensor._backward_hooks is not None:
+            raise ValueError("a tensor changed while it loaded")
+    return answer
 
 
 #: Errors of the call itself, not of the student's code: like an interrupted cell, a test cannot catch them
@@ -305,15 +458,22 @@ def prepare(args: tuple, kwargs: dict) -> tuple[dict, set]:
     return {key: list(value) if key in iterators else value for key, value in values.items()}, iterators
 
 
-def encode_request(values: dict, iterators: set) -> str:
+def encode_request(values: dict, iterators: set, last: dict | None = None) -> str:
     """A call's arguments for the student's side (pickle: that side may unpickle anything of ours) with the
     `.grad` of each of their tensors (pickle leaves gradients out) and the checker's random state: the
-    student's function draws from it, as it would in one process (a test seeds, then calls a sampler)."""
+    student's function draws from it, as it would in one process (a test seeds, then calls a sampler).
+    `last`: the state the last call on this channel ended with (`_adopt_rng`); a part of the state that is
+    still that one is sent as None (the student's side kept it)."""
     import random
 
     import torch
 
     rng = {"torch": torch.get_rng_state(), "random": random.getstate()}
+    if last:
+        if torch.equal(rng["torch"], last["torch"]):
+            rng["torch"] = None
+        if rng["random"] == last["random"]:
+            rng["random"] = None
     grads = {key: [leaf.grad for leaf in _leaves(value, torch)] for key, value in values.items()}
     grads = {key: found for key, found in grads.items() if any(grad is not None for grad in found)}
     args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
@@ -324,22 +484,27 @@ def encode_request(values: dict, iterators: set) -> str:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
 
 
-def _adopt_rng(rng) -> None:
+def _adopt_rng(rng) -> dict:
     """The random state the student's function left becomes the checker's: the draws it made are drawn, as
     they would be in one process (two calls of a function that draws get different values; a function that
-    seeds reseeds the test's stream). A state that is not one is an error the test sees."""
+    seeds reseeds the test's stream). A part sent as None is the state the call was sent with (the function
+    left it as it was). A state that is not one is an error the test sees. Returns the state now (`last` of
+    the next request)."""
     import random
 
     import torch
 
     try:
         state, python = rng["torch"], rng["random"]
-        if not (isinstance(state, torch.Tensor) and state.dtype == torch.uint8 and state.dim() == 1):
-            raise TypeError("not a torch random state")
-        torch.set_rng_state(state)
-        random.setstate(python)
+        if state is not None:
+            if not (isinstance(state, torch.Tensor) and state.dtype == torch.uint8 and state.dim() == 1):
+                raise TypeError("not a torch random state")
+            torch.set_rng_state(state)
+        if python is not None:
+            random.setstate(python)
     except Exception as error:
         raise ChannelError(f"the random state the student's kernel sent back is not one ({error})") from None
+    return {"torch": torch.get_rng_state(), "random": random.getstate()}
 
 
 def _torch():
@@ -387,10 +552,12 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         values, iterators = prepare(args, kwargs)
-        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators)))
+        last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
+        self._channel.rng_last = None  # until this call's answer says what it is
+        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators, last)))
         if not isinstance(answer, dict) or "ok" not in answer:
             raise ChannelError("the answer of the student's kernel is not an answer")
-        _adopt_rng(answer.get("rng"))
+        self._channel.rng_last = _adopt_rng(answer.get("rng"))
         changed = answer.get("changed") or {}
         for key, value in values.items():
             if key in changed:
