@@ -1,38 +1,47 @@
 """The checker: test cells judged where the student's code cannot reach.
 
 While grading, the test cells of a notebook do not run in the student's kernel. They run in a *checker*, a
-Python process of their own that never executes the student's code: it holds the check functions
-(helpers.py, from the course's release), the test cell's code and the fixtures of the read-only cells
-the tests use. Each name the student's cells define reaches it as a `StudentFunction`: calling one runs the
-student's function in the student's kernel (GradingExecute sends the kernel the call), and what comes back
-crosses a value-only channel — `torch.save` on the student's side, `torch.load(weights_only=True)` here:
-tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an object of
-the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An exception the
-student's function raised is raised here under its name (a built-in one as itself, so `NotImplementedError`
-still reads "not attempted").
+Python process of their own that never executes the student's code: it holds the check functions (helpers.py,
+from the course's release), the test cell's code and the fixtures of the read-only cells the tests use. Each
+name the student's cells define reaches it as a `StudentFunction`: calling one runs the student's function in
+the student's kernel (GradingExecute sends the kernel the call), and what comes back crosses a value-only
+channel: tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an
+object of the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An answer made
+only of those, its tensors plain CPU tensors of the usual dtypes, crosses *packed* (`PACK`): one pickle,
+loaded here by pickle's C unpickler with no global at all (no class, no function can be named), its tensors as
+persistent ids rebuilt from the raw bytes of their storages (dtype, offset, shape, stride and requires_grad
+checked against the storage, and again after the load); any other answer crosses by `torch.save` on the
+student's side and `torch.load(weights_only=True)` here, as it always did. The same values cross either way
+(tests/test_checker.py compares them); the packed way loads many small tensors (a sampler's epoch of
+minibatches) and Python's random state several times faster (docs/benchmarks.md). An exception the student's
+function raised is raised here under its name (a built-in one as itself, so `NotImplementedError` still reads
+"not attempted").
 
-Arguments go the other way as the checker's own objects (pickled: the student's side may unpickle anything
-of ours, and nothing of the student's is ever unpickled here), with what pickle leaves out: each tensor's
+Arguments go the other way as the checker's own objects (pickled: the student's side may unpickle anything of
+ours, and nothing of the student's is ever unpickled here), with what pickle leaves out: each tensor's
 `.grad`, and an iterator (a generator such as `model.parameters()`) drawn into a list and handed to the
 function as an iterator over it. What the function does to the tensors of an argument comes back as values
 (`LEAVES`: a tensor, an nn.Module's parameters, an object's `.params`, the items of a list, tuple or dict):
-values changed in place are copied into the checker's tensor; a `.grad` scaled in place is copied into the
-checker's own gradient tensor (a test that holds it sees the change, `p.grad is before` still holds); a
-`.grad` the function replaced or dropped is replaced or dropped. So `grad_clipping` (05) is judged on an
-nn.Module, an object with `.params` or a list, tuple or generator of tensors, as in one process. Only the
-tensors the test handed the function (and their gradients) can change, and only in value.
+values changed in place are copied into the checker's tensor (only the tensors and gradients that changed come
+back: the student's side compares each with a copy it took before the call); a `.grad` scaled in place is
+copied into the checker's own gradient tensor (a test that holds it sees the change, `p.grad is before` still
+holds); a `.grad` the function replaced or dropped is replaced or dropped. So `grad_clipping` (05) is judged
+on an nn.Module, an object with `.params` or a list, tuple or generator of tensors, as in one process. Only
+the tensors the test handed the function (and their gradients) can change, and only in value.
 
 The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
 runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
 
-The random state travels with each call, both ways: the student's function draws from the checker's state
-(a test that seeds and calls a sampler sees what it would in one process), and the state it leaves becomes
-the checker's (two calls of init_rnn_params draw different weights; a function that seeds reseeds the
-test's stream, as it would in one process). So a test must not build inputs that decide a verdict from
-the global stream after calling a student's function: that function chose the state. The tests seed (a
-torch.Generator of their own, or random.seed) before they draw; the only global draws after a call, in
-01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape or a dtype does not
-depend on.
+The random state travels with each call, both ways: the student's function draws from the checker's state (a
+test that seeds and calls a sampler sees what it would in one process), and the state it leaves becomes the
+checker's (two calls of init_rnn_params draw different weights; a function that seeds reseeds the test's
+stream, as it would in one process). Each part of the state (torch's, Python's) is sent only when it is not
+the state the last call ended with: the student's side keeps that one (its own cells may draw between two
+calls) and puts it back; a part the function left as it was comes back as None. So a test must not build
+inputs that decide a verdict from the global stream after calling a student's function: that function chose
+the state. The tests seed (a torch.Generator of their own, or random.seed) before they draw; the only global
+draws after a call, in 01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape
+or a dtype does not depend on.
 
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
