@@ -166,53 +166,108 @@ PACKED_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", 
 #: How a packed answer begins (a torch.save file is a zip: it begins with "PK").
 PACKED = b"RNNV1\n"
 
-#: The student's side of the fast value format. An answer made only of None, bools, ints, floats, strings,
-#: lists, tuples, dicts and plain CPU tensors of PACKED_DTYPES crosses as one pickle whose tensors are
-#: persistent ids, beside the raw bytes of their storages and each tensor's dtype, offset, shape, stride
-#: and requires_grad; the checker loads it with no global at all (`_unpack`). Anything else: None, and the
-#: answer crosses by torch.save as before (torch.load(weights_only=True) in the checker). The same values
-#: cross either way; many small tensors (a sampler's epoch) and Python's random state (625 ints) load much
-#: faster.
+#: The fast value format, both ways (the same code runs in the checker and in the student's kernel). A value
+#: is pickled with each plain CPU tensor of PACKED_DTYPES as a persistent id: the raw bytes of the tensors'
+#: storages and each tensor's (storage, dtype, offset, shape, stride, requires_grad) go beside the pickle, and
+#: the other side rebuilds those tensors from them (`__rnn_course_tensors__`: each within its storage's bytes).
+#: torch's own pickling of a tensor is a torch.save and a torch.load of its storage (about 0.1 ms each).
+#: An answer (`strict`) must hold only None, bools, ints, floats, strings, lists, tuples, dicts and such
+#: tensors: the checker loads it with no global at all (`_unpack`); anything else raises TypeError, and the
+#: answer crosses by torch.save as before (torch.load(weights_only=True) in the checker). A request (the
+#: checker's arguments) may hold anything of ours: other objects and tensors are pickled as usual.
 PACK = r"""
-def __rnn_course_pack__(answer, torch, pickle):
-    import io
-
+def __rnn_course_pickler__(torch, pickle, strict):
     plain = (type(None), bool, int, float, str, list, tuple, dict)
-    storages, metas, index, where = [], [], {}, {}
 
     class Pickler(pickle.Pickler):
+        def __init__(self, file):
+            super().__init__(file, protocol=5)
+            self.storages, self.metas, self.index, self.where = [], [], {}, {}
+
         def persistent_id(self, obj):
             kind = type(obj)
-            if kind in plain:
-                return None
             if kind is not torch.Tensor:
-                raise TypeError(kind.__name__)
-            if id(obj) not in index:
+                if strict and kind not in plain:
+                    raise TypeError(kind.__name__)
+                return None
+            if id(obj) not in self.index:
                 dtype = str(obj.dtype).removeprefix("torch.")
                 if (
                     dtype not in PACKED_DTYPES_ or obj.layout != torch.strided or obj.device.type != "cpu"
-                    or obj.is_quantized or any(getattr(obj, "names", None) or ()) or obj._backward_hooks or obj.__dict__
-                    or obj._is_zerotensor() or obj.is_conj() or obj.is_neg()
+                    or obj.is_quantized or any(getattr(obj, "names", None) or ()) or obj._backward_hooks
+                    or obj.__dict__ or obj._is_zerotensor() or obj.is_conj() or obj.is_neg()
                 ):
-                    raise TypeError("a tensor for torch.save")
+                    if strict:
+                        raise TypeError("a tensor for torch.save")
+                    return None
                 storage = obj.untyped_storage()
                 key = (storage.data_ptr(), storage.nbytes())
-                if key not in where:
-                    where[key] = len(storages)
+                if key not in self.where:
+                    self.where[key] = len(self.storages)
                     raw = torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,))
-                    storages.append(pickle.PickleBuffer(raw.numpy()))
+                    self.storages.append(pickle.PickleBuffer(raw.numpy()))
                 shape, stride = tuple(obj.shape), tuple(obj.stride())
-                metas.append((where[key], dtype, obj.storage_offset(), shape, stride, obj.requires_grad))
-                index[id(obj)] = len(metas) - 1
-            return index[id(obj)]
+                self.metas.append((self.where[key], dtype, obj.storage_offset(), shape, stride, obj.requires_grad))
+                self.index[id(obj)] = (len(self.metas) - 1, obj)  # obj kept: its id is not reused meanwhile
+            return self.index[id(obj)][0]
 
-    try:
-        buffer = io.BytesIO()
-        Pickler(buffer, protocol=5).dump(answer)
-        return PACKED_ + pickle.dumps((storages, metas, buffer.getvalue()), protocol=5)
-    except Exception:  # something torch.save must send (or refuse)
-        return None
+    return Pickler
+
+
+def __rnn_course_pack__(value, torch, pickle, strict=True):
+    import io
+
+    buffer = io.BytesIO()
+    pickler = __rnn_course_pickler__(torch, pickle, strict)(buffer)
+    pickler.dump(value)
+    return PACKED_ + pickle.dumps((pickler.storages, pickler.metas, buffer.getvalue()), protocol=5)
+
+
+def __rnn_course_tensors__(storages, metas, torch):
+    # The tensors of a packed value, each checked to lie within its storage's bytes; and what each must
+    # still be after the value is loaded (its storage, offset, shape, stride, dtype, requires_grad).
+    built = []
+    for raw in storages:
+        if type(raw) is not bytearray:
+            raise ValueError("not a storage")
+        empty = torch.UntypedStorage(0)
+        built.append(torch.UntypedStorage.from_buffer(raw, byte_order="native", dtype=torch.uint8) if raw else empty)
+    tensors, facts = [], []
+    for where, dtype, offset, shape, stride, requires_grad in metas:
+        if not (type(where) is int and 0 <= where < len(built) and dtype in PACKED_DTYPES_):
+            raise ValueError("not a tensor")
+        if type(shape) is not tuple or type(stride) is not tuple or len(shape) != len(stride):
+            raise ValueError("not a tensor's shape")
+        if not all(type(n) is int and n >= 0 for n in (offset, *shape, *stride)):
+            raise ValueError("not a tensor's shape")
+        dtype = getattr(torch, dtype)
+        size = built[where].nbytes() // torch.empty(0, dtype=dtype).element_size()
+        last = offset + sum((n - 1) * step for n, step in zip(shape, stride)) if all(shape) else offset - 1
+        if offset > size or last >= size:
+            raise ValueError("a tensor beyond its storage")
+        tensor = torch.empty(0, dtype=dtype).set_(built[where], offset, shape, stride)
+        if requires_grad is True:
+            tensor.requires_grad_(True)
+        tensors.append(tensor)
+        facts.append((built[where].data_ptr(), offset, shape, stride, dtype, requires_grad is True))
+    return tensors, facts
+
+
+def __rnn_course_unpack__(data, torch, pickle):
+    # A packed request, on the student's side (the checker's own objects: any class may load).
+    import io
+
+    storages, metas, skeleton = pickle.loads(data[len(PACKED_) :])
+    tensors, _ = __rnn_course_tensors__(storages, metas, torch)
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return tensors[pid]
+
+    return Unpickler(io.BytesIO(skeleton)).load()
 """.replace("PACKED_DTYPES_", repr(PACKED_DTYPES)).replace("PACKED_", repr(PACKED))
+exec(PACK, _namespace)
+_pack, _tensors = _namespace["__rnn_course_pack__"], _namespace["__rnn_course_tensors__"]
 
 BRIDGE = (
     LEAVES
@@ -232,7 +287,7 @@ def __rnn_course_call__(name, request):
     def _equal(a, b):
         return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
 
-    args, kwargs, rng, grads, iterators = _pickle.loads(_b64.b64decode(request))
+    args, kwargs, rng, grads, iterators = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
     # the student's function draws from the grader's random state; None: the state this kernel's last call
     # ended with, which the grader still has (this kernel's own cells may have drawn since)
     last = __rnn_course_call__.__dict__.setdefault("rng", {})
@@ -293,7 +348,10 @@ def __rnn_course_call__(name, request):
     kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
     answer["changed"] = {key: back for key, back in changed.items() if not all(map(kept, back))}
     answer = _plain(answer)
-    payload = __rnn_course_pack__(answer, _torch, _pickle)
+    try:
+        payload = __rnn_course_pack__(answer, _torch, _pickle)
+    except Exception:  # something torch.save must send (or refuse)
+        payload = None
     if payload is None:
         buffer = _io.BytesIO()
         try:
@@ -302,8 +360,9 @@ def __rnn_course_call__(name, request):
             evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
             refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
             refused["changed"] = answer["changed"]
-            payload = __rnn_course_pack__(refused, _torch, _pickle)
-            if payload is None:
+            try:
+                payload = __rnn_course_pack__(refused, _torch, _pickle)
+            except Exception:
                 buffer = _io.BytesIO()
                 _torch.save(refused, buffer)
         payload = payload or buffer.getvalue()
@@ -388,45 +447,14 @@ def _unpack(data: bytes):
     storages, metas, skeleton = _NoGlobals(data).load()
     if not (type(storages) is list and type(metas) is list and type(skeleton) is bytes):
         raise ValueError("not a packed answer")
-    built = []
-    for raw in storages:
-        if type(raw) is not bytearray:
-            raise ValueError("not a storage")
-        built.append(
-            torch.UntypedStorage.from_buffer(raw, byte_order="native", dtype=torch.uint8)
-            if raw
-            else torch.UntypedStorage(0)
-        )
-    tensors, shapes = [], []
-    for meta in metas:
-        where, dtype, offset, shape, stride, requires_grad = meta
-        if not (type(where) is int and 0 <= where < len(built) and dtype in PACKED_DTYPES):
-            raise ValueError("not a tensor")
-        if type(shape) is not tuple or type(stride) is not tuple or len(shape) != len(stride):
-            raise ValueError("not a tensor's shape")
-        if not all(type(n) is int and n >= 0 for n in (offset, *shape, *stride)):
-            raise ValueError("not a tensor's shape")
-        dtype = getattr(torch, dtype)
-        size = built[where].nbytes() // torch.empty(0, dtype=dtype).element_size()
-        last = offset + sum((n - 1) * step for n, step in zip(shape, stride)) if all(shape) else offset - 1
-        if offset > size or last >= size:
-            raise ValueError("a tensor beyond its storage")
-        tensor = torch.empty(0, dtype=dtype).set_(built[where], offset, shape, stride)
-        if requires_grad is True:
-            tensor.requires_grad_(True)
-        tensors.append(tensor)
-        shapes.append((built[where].data_ptr(), offset, tuple(shape), tuple(stride), dtype, requires_grad is True))
+    if not all(type(meta) is tuple and len(meta) == 6 for meta in metas):
+        raise ValueError("not a tensor")
+    tensors, facts = _tensors(storages, metas, torch)
     answer = _NoGlobals(skeleton, tensors).load()
-    for tensor, shape in zip(tensors, shapes):  # a crafted pickle may call a tensor's __setstate__ (BUILD): refused
-        now = (
-            tensor.untyped_storage().data_ptr(),
-            tensor.storage_offset(),
-            tuple(tensor.shape),
-            tensor.stride(),
-            tensor.dtype,
-            tensor.requires_grad,
-        )
-        if now != shape or tensor._backward_hooks is not None:
+    for tensor, fact in zip(tensors, facts):  # a crafted pickle may call a tensor's __setstate__ (BUILD): refused
+        where = tensor.untyped_storage().data_ptr(), tensor.storage_offset()
+        now = (*where, tuple(tensor.shape), tensor.stride(), tensor.dtype, tensor.requires_grad)
+        if now != fact or tensor._backward_hooks is not None:
             raise ValueError("a tensor changed while it loaded")
     return answer
 
@@ -488,7 +516,7 @@ def encode_request(values: dict, iterators: set, last: dict | None = None) -> st
     args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
     kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
-        return base64.b64encode(pickle.dumps((args, kwargs, rng, grads, iterators))).decode()
+        return base64.b64encode(_pack((args, kwargs, rng, grads, iterators), torch, pickle, strict=False)).decode()
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
 
