@@ -18,16 +18,17 @@ function raised is raised here under its name (a built-in one as itself, so `Not
 "not attempted").
 
 Arguments go the other way as the checker's own objects (pickled: the student's side may unpickle anything of
-ours, and nothing of the student's is ever unpickled here), with what pickle leaves out: each tensor's
-`.grad`, and an iterator (a generator such as `model.parameters()`) drawn into a list and handed to the
-function as an iterator over it. What the function does to the tensors of an argument comes back as values
-(`LEAVES`: a tensor, an nn.Module's parameters, an object's `.params`, the items of a list, tuple or dict):
-values changed in place are copied into the checker's tensor (only the tensors and gradients that changed come
-back: the student's side compares each with a copy it took before the call); a `.grad` scaled in place is
-copied into the checker's own gradient tensor (a test that holds it sees the change, `p.grad is before` still
-holds); a `.grad` the function replaced or dropped is replaced or dropped. So `grad_clipping` (05) is judged
-on an nn.Module, an object with `.params` or a list, tuple or generator of tensors, as in one process. Only
-the tensors the test handed the function (and their gradients) can change, and only in value.
+ours, and nothing of the student's is ever unpickled here; their plain tensors packed as answers are), with
+what pickle leaves out: each tensor's `.grad`, and an iterator (a generator such as `model.parameters()`)
+drawn into a list and handed to the function as an iterator over it. What the function does to the tensors of
+an argument comes back as values (`LEAVES`: a tensor, an nn.Module's parameters, an object's `.params`, the
+items of a list, tuple or dict): values changed in place are copied into the checker's tensor (only the
+tensors and gradients that changed come back: the student's side compares each with a copy it took before the
+call); a `.grad` scaled in place is copied into the checker's own gradient tensor (a test that holds it sees
+the change, `p.grad is before` still holds); a `.grad` the function replaced or dropped is replaced or
+dropped. So `grad_clipping` (05) is judged on an nn.Module, an object with `.params` or a list, tuple or
+generator of tensors, as in one process. Only the tensors the test handed the function (and their gradients)
+can change, and only in value.
 
 The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
 runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
