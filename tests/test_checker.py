@@ -225,7 +225,12 @@ class FakeKernel:
         self.outputs.append({"output_type": "display_data", "data": data})
 
     def call(self, name: str, request: str) -> dict:
+        import random
+
+        import torch
+
         self.outputs = []
+        random.random(), torch.rand(1)  # the student's cells between two calls draw from the kernel's own state
         exec(checker.call_source(name, request), self.namespace)
         payload = checker.answer_of(self.outputs)
         return {"payload": base64.b64encode(payload).decode()}
@@ -296,3 +301,103 @@ def test_the_checker_speaks_the_language_of_the_submission(tmp_path):
         zygote.stop()
     english = ["f(X): expected shape (3, 5), got (5, 3)."]
     assert said == {"zh": ["f(X)：形状应为 (3, 5)，实际为 (5, 3)。"], "en": english, None: english}
+
+
+def _pack(answer):
+    """What the student's side sends for `answer` (the bridge's packed format, or torch.save's)."""
+    import io
+    import pickle
+
+    import torch
+
+    try:
+        return checker._pack(answer, torch, pickle)
+    except TypeError:
+        buffer = io.BytesIO()
+        torch.save(answer, buffer)
+        return buffer.getvalue()
+
+
+def test_packed_values_load_as_torch_load_gives_them():
+    """The packed format gives what torch.save and torch.load(weights_only=True) give: the same types,
+    values, dtypes, shapes, strides, offsets, requires_grad and tensors sharing storage (a sampler's views
+    of one tensor); what it does not pack (torch.Size, a complex tensor, a set) goes by torch.save."""
+    import io
+
+    import torch
+
+    base = torch.arange(24.0).reshape(4, 6)
+    grad = torch.ones(3, requires_grad=True)
+    answers = [
+        {"ok": True, "result": [(base[:, 1:3], base[:, 3:5]), (torch.tensor([[1, 2]]), torch.zeros(0, 2))]},
+        {"result": (grad, grad * 2, torch.tensor(True), torch.tensor(7, dtype=torch.uint8)), "rng": (3, (1, 2), None)},
+        {"x": [1, 2.5, "s", None, True, {"k": (torch.ones(2, dtype=torch.float64).t(),)}], 1: base.T},
+        {"half": torch.ones(3, dtype=torch.float16), "bf": torch.ones(2, dtype=torch.bfloat16), "e": []},
+    ]
+    for answer in answers:
+        packed = _pack(answer)
+        assert packed.startswith(checker.PACKED), answer
+        buffer = io.BytesIO()
+        torch.save(answer, buffer)
+        got, expected = checker.decode(packed), torch.load(io.BytesIO(buffer.getvalue()), weights_only=True)
+        _same(got, expected, {}, {})
+    for other in ({"s": torch.Size([2])}, {"c": torch.ones(2, dtype=torch.complex64)}, {"set": {1}}):
+        assert not _pack(other).startswith(checker.PACKED), other
+        assert type(checker.decode(_pack(other))) is dict
+
+
+def _same(got, expected, storages_got: dict, storages_expected: dict):
+    import torch
+
+    assert type(got) is type(expected), (got, expected)
+    if isinstance(got, torch.Tensor):
+        assert (
+            torch.equal(got, expected) and got.dtype == expected.dtype and got.requires_grad == expected.requires_grad
+        )
+        assert got.stride() == expected.stride() and got.storage_offset() == expected.storage_offset()
+        # tensors that share a storage share one here too, and only those
+        mine, theirs = got.untyped_storage().data_ptr(), expected.untyped_storage().data_ptr()
+        if got.untyped_storage().nbytes():
+            assert (
+                storages_got.setdefault(mine, theirs) == theirs and storages_expected.setdefault(theirs, mine) == mine
+            )
+    elif isinstance(got, (list, tuple)):
+        assert len(got) == len(expected)
+        for a, b in zip(got, expected):
+            _same(a, b, storages_got, storages_expected)
+    elif isinstance(got, dict):
+        assert list(got) == list(expected)
+        for key in got:
+            _same(got[key], expected[key], storages_got, storages_expected)
+    else:
+        assert got == expected
+
+
+def test_a_crafted_packed_answer_is_refused():
+    """A packed answer is loaded with no global and its tensors within their storages: a class or a
+    function named in it, a tensor reaching beyond its storage's bytes, or a tensor whose __setstate__ the
+    pickle calls (BUILD) to point it elsewhere, are refused as values that are not values."""
+    import pickle
+
+    import torch
+
+    def packed(storages, metas, skeleton: bytes) -> bytes:
+        return checker.PACKED + pickle.dumps((storages, metas, skeleton), protocol=5)
+
+    eight = [bytearray(8)]
+    tensor = [(0, "float32", 0, (2,), (1,), False)]
+    assert torch.equal(checker.decode(packed(eight, tensor, b"\x80\x05K\x00Q.")), torch.zeros(2))  # a good one
+    crafted = {
+        "a function": packed([], [], pickle.dumps(print, protocol=5)),
+        "a class in the outer pickle": checker.PACKED + pickle.dumps(([], [], torch.Size([1])), protocol=5),
+        "beyond its storage": packed(eight, [(0, "float32", 0, (3,), (1,), False)], b"\x80\x05K\x00Q."),
+        "an offset beyond": packed(eight, [(0, "float32", 2, (1,), (1,), False)], b"\x80\x05K\x00Q."),
+        "another dtype": packed(eight, [(0, "complex64", 0, (1,), (1,), False)], b"\x80\x05K\x00Q."),
+        "no such tensor": packed(eight, tensor, b"\x80\x05K\x01Q."),
+        # BUILD: tensor 0's __setstate__((tensor 0, 0, (1000,), (1,))) would make it read 4000 bytes of 8
+        "a tensor re-pointed": packed(eight, tensor, b"\x80\x05K\x00Q(K\x00QK\x00M\xe8\x03\x85K\x01\x85tb."),
+    }
+    for what, payload in crafted.items():
+        with pytest.raises(TypeError, match="tensors, numbers, strings, None"):
+            checker.decode(payload)
+            pytest.fail(f"{what}: loaded")

@@ -1,38 +1,48 @@
 """The checker: test cells judged where the student's code cannot reach.
 
 While grading, the test cells of a notebook do not run in the student's kernel. They run in a *checker*, a
-Python process of their own that never executes the student's code: it holds the check functions
-(helpers.py, from the course's release), the test cell's code and the fixtures of the read-only cells
-the tests use. Each name the student's cells define reaches it as a `StudentFunction`: calling one runs the
-student's function in the student's kernel (GradingExecute sends the kernel the call), and what comes back
-crosses a value-only channel — `torch.save` on the student's side, `torch.load(weights_only=True)` here:
-tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an object of
-the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An exception the
-student's function raised is raised here under its name (a built-in one as itself, so `NotImplementedError`
-still reads "not attempted").
+Python process of their own that never executes the student's code: it holds the check functions (helpers.py,
+from the course's release), the test cell's code and the fixtures of the read-only cells the tests use. Each
+name the student's cells define reaches it as a `StudentFunction`: calling one runs the student's function in
+the student's kernel (GradingExecute sends the kernel the call), and what comes back crosses a value-only
+channel: tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an
+object of the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An answer made
+only of those, its tensors plain CPU tensors of the usual dtypes, crosses *packed* (`PACK`): one pickle,
+loaded here by pickle's C unpickler with no global at all (no class, no function can be named), its tensors as
+persistent ids rebuilt from the raw bytes of their storages (dtype, offset, shape, stride and requires_grad
+checked against the storage, and again after the load); any other answer crosses by `torch.save` on the
+student's side and `torch.load(weights_only=True)` here, as it always did. The same values cross either way
+(tests/test_checker.py compares them); the packed way loads many small tensors (a sampler's epoch of
+minibatches) and Python's random state several times faster (docs/benchmarks.md). An exception the student's
+function raised is raised here under its name (a built-in one as itself, so `NotImplementedError` still reads
+"not attempted").
 
-Arguments go the other way as the checker's own objects (pickled: the student's side may unpickle anything
-of ours, and nothing of the student's is ever unpickled here), with what pickle leaves out: each tensor's
-`.grad`, and an iterator (a generator such as `model.parameters()`) drawn into a list and handed to the
-function as an iterator over it. What the function does to the tensors of an argument comes back as values
-(`LEAVES`: a tensor, an nn.Module's parameters, an object's `.params`, the items of a list, tuple or dict):
-values changed in place are copied into the checker's tensor; a `.grad` scaled in place is copied into the
-checker's own gradient tensor (a test that holds it sees the change, `p.grad is before` still holds); a
-`.grad` the function replaced or dropped is replaced or dropped. So `grad_clipping` (05) is judged on an
-nn.Module, an object with `.params` or a list, tuple or generator of tensors, as in one process. Only the
-tensors the test handed the function (and their gradients) can change, and only in value.
+Arguments go the other way as the checker's own objects (pickled: the student's side may unpickle anything of
+ours, and nothing of the student's is ever unpickled here; their plain tensors packed as answers are), with
+what pickle leaves out: each tensor's `.grad`, and an iterator (a generator such as `model.parameters()`)
+drawn into a list and handed to the function as an iterator over it. What the function does to the tensors of
+an argument comes back as values (`LEAVES`: a tensor, an nn.Module's parameters, an object's `.params`, the
+items of a list, tuple or dict): values changed in place are copied into the checker's tensor (only the
+tensors and gradients that changed come back: the student's side compares each with a copy it took before the
+call); a `.grad` scaled in place is copied into the checker's own gradient tensor (a test that holds it sees
+the change, `p.grad is before` still holds); a `.grad` the function replaced or dropped is replaced or
+dropped. So `grad_clipping` (05) is judged on an nn.Module, an object with `.params` or a list, tuple or
+generator of tensors, as in one process. Only the tensors the test handed the function (and their gradients)
+can change, and only in value.
 
 The switch: RNN_COURSE_CHECKER=0 in the grading environment (or nbgrader's --GradingExecute.checker=False)
 runs every test cell in the kernel as before, for comparison (tools/bench.py --only checker).
 
-The random state travels with each call, both ways: the student's function draws from the checker's state
-(a test that seeds and calls a sampler sees what it would in one process), and the state it leaves becomes
-the checker's (two calls of init_rnn_params draw different weights; a function that seeds reseeds the
-test's stream, as it would in one process). So a test must not build inputs that decide a verdict from
-the global stream after calling a student's function: that function chose the state. The tests seed (a
-torch.Generator of their own, or random.seed) before they draw; the only global draws after a call, in
-01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape or a dtype does not
-depend on.
+The random state travels with each call, both ways: the student's function draws from the checker's state (a
+test that seeds and calls a sampler sees what it would in one process), and the state it leaves becomes the
+checker's (two calls of init_rnn_params draw different weights; a function that seeds reseeds the test's
+stream, as it would in one process). Each part of the state (torch's, Python's) is sent only when it is not
+the state the last call ended with: the student's side keeps that one (its own cells may draw between two
+calls) and puts it back; a part the function left as it was comes back as None. So a test must not build
+inputs that decide a verdict from the global stream after calling a student's function: that function chose
+the state. The tests seed (a torch.Generator of their own, or random.seed) before they draw; the only global
+draws after a call, in 01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape
+or a dtype does not depend on.
 
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
@@ -152,8 +162,117 @@ _namespace: dict = {}
 exec(LEAVES, _namespace)
 _leaves = _namespace["__rnn_course_leaves__"]
 
+#: The dtypes whose tensors cross as raw bytes (`PACK`); a tensor of another dtype crosses by torch.save.
+PACKED_DTYPES = ("float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool")
+#: How a packed answer begins (a torch.save file is a zip: it begins with "PK").
+PACKED = b"RNNV1\n"
+
+#: The fast value format, both ways (the same code runs in the checker and in the student's kernel). A value
+#: is pickled with each plain CPU tensor of PACKED_DTYPES as a persistent id: the raw bytes of the tensors'
+#: storages and each tensor's (storage, dtype, offset, shape, stride, requires_grad) go beside the pickle, and
+#: the other side rebuilds those tensors from them (`__rnn_course_tensors__`: each within its storage's bytes).
+#: torch's own pickling of a tensor is a torch.save and a torch.load of its storage (about 0.1 ms each).
+#: An answer (`strict`) must hold only None, bools, ints, floats, strings, lists, tuples, dicts and such
+#: tensors: the checker loads it with no global at all (`_unpack`); anything else raises TypeError, and the
+#: answer crosses by torch.save as before (torch.load(weights_only=True) in the checker). A request (the
+#: checker's arguments) may hold anything of ours: other objects and tensors are pickled as usual.
+PACK = r"""
+def __rnn_course_pickler__(torch, pickle, strict):
+    plain = (type(None), bool, int, float, str, list, tuple, dict)
+
+    class Pickler(pickle.Pickler):
+        def __init__(self, file):
+            super().__init__(file, protocol=5)
+            self.storages, self.metas, self.index, self.where = [], [], {}, {}
+
+        def persistent_id(self, obj):
+            kind = type(obj)
+            if kind is not torch.Tensor:
+                if strict and kind not in plain:
+                    raise TypeError(kind.__name__)
+                return None
+            if id(obj) not in self.index:
+                dtype = str(obj.dtype).removeprefix("torch.")
+                if (
+                    dtype not in PACKED_DTYPES_ or obj.layout != torch.strided or obj.device.type != "cpu"
+                    or obj.is_quantized or any(getattr(obj, "names", None) or ()) or obj._backward_hooks
+                    or obj.__dict__ or obj._is_zerotensor() or obj.is_conj() or obj.is_neg()
+                ):
+                    if strict:
+                        raise TypeError("a tensor for torch.save")
+                    return None
+                storage = obj.untyped_storage()
+                key = (storage.data_ptr(), storage.nbytes())
+                if key not in self.where:
+                    self.where[key] = len(self.storages)
+                    raw = torch.empty(0, dtype=torch.uint8).set_(storage, 0, (storage.nbytes(),), (1,))
+                    self.storages.append(pickle.PickleBuffer(raw.numpy()))
+                shape, stride = tuple(obj.shape), tuple(obj.stride())
+                self.metas.append((self.where[key], dtype, obj.storage_offset(), shape, stride, obj.requires_grad))
+                self.index[id(obj)] = (len(self.metas) - 1, obj)  # obj kept: its id is not reused meanwhile
+            return self.index[id(obj)][0]
+
+    return Pickler
+
+
+def __rnn_course_pack__(value, torch, pickle, strict=True):
+    import io
+
+    buffer = io.BytesIO()
+    pickler = __rnn_course_pickler__(torch, pickle, strict)(buffer)
+    pickler.dump(value)
+    return PACKED_ + pickle.dumps((pickler.storages, pickler.metas, buffer.getvalue()), protocol=5)
+
+
+def __rnn_course_tensors__(storages, metas, torch):
+    # The tensors of a packed value, each checked to lie within its storage's bytes; and what each must
+    # still be after the value is loaded (its storage, offset, shape, stride, dtype, requires_grad).
+    built = []
+    for raw in storages:
+        if type(raw) is not bytearray:
+            raise ValueError("not a storage")
+        empty = torch.UntypedStorage(0)
+        built.append(torch.UntypedStorage.from_buffer(raw, byte_order="native", dtype=torch.uint8) if raw else empty)
+    tensors, facts = [], []
+    for where, dtype, offset, shape, stride, requires_grad in metas:
+        if not (type(where) is int and 0 <= where < len(built) and dtype in PACKED_DTYPES_):
+            raise ValueError("not a tensor")
+        if type(shape) is not tuple or type(stride) is not tuple or len(shape) != len(stride):
+            raise ValueError("not a tensor's shape")
+        if not all(type(n) is int and n >= 0 for n in (offset, *shape, *stride)):
+            raise ValueError("not a tensor's shape")
+        dtype = getattr(torch, dtype)
+        size = built[where].nbytes() // torch.empty(0, dtype=dtype).element_size()
+        last = offset + sum((n - 1) * step for n, step in zip(shape, stride)) if all(shape) else offset - 1
+        if offset > size or last >= size:
+            raise ValueError("a tensor beyond its storage")
+        tensor = torch.empty(0, dtype=dtype).set_(built[where], offset, shape, stride)
+        if requires_grad is True:
+            tensor.requires_grad_(True)
+        tensors.append(tensor)
+        facts.append((built[where].data_ptr(), offset, shape, stride, dtype, requires_grad is True))
+    return tensors, facts
+
+
+def __rnn_course_unpack__(data, torch, pickle):
+    # A packed request, on the student's side (the checker's own objects: any class may load).
+    import io
+
+    storages, metas, skeleton = pickle.loads(data[len(PACKED_) :])
+    tensors, _ = __rnn_course_tensors__(storages, metas, torch)
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return tensors[pid]
+
+    return Unpickler(io.BytesIO(skeleton)).load()
+""".replace("PACKED_DTYPES_", repr(PACKED_DTYPES)).replace("PACKED_", repr(PACKED))
+exec(PACK, _namespace)
+_pack, _tensors = _namespace["__rnn_course_pack__"], _namespace["__rnn_course_tensors__"]
+
 BRIDGE = (
     LEAVES
+    + PACK
     + r'''
 def __rnn_course_call__(name, request):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
@@ -163,24 +282,36 @@ def __rnn_course_call__(name, request):
 
     import random as _random
 
-    args, kwargs, rng, grads, iterators = _pickle.loads(_b64.b64decode(request))
-    _torch.set_rng_state(rng["torch"])  # the student's function draws from the grader's random state
-    _random.setstate(rng["random"])
-    sent = {}  # argument -> [(tensor, the .grad it was sent with)]: what comes back
+    def _copy(tensor, clone=True):
+        return None if tensor is None else tensor.detach().clone() if clone else tensor.detach()
+
+    def _equal(a, b):
+        return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
+
+    args, kwargs, rng, grads, iterators = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
+    # the student's function draws from the grader's random state; None: the state this kernel's last call
+    # ended with, which the grader still has (this kernel's own cells may have drawn since)
+    last = __rnn_course_call__.__dict__.setdefault("rng", {})
+    start = {key: last[key] if rng[key] is None else rng[key] for key in ("torch", "random")}
+    _torch.set_rng_state(start["torch"])
+    _random.setstate(start["random"])
+    sent = {}  # argument -> [(tensor, the .grad it was sent with, copies of both)]: what comes back
     for key, value in [*enumerate(args), *kwargs.items()]:
         leaves = __rnn_course_leaves__(value, _torch)
         for leaf, grad in zip(leaves, grads.get(key, [])):
             if grad is not None:
                 leaf.grad = grad
-        sent[key] = [(leaf, leaf.grad) for leaf in leaves]
+        sent[key] = [(leaf, leaf.grad, _copy(leaf), _copy(leaf.grad)) for leaf in leaves]
     args = [iter(value) if key in iterators else value for key, value in enumerate(args)]
     kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
 
-    def _back(pairs):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
-        back = []
-        for leaf, grad in pairs:
-            now = leaf.grad if leaf.grad is None else leaf.grad.detach()
-            back.append({"data": leaf.detach(), "grad": now, "same": leaf.grad is grad})
+    def _back(entries):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
+        back = []  # values and a .grad in place left as they were come back as None: the grader has them
+        for leaf, grad, data_before, grad_before in entries:
+            data, now, same = leaf.detach(), _copy(leaf.grad, clone=False), leaf.grad is grad
+            data = None if _equal(data, data_before) else data
+            now = None if same and _equal(now, grad_before) else now
+            back.append({"data": data, "grad": now, "same": same})
         return back
 
     def _plain(value):  # a tensor of a subclass crosses as its values (a plain tensor)
@@ -209,19 +340,34 @@ def __rnn_course_call__(name, request):
         answer = {"ok": True, "result": result}
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
-    rng = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
+    end = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
+    __rnn_course_call__.rng = end
+    rng = {"torch": None if _torch.equal(end["torch"], start["torch"]) else end["torch"]}  # None: unchanged
+    rng["random"] = None if end["random"] == start["random"] else end["random"]
     answer["rng"] = rng
-    answer["changed"] = {key: _back(pairs) for key, pairs in sent.items() if pairs}  # arguments changed in place
+    changed = {key: _back(entries) for key, entries in sent.items() if entries}  # arguments changed in place
+    kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
+    answer["changed"] = {key: back for key, back in changed.items() if not all(map(kept, back))}
     answer = _plain(answer)
-    buffer = _io.BytesIO()
     try:
-        _torch.save(answer, buffer)
-    except Exception as error:
+        payload = __rnn_course_pack__(answer, _torch, _pickle)
+    except Exception:  # something torch.save must send (or refuse)
+        payload = None
+    if payload is None:
         buffer = _io.BytesIO()
-        evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
-        refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}
-        _torch.save({**refused, "rng": rng, "changed": answer["changed"]}, buffer)
-    _display({MIME_: _b64.b64encode(buffer.getvalue()).decode()}, raw=True)
+        try:
+            _torch.save(answer, buffer)
+        except Exception as error:
+            evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
+            refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
+            refused["changed"] = answer["changed"]
+            try:
+                payload = __rnn_course_pack__(refused, _torch, _pickle)
+            except Exception:
+                buffer = _io.BytesIO()
+                _torch.save(refused, buffer)
+        payload = payload or buffer.getvalue()
+    _display({MIME_: _b64.b64encode(payload).decode()}, raw=True)
 '''.replace("MAX_ITEMS_", str(MAX_ITEMS))
     .replace("MIME_", repr(MIME))
     .replace("VALUES_", VALUES)
@@ -240,13 +386,19 @@ def is_answer(output) -> bool:
     return output.get("output_type") == "display_data" and MIME in output.get("data", {})
 
 
-def answer_of(outputs: list) -> bytes | None:
-    """The value payload among a call's outputs (None: the kernel gave none: timeout, crash)."""
+def answer_text_of(outputs: list) -> str | None:
+    """The value payload among a call's outputs, as base64 (None: the kernel gave none: timeout, crash)."""
     for output in outputs:
         data = output.get("data", {}) if output.get("output_type") == "display_data" else {}
         if MIME in data:
-            return base64.b64decode(data[MIME])
+            return data[MIME] if isinstance(data[MIME], str) else None
     return None
+
+
+def answer_of(outputs: list) -> bytes | None:
+    """The value payload among a call's outputs (None: the kernel gave none: timeout, crash)."""
+    text = answer_text_of(outputs)
+    return None if text is None else base64.b64decode(text)
 
 
 # ---------------------------------------------------------------------------
@@ -262,11 +414,50 @@ def decode(payload: bytes):
     if len(payload) > MAX_VALUE:
         raise ChannelError(f"the value is {len(payload) / 2**20:.0f} MB; at most {MAX_VALUE // 2**20} MB cross")
     try:
+        if payload.startswith(PACKED):
+            return _unpack(payload[len(PACKED) :])
         return torch.load(io.BytesIO(payload), weights_only=True)
     except Exception as error:
-        raise ChannelError(
-            f"the grader takes {VALUES}; this value is something else ({str(error).splitlines()[0][:200]})"
-        ) from None
+        said = (str(error) or type(error).__name__).splitlines()[0][:200]
+        raise ChannelError(f"the grader takes {VALUES}; this value is something else ({said})") from None
+
+
+class _NoGlobals(pickle.Unpickler):
+    """pickle's own (C) unpickler with no global at all: it builds None, bools, numbers, strings, bytes,
+    bytearrays, lists, tuples, dicts and sets, and calls nothing (no class, no function can be named).
+    Persistent ids name the tensors of `_unpack`, built before."""
+
+    def __init__(self, data: bytes, tensors: list | None = None):
+        super().__init__(io.BytesIO(data))
+        self.tensors = tensors or []
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"{module}.{name} is not a value")
+
+    def persistent_load(self, pid):
+        if type(pid) is int and 0 <= pid < len(self.tensors):
+            return self.tensors[pid]
+        raise pickle.UnpicklingError("not a tensor of this answer")
+
+
+def _unpack(data: bytes):
+    """An answer `PACK` made: its tensors rebuilt from the raw bytes of their storages (each within its
+    storage's bytes; the dtypes of PACKED_DTYPES only), then the answer, its tensors in their places."""
+    import torch
+
+    storages, metas, skeleton = _NoGlobals(data).load()
+    if not (type(storages) is list and type(metas) is list and type(skeleton) is bytes):
+        raise ValueError("not a packed answer")
+    if not all(type(meta) is tuple and len(meta) == 6 for meta in metas):
+        raise ValueError("not a tensor")
+    tensors, facts = _tensors(storages, metas, torch)
+    answer = _NoGlobals(skeleton, tensors).load()
+    for tensor, fact in zip(tensors, facts):  # a crafted pickle may call a tensor's __setstate__ (BUILD): refused
+        where = tensor.untyped_storage().data_ptr(), tensor.storage_offset()
+        now = (*where, tuple(tensor.shape), tensor.stride(), tensor.dtype, tensor.requires_grad)
+        if now != fact or tensor._backward_hooks is not None:
+            raise ValueError("a tensor changed while it loaded")
+    return answer
 
 
 #: Errors of the call itself, not of the student's code: like an interrupted cell, a test cannot catch them
@@ -305,41 +496,53 @@ def prepare(args: tuple, kwargs: dict) -> tuple[dict, set]:
     return {key: list(value) if key in iterators else value for key, value in values.items()}, iterators
 
 
-def encode_request(values: dict, iterators: set) -> str:
+def encode_request(values: dict, iterators: set, last: dict | None = None) -> str:
     """A call's arguments for the student's side (pickle: that side may unpickle anything of ours) with the
     `.grad` of each of their tensors (pickle leaves gradients out) and the checker's random state: the
-    student's function draws from it, as it would in one process (a test seeds, then calls a sampler)."""
+    student's function draws from it, as it would in one process (a test seeds, then calls a sampler).
+    `last`: the state the last call on this channel ended with (`_adopt_rng`); a part of the state that is
+    still that one is sent as None (the student's side kept it)."""
     import random
 
     import torch
 
     rng = {"torch": torch.get_rng_state(), "random": random.getstate()}
+    if last:
+        if torch.equal(rng["torch"], last["torch"]):
+            rng["torch"] = None
+        if rng["random"] == last["random"]:
+            rng["random"] = None
     grads = {key: [leaf.grad for leaf in _leaves(value, torch)] for key, value in values.items()}
     grads = {key: found for key, found in grads.items() if any(grad is not None for grad in found)}
     args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
     kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
-        return base64.b64encode(pickle.dumps((args, kwargs, rng, grads, iterators))).decode()
+        return base64.b64encode(_pack((args, kwargs, rng, grads, iterators), torch, pickle, strict=False)).decode()
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
 
 
-def _adopt_rng(rng) -> None:
+def _adopt_rng(rng) -> dict:
     """The random state the student's function left becomes the checker's: the draws it made are drawn, as
     they would be in one process (two calls of a function that draws get different values; a function that
-    seeds reseeds the test's stream). A state that is not one is an error the test sees."""
+    seeds reseeds the test's stream). A part sent as None is the state the call was sent with (the function
+    left it as it was). A state that is not one is an error the test sees. Returns the state now (`last` of
+    the next request)."""
     import random
 
     import torch
 
     try:
         state, python = rng["torch"], rng["random"]
-        if not (isinstance(state, torch.Tensor) and state.dtype == torch.uint8 and state.dim() == 1):
-            raise TypeError("not a torch random state")
-        torch.set_rng_state(state)
-        random.setstate(python)
+        if state is not None:
+            if not (isinstance(state, torch.Tensor) and state.dtype == torch.uint8 and state.dim() == 1):
+                raise TypeError("not a torch random state")
+            torch.set_rng_state(state)
+        if python is not None:
+            random.setstate(python)
     except Exception as error:
         raise ChannelError(f"the random state the student's kernel sent back is not one ({error})") from None
+    return {"torch": torch.get_rng_state(), "random": random.getstate()}
 
 
 def _torch():
@@ -387,10 +590,12 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         values, iterators = prepare(args, kwargs)
-        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators)))
+        last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
+        self._channel.rng_last = None  # until this call's answer says what it is
+        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators, last)))
         if not isinstance(answer, dict) or "ok" not in answer:
             raise ChannelError("the answer of the student's kernel is not an answer")
-        _adopt_rng(answer.get("rng"))
+        self._channel.rng_last = _adopt_rng(answer.get("rng"))
         changed = answer.get("changed") or {}
         for key, value in values.items():
             if key in changed:

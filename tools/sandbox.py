@@ -30,7 +30,6 @@ grades without it.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import hashlib
@@ -517,11 +516,11 @@ class GradingExecute(Execute):
             self.nb.cells[index] = cell
         error = next((o for o in tmp.outputs if o.get("output_type") == "error"), None)
         calls += [o for o in tmp.outputs if not checker.is_answer(o) and o.get("output_type") != "error"]
-        payload = checker.answer_of(tmp.outputs)
+        payload = checker.answer_text_of(tmp.outputs)  # base64, as it goes on to the checker
         if error is not None and error.get("ename") in judge.TIMEOUT_ERRORS or payload is None:
             error = error or {"ename": "RuntimeError", "evalue": "your function gave no answer"}
             return {"payload": None, "ename": error.get("ename", "RuntimeError"), "evalue": error.get("evalue", "")}
-        return {"payload": base64.b64encode(payload).decode()}
+        return {"payload": payload}
 
     def _write_timing(self, resources, start: float, end: float) -> None:
         """One notebook's time split: the kernel's start (until its first cell can run), the setup
