@@ -86,8 +86,12 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from tools import reverse
+
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
-JUDGED = frozenset({"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping"})
+JUDGED = frozenset(
+    {"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training"}
+)
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
 #: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
@@ -107,9 +111,28 @@ MIME = "application/x-rnn-course-value"
 IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
 
 
-def in_kernel(source: str) -> bool:
-    """Whether a test cell must run in the student's kernel (see IN_KERNEL_MARKS)."""
-    return any(mark in source for mark in IN_KERNEL_MARKS)
+#: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
+#: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
+IN_KERNEL_CELLS = {
+    "06_scratch_training": {
+        # 4000 calls of sample_next per distribution, six distributions: 24,000 round trips to the kernel
+        "test_sample_next_distribution": "cost",
+        # train_epoch runs loss.backward() on outputs of the test's model: autograd's graph would have to span
+        # the checker (the model, the loss, the optimizer) and the kernel (the student's arithmetic on them)
+        "test_train_epoch_returns": "autograd",
+        "test_train_epoch_state": "autograd",
+        "test_train_epoch_tensor_state": "autograd",
+        "test_train_epoch_perplexity": "autograd",
+        "test_train_epoch_zero_grad": "autograd",
+        "test_train_epoch_clipping": "autograd",
+        "test_train_epoch_bound": "autograd",
+    },
+}
+
+
+def in_kernel(source: str, assignment: str | None = None, grade_id: str | None = None) -> bool:
+    """Whether a test cell must run in the student's kernel (see IN_KERNEL_MARKS and IN_KERNEL_CELLS)."""
+    return any(mark in source for mark in IN_KERNEL_MARKS) or grade_id in IN_KERNEL_CELLS.get(assignment, {})
 
 
 def enabled() -> bool:
@@ -154,8 +177,9 @@ _leaves = _namespace["__rnn_course_leaves__"]
 
 BRIDGE = (
     LEAVES
+    + reverse.REVERSE_BRIDGE
     + r'''
-def __rnn_course_call__(name, request):
+def __rnn_course_call__(name, request, reverse=None):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
     import base64 as _b64, io as _io, pickle as _pickle, types as _types
     import torch as _torch
@@ -175,6 +199,8 @@ def __rnn_course_call__(name, request):
         sent[key] = [(leaf, leaf.grad) for leaf in leaves]
     args = [iter(value) if key in iterators else value for key, value in enumerate(args)]
     kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
+    link = __RnnCourseLink__(reverse)  # the test's objects among the arguments: stand-ins (REVERSE_BRIDGE)
+    args, kwargs = link.standins(args), link.standins(kwargs)
 
     def _back(pairs):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
         back = []
@@ -209,8 +235,10 @@ def __rnn_course_call__(name, request):
         answer = {"ok": True, "result": result}
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
+    link.close()
     rng = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
     answer["rng"] = rng
+    answer["generators"] = link.states()  # each torch.Generator argument's state, as the function left it
     answer["changed"] = {key: _back(pairs) for key, pairs in sent.items() if pairs}  # arguments changed in place
     answer = _plain(answer)
     buffer = _io.BytesIO()
@@ -220,7 +248,7 @@ def __rnn_course_call__(name, request):
         buffer = _io.BytesIO()
         evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
         refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000]}
-        _torch.save({**refused, "rng": rng, "changed": answer["changed"]}, buffer)
+        _torch.save({**refused, "rng": rng, "changed": answer["changed"], "generators": answer["generators"]}, buffer)
     _display({MIME_: _b64.b64encode(buffer.getvalue()).decode()}, raw=True)
 '''.replace("MAX_ITEMS_", str(MAX_ITEMS))
     .replace("MIME_", repr(MIME))
@@ -228,12 +256,15 @@ def __rnn_course_call__(name, request):
 )
 
 
-def call_source(name: str, request: str) -> str:
+def call_source(name: str, request: str, reverse: dict | None = None) -> str:
     """The code GradingExecute runs in the student's kernel for one call (`request`: the checker's
-    pickled arguments, base64)."""
+    pickled arguments, base64; `reverse`: {"path": the Relay's socket, "keys": the arguments holding the
+    test's objects or generators}, or None)."""
     if not name.isidentifier():
         raise ValueError(f"not a name: {name!r}")
-    return f"__rnn_course_call__({name!r}, {request!r})"
+    if reverse is None:
+        return f"__rnn_course_call__({name!r}, {request!r})"
+    return f"__rnn_course_call__({name!r}, {request!r}, {json.dumps(reverse)!r})"
 
 
 def is_answer(output) -> bool:
@@ -387,10 +418,22 @@ class StudentFunction:
 
     def __call__(self, *args, **kwargs):
         values, iterators = prepare(args, kwargs)
-        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators)))
+        handles = reverse.Handles(decode, MAX_ITEMS)  # the test's objects stay here (tools/reverse.py)
+        values, marked = handles.substitute(values)
+        self._channel.handles = handles
+        try:
+            request = encode_request(values, iterators)
+            answer = decode(self._channel.call(self.__name__, request, marked, bool(handles.objects)))
+        finally:
+            self._channel.handles = None  # the call's stand-ins are answered no more
         if not isinstance(answer, dict) or "ok" not in answer:
             raise ChannelError("the answer of the student's kernel is not an answer")
         _adopt_rng(answer.get("rng"))
+        if handles.generators:
+            try:
+                handles.adopt_states(answer.get("generators"))
+            except TypeError as error:
+                raise ChannelError(str(error)) from None
         changed = answer.get("changed") or {}
         for key, value in values.items():
             if key in changed:
@@ -483,9 +526,18 @@ class _Lines:
 class _Channel(_Lines):
     """The checker's end: a call of a student's function is a message to GradingExecute, its answer a value."""
 
-    def call(self, name: str, request: str) -> bytes:
-        self.send({"op": "call", "name": name, "request": request})
+    handles: reverse.Handles | None = None  # the objects of the call under way
+
+    def call(self, name: str, request: str, marked: list = (), relay: bool = False) -> bytes:
+        """`marked`: the arguments that hold the test's objects or generators (tools/reverse.py); `relay`:
+        some are objects: while the call runs, the student's side asks them through GradingExecute
+        (`op: reverse`)."""
+        self.send({"op": "call", "name": name, "request": request, "reverse": list(marked), "relay": relay})
         answer = self.receive()
+        while answer.get("op") == "reverse" and self.handles is not None:
+            payload = self.handles.answer(base64.b64decode(answer.get("payload", "")))
+            self.send({"op": "reverse-answer", "payload": base64.b64encode(payload).decode()})
+            answer = self.receive()
         if answer.get("payload") is None:  # the kernel gave no answer: interrupted, or an error of the call itself
             raise rebuild_error(str(answer.get("ename", "RuntimeError")), str(answer.get("evalue", "")))
         return base64.b64decode(answer["payload"])
@@ -635,14 +687,18 @@ class Session:
         self.lines.receive()
 
     def run(self, source: str, name: str, student: list[str], fixture: bool, on_call) -> list[dict]:
-        """Run one cell in the checker; `on_call(name, request) -> answer` serves each call of a student's
-        function. Returns the cell's outputs."""
+        """Run one cell in the checker; `on_call(name, request, marked) -> answer` serves each call of a
+        student's function (`marked`: {"keys": the arguments holding the test's objects or generators,
+        "relay": whether objects are among them}, tools/reverse.py). Returns the cell's outputs."""
         self.lines.send({"op": "run", "source": source, "name": name, "student": student, "fixture": fixture})
         while True:
             message = self.lines.receive()
             if message["op"] == "done":
                 return message["outputs"]
-            self.lines.send(on_call(message["name"], message["request"]))
+            if message["op"] != "call":
+                raise ValueError(f"the checker sent {message['op']!r} where a call was expected")
+            marked = {"keys": message.get("reverse") or [], "relay": message.get("relay") is True}
+            self.lines.send(on_call(message["name"], message["request"], marked))
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
