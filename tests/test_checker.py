@@ -325,10 +325,20 @@ STUDENT_REVERSE = textwrap.dedent("""
         return int(outputs.argmax()), net.vocab_size, len(net), list(net), net[1], outputs.requires_grad
 
     def forges(net):
-        for attempt in (lambda: setattr(net, "calls", 0), lambda: net._secret, lambda: net.__dict__):
+        link, handle = object.__getattribute__(net, "_rnn_course_link"), object.__getattribute__(net, "_rnn_course_id")
+        attempts = [
+            lambda: setattr(net, "calls", 0),
+            lambda: net._secret,
+            lambda: net.__dict__,
+            lambda: link.ask(handle, "getattr", "_secret", (), {}),  # past the stand-in: the checker refuses
+            lambda: link.ask(handle, "getattr", "__dict__", (), {}),
+            lambda: link.ask(handle, "setattr", "begun", (0,), {}),
+            lambda: link.ask(handle + 1, "call", None, (), {}),  # no other object of the checker's
+        ]
+        for attempt in attempts:
             try:
                 attempt()
-            except AttributeError:
+            except (AttributeError, TypeError):
                 pass
             else:
                 return "changed or read the test's object"

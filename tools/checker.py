@@ -34,6 +34,13 @@ torch.Generator of their own, or random.seed) before they draw; the only global 
 01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape or a dtype does not
 depend on.
 
+The test's own objects (tools/reverse.py): an argument whose class the notebook's cells define (06's
+`_CountingModel`, which records what `predict` feeds it; the read-only cell's `RNNModelScratch`) is not
+sent: it stays here, and the student's function drives a stand-in whose calls, attribute reads, items and
+iteration come back to the checker while the call runs (a *reverse call*, relayed by GradingExecute over a
+socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
+state and comes back as the state the function left.
+
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
 
@@ -44,7 +51,9 @@ returning a tensor subclass that lies — at the top of a cell or inside a funct
 only the student's kernel, not the checks, the inputs the tests build, the expected values or the verdict
 (tests/test_grading_calltime.py: graded with the static scan off). It can still lose its own points (a
 kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
-means the tests cannot see (hidden tests keep their inputs unknown).
+means the tests cannot see (hidden tests keep their inputs unknown). The test's objects it is handed it can
+only ask what they answer through their public methods and attributes (reverse calls, during that call):
+what they record is what the function did to them.
 
 What the checker does not judge (they run in the student's kernel, as before, and the static scan and
 hold-for-review watch them; the README lists them with their points):
@@ -53,9 +62,12 @@ hold-for-review watch them; the README lists them with their points):
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
   test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
-* the assignments whose tests drive objects of the student's classes or hand its functions objects whose
-  state is more than tensors (06's models, optimizers and loss functions, 07's RNNModel): `JUDGED` lists
-  the assignments the checker judges.
+* test cells listed in IN_KERNEL_CELLS: 06's sample_next distribution test (24,000 calls: too slow one
+  round trip at a time) and its train_epoch tests (the student's `loss.backward()` runs on outputs of the
+  test's model: autograd's graph would span both processes, and `grad_clipping` scales gradients of the
+  test's parameters in place);
+* the assignments whose tests drive objects of the student's classes (07's RNNModel): `JUDGED` lists the
+  assignments the checker judges.
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
 read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
