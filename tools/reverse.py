@@ -31,7 +31,13 @@ test's objects record is what the function did to them through their own methods
 Not covered: a test object's method runs with the checker's random state as it was when the call began
 (none of 06's draws); a test object cannot call the student's functions back; autograd across the channel
 (the student's `loss.backward()` on outputs of a test's model): the cells of 06 that need it run in the
-kernel (checker.IN_KERNEL_CELLS).
+kernel (checker.IN_KERNEL_CELLS). A way to judge them, not built: the model's outputs come back as tensors
+whose backward is a reverse call (a custom autograd.Function; a state handed back without `detach()`
+resolves to the checker's own tensor, so autograd's "backward through the graph a second time" still
+fires); optimizers stay in the checker like the tests' objects (`zero_grad`, `step` run there); and the
+parameters the student's side asks for (`grad_clipping` scales their gradients in place) are mirrored
+there, their values and gradients synchronised at every reverse call and at the call's end, as
+checker.LEAVES does once per call.
 """
 
 from __future__ import annotations
