@@ -20,7 +20,7 @@ import textwrap
 
 import pytest
 
-from tools import checker
+from tools import checker, reverse
 from tools.layout import ROOT
 
 STUDENT = textwrap.dedent("""
@@ -224,14 +224,25 @@ class FakeKernel:
     def _display(self, data, raw=False):
         self.outputs.append({"output_type": "display_data", "data": data})
 
-    def call(self, name: str, request: str) -> dict:
+    session: checker.Session | None = None  # whose checker answers the reverse calls (tools/reverse.py)
+    folder = None  # where the relay listens
+
+    def call(self, name: str, request: str, marked: dict | None = None) -> dict:
         import random
 
         import torch
 
         self.outputs = []
         random.random(), torch.rand(1)  # the student's cells between two calls draw from the kernel's own state
-        exec(checker.call_source(name, request), self.namespace)
+        marked, relay = marked or {}, None
+        if marked.get("relay"):
+            relay = reverse.Relay(self.folder, self.session.lines, checker.MAX_VALUE)
+        keys = {"path": relay and relay.path, "keys": marked["keys"]} if marked.get("keys") else None
+        try:
+            exec(checker.call_source(name, request, keys), self.namespace)
+        finally:
+            if relay is not None:
+                relay.close()
         payload = checker.answer_of(self.outputs)
         return {"payload": base64.b64encode(payload).decode()}
 
@@ -401,3 +412,126 @@ def test_a_crafted_packed_answer_is_refused():
         with pytest.raises(TypeError, match="tensors, numbers, strings, None"):
             checker.decode(payload)
             pytest.fail(f"{what}: loaded")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The reverse channel (tools/reverse.py): the test's own objects stay in the checker
+# ---------------------------------------------------------------------------------------------------------
+STUDENT_REVERSE = textwrap.dedent("""
+    import torch
+
+    kept = []
+
+    def drives(net, steps):  # like predict: begin_state, then net(X, state) carrying the state
+        state = net.begin_state(batch_size=1)
+        with torch.no_grad():
+            for step in range(steps):
+                outputs, state = net(torch.tensor([[step]]), state)
+        return int(outputs.argmax()), net.vocab_size, len(net), list(net), net[1], outputs.requires_grad
+
+    def forges(net):
+        link, handle = object.__getattribute__(net, "_rnn_course_link"), object.__getattribute__(net, "_rnn_course_id")
+        attempts = [
+            lambda: setattr(net, "calls", 0),
+            lambda: net._secret,
+            lambda: net.__dict__,
+            lambda: link.ask(handle, "getattr", "_secret", (), {}),  # past the stand-in: the checker refuses
+            lambda: link.ask(handle, "getattr", "__dict__", (), {}),
+            lambda: link.ask(handle, "setattr", "begun", (0,), {}),
+            lambda: link.ask(handle + 1, "call", None, (), {}),  # no other object of the checker's
+        ]
+        for attempt in attempts:
+            try:
+                attempt()
+            except (AttributeError, TypeError):
+                pass
+            else:
+                return "changed or read the test's object"
+        net.log.append("forged")  # a copy of the attribute: the test's list is not this one
+        kept.append(net)
+        return "refused"
+
+    def uses_it_later():
+        return kept[0].begin_state()
+
+    def draws(logits, generator):
+        return int(torch.multinomial(torch.softmax(logits, 0), 1, generator=generator))
+
+    def raises_in_test_object(net):
+        return net.fails()
+""")
+
+TESTS_REVERSE = textwrap.dedent("""
+    import torch
+
+    class _Recorder:  # a class of the test's own: it stays here
+        def __init__(self):
+            self.vocab_size, self.begun, self.log, self._secret, self.grad_modes = 5, 0, [], 1, []
+
+        def begin_state(self, batch_size=1):
+            self.begun += 1
+            return (torch.zeros(batch_size, 1),)
+
+        def __call__(self, X, state):
+            self.log.append((int(X), int(state[0])))
+            self.grad_modes.append(torch.is_grad_enabled())
+            W = torch.ones(5, requires_grad=True)
+            return (W * (X.reshape(-1, 1) + 1)), (state[0] + 1,)
+
+        def __len__(self):
+            return 3
+
+        def __iter__(self):
+            return iter([10, 20, 30])
+
+        def __getitem__(self, key):
+            return key * 2
+
+        def fails(self):
+            raise KeyError("from the test's object")
+
+    net = _Recorder()
+    got = drives(net, 3)
+    assert got == (0, 5, 3, [10, 20, 30], 2, False), got
+    assert net.begun == 1 and net.log == [(0, 0), (1, 1), (2, 2)], (net.begun, net.log)
+    assert net.grad_modes == [False, False, False], net.grad_modes  # torch.no_grad() on the student's side
+    assert forges(net) == "refused" and net.log == [(0, 0), (1, 1), (2, 2)] and net.begun == 1
+    try:
+        uses_it_later()  # a stand-in kept from an earlier call answers no more
+    except RuntimeError as error:
+        assert "only while the test calls" in str(error), error
+    else:
+        raise AssertionError("a stand-in answered after its call")
+    assert net.begun == 1
+    try:
+        raises_in_test_object(net)
+    except KeyError as error:
+        assert "from the test" in str(error), error
+    else:
+        raise AssertionError("the test's object's error was lost")
+
+    generator = torch.Generator().manual_seed(3)
+    logits = torch.zeros(50)
+    drawn = [draws(logits, generator) for _ in range(5)]
+    again = torch.Generator().manual_seed(3)
+    assert drawn == [int(torch.multinomial(torch.softmax(logits, 0), 1, generator=again)) for _ in range(5)], drawn
+    assert torch.equal(generator.get_state(), again.get_state())  # the state the student's side left
+    print("the test's objects answered")
+""")
+
+
+def test_the_tests_objects_stay_in_the_checker_and_answer_from_there(monkeypatch, tmp_path):
+    kernel = FakeKernel(monkeypatch)
+    exec(STUDENT_REVERSE, kernel.namespace)
+    kernel.folder = tmp_path
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        kernel.session = session = checker.Session(zygote, tmp_path, timeout=120)
+        names = sorted(checker.bound_names(STUDENT_REVERSE))
+        outputs = session.run(TESTS_REVERSE, "test", names, fixture=False, on_call=kernel.call)
+        session.close()
+    finally:
+        zygote.stop()
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, errors[0]["traceback"]
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the test's objects answered\n"}]

@@ -58,12 +58,21 @@ def test_no_call_time_cheat_gains_a_point(calltime_class):
 # whose function switches off every check function it can reach (the notebook's namespace and the helpers
 # module) when a test calls it. It must lose exactly the cells the mistake loses.
 # ---------------------------------------------------------------------------------------------------------
-#: assignment -> (answer cell, the mistake of tests/grading/students_<assignment>.py that the cheat wears);
-#: every cell the mistake loses is judged by the checker (none calls check_no_builtin or .backward()).
-CALLTIME_MISTAKES = {
-    "02_recurrence": ("init_rnn_params", "zero_weights"),
-    "05_clipping": ("grad_clipping", "per_parameter"),
-}
+#: (assignment, answer cell, the mistake of tests/grading/students_<assignment>.py that the cheat wears);
+#: every cell the mistake loses is judged by the checker (none is in-kernel: checker.in_kernel). 06's
+#: predict is handed the test's recording model and sample_next the test's generator: the reverse channel.
+CALLTIME_MISTAKES = [
+    ("02_recurrence", "init_rnn_params", "zero_weights"),
+    ("05_clipping", "grad_clipping", "per_parameter"),
+    ("06_scratch_training", "predict", "no_warmup"),
+    ("06_scratch_training", "sample_next", "ignores_generator"),
+]
+ASSIGNMENTS = sorted({assignment for assignment, _, _ in CALLTIME_MISTAKES})
+
+
+def _student(cell: str) -> str:
+    return f"switches_off_checks_in_{cell}"
+
 
 SWITCH_OFF = """\
     _noop = lambda *args, **kwargs: None  # noqa: E731
@@ -88,41 +97,42 @@ def judged_cheats(tmp_path_factory):
     if sandbox.problem():
         pytest.fail(f"the sandbox is required: {sandbox.problem()}")
     course = nbgrader_run.copy_course(tmp_path_factory.mktemp("calltime-judged"))
-    nbgrader_run.generate_release(course, list(CALLTIME_MISTAKES))
-    for assignment, (cell, mistake) in CALLTIME_MISTAKES.items():
+    nbgrader_run.generate_release(course, ASSIGNMENTS)
+    for assignment, cell, mistake in CALLTIME_MISTAKES:
         impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
         answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source)}
-        nbgrader_run.submit(course, "switches_off_checks", assignment, answers)
+        nbgrader_run.submit(course, _student(cell), assignment, answers)
     with pytest.MonkeyPatch.context() as patch:  # the design alone: no scan, no verification run
         patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
         patch.setattr(integrity, "verification_notebook", lambda *args, **kwargs: None)
         c = grade.Course(course)
-        grade.autograde(c, list(CALLTIME_MISTAKES), ["switches_off_checks"], workers=2, quiet=True)
+        for assignment in ASSIGNMENTS:
+            students = [_student(cell) for a, cell, _ in CALLTIME_MISTAKES if a == assignment]
+            grade.autograde(c, [assignment], students, workers=2, quiet=True)
     return course
 
 
-@pytest.mark.parametrize("assignment", sorted(CALLTIME_MISTAKES))
-def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judged_cheats, assignment):
+@pytest.mark.parametrize("assignment,cell,mistake", CALLTIME_MISTAKES)
+def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judged_cheats, assignment, cell, mistake):
     from tests.grading import cases
     from tools import checker
 
     assert assignment in checker.JUDGED
-    cell, mistake = CALLTIME_MISTAKES[assignment]
     lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
-    scores = nbgrader_run.cell_scores(judged_cheats, assignment, "switches_off_checks")
+    scores = nbgrader_run.cell_scores(judged_cheats, assignment, _student(cell))
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
     assert lost and set(lost) <= set(scores)
     differ = {test: scores[test] for test in scores if scores[test] != expected[test]}
-    assert not differ, (differ, _why(judged_cheats, assignment, differ))
+    assert not differ, (differ, _why(judged_cheats, assignment, _student(cell), differ))
 
 
-def _why(course, assignment: str, cells) -> dict:
+def _why(course, assignment: str, student: str, cells) -> dict:
     """What the autograded notebook says of the cells that scored otherwise (their errors), and the
     submission's anomalies: a failure explains itself."""
     import nbformat
 
     c = grade.Course(course)
-    path = course / "autograder" / "autograded" / "switches_off_checks" / assignment / f"{assignment}.ipynb"
+    path = course / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
     nb = nbformat.read(path, as_version=4)
     found = {}
     for cell in nb.cells:

@@ -44,6 +44,13 @@ the state. The tests seed (a torch.Generator of their own, or random.seed) befor
 draws after a call, in 01's hidden test_one_hot_shape and test_one_hot_dtype, pick index values that a shape
 or a dtype does not depend on.
 
+The test's own objects (tools/reverse.py): an argument whose class the notebook's cells define (06's
+`_CountingModel`, which records what `predict` feeds it; the read-only cell's `RNNModelScratch`) is not
+sent: it stays here, and the student's function drives a stand-in whose calls, attribute reads, items and
+iteration come back to the checker while the call runs (a *reverse call*, relayed by GradingExecute over a
+socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
+state and comes back as the state the function left.
+
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
 
@@ -54,7 +61,9 @@ returning a tensor subclass that lies — at the top of a cell or inside a funct
 only the student's kernel, not the checks, the inputs the tests build, the expected values or the verdict
 (tests/test_grading_calltime.py: graded with the static scan off). It can still lose its own points (a
 kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
-means the tests cannot see (hidden tests keep their inputs unknown).
+means the tests cannot see (hidden tests keep their inputs unknown). The test's objects it is handed it can
+only ask what they answer through their public methods and attributes (reverse calls, during that call):
+what they record is what the function did to them.
 
 What the checker does not judge (they run in the student's kernel, as before, and the static scan and
 hold-for-review watch them; the README lists them with their points):
@@ -63,9 +72,12 @@ hold-for-review watch them; the README lists them with their points):
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
   test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
-* the assignments whose tests drive objects of the student's classes or hand its functions objects whose
-  state is more than tensors (06's models, optimizers and loss functions, 07's RNNModel): `JUDGED` lists
-  the assignments the checker judges.
+* test cells listed in IN_KERNEL_CELLS: 06's sample_next distribution test (24,000 calls: too slow one
+  round trip at a time) and its train_epoch tests (the student's `loss.backward()` runs on outputs of the
+  test's model: autograd's graph would span both processes, and `grad_clipping` scales gradients of the
+  test's parameters in place);
+* the assignments whose tests drive objects of the student's classes (07's RNNModel): `JUDGED` lists the
+  assignments the checker judges.
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
 read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
@@ -96,8 +108,12 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from tools import reverse
+
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
-JUDGED = frozenset({"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping"})
+JUDGED = frozenset(
+    {"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training"}
+)
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
 #: How many items of an iterator (a sampler's minibatches) the student's side draws at most.
@@ -117,9 +133,28 @@ MIME = "application/x-rnn-course-value"
 IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
 
 
-def in_kernel(source: str) -> bool:
-    """Whether a test cell must run in the student's kernel (see IN_KERNEL_MARKS)."""
-    return any(mark in source for mark in IN_KERNEL_MARKS)
+#: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
+#: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
+IN_KERNEL_CELLS = {
+    "06_scratch_training": {
+        # 4000 calls of sample_next per distribution, six distributions: 24,000 round trips to the kernel
+        "test_sample_next_distribution": "cost",
+        # train_epoch runs loss.backward() on outputs of the test's model: autograd's graph would have to span
+        # the checker (the model, the loss, the optimizer) and the kernel (the student's arithmetic on them)
+        "test_train_epoch_returns": "autograd",
+        "test_train_epoch_state": "autograd",
+        "test_train_epoch_tensor_state": "autograd",
+        "test_train_epoch_perplexity": "autograd",
+        "test_train_epoch_zero_grad": "autograd",
+        "test_train_epoch_clipping": "autograd",
+        "test_train_epoch_bound": "autograd",
+    },
+}
+
+
+def in_kernel(source: str, assignment: str | None = None, grade_id: str | None = None) -> bool:
+    """Whether a test cell must run in the student's kernel (see IN_KERNEL_MARKS and IN_KERNEL_CELLS)."""
+    return any(mark in source for mark in IN_KERNEL_MARKS) or grade_id in IN_KERNEL_CELLS.get(assignment, {})
 
 
 def enabled() -> bool:
@@ -273,8 +308,9 @@ _pack, _tensors = _namespace["__rnn_course_pack__"], _namespace["__rnn_course_te
 BRIDGE = (
     LEAVES
     + PACK
+    + reverse.REVERSE_BRIDGE
     + r'''
-def __rnn_course_call__(name, request):
+def __rnn_course_call__(name, request, reverse=None):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
     import base64 as _b64, io as _io, pickle as _pickle, types as _types
     import torch as _torch
@@ -304,6 +340,8 @@ def __rnn_course_call__(name, request):
         sent[key] = [(leaf, leaf.grad, _copy(leaf), _copy(leaf.grad)) for leaf in leaves]
     args = [iter(value) if key in iterators else value for key, value in enumerate(args)]
     kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
+    link = __RnnCourseLink__(reverse)  # the test's objects among the arguments: stand-ins (REVERSE_BRIDGE)
+    args, kwargs = link.standins(args), link.standins(kwargs)
 
     def _back(entries):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
         back = []  # values and a .grad in place left as they were come back as None: the grader has them
@@ -340,11 +378,13 @@ def __rnn_course_call__(name, request):
         answer = {"ok": True, "result": result}
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
+    link.close()
     end = {"torch": _torch.get_rng_state(), "random": _random.getstate()}  # what the function left: the grader's
     __rnn_course_call__.rng = end
     rng = {"torch": None if _torch.equal(end["torch"], start["torch"]) else end["torch"]}  # None: unchanged
     rng["random"] = None if end["random"] == start["random"] else end["random"]
     answer["rng"] = rng
+    answer["generators"] = link.states()  # each torch.Generator argument's state, as the function left it
     changed = {key: _back(entries) for key, entries in sent.items() if entries}  # arguments changed in place
     kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
     answer["changed"] = {key: back for key, back in changed.items() if not all(map(kept, back))}
@@ -361,6 +401,7 @@ def __rnn_course_call__(name, request):
             evalue = f"the grader takes VALUES_; this value is something else ({type(error).__name__}: {error})"
             refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
             refused["changed"] = answer["changed"]
+            refused["generators"] = answer["generators"]
             try:
                 payload = __rnn_course_pack__(refused, _torch, _pickle)
             except Exception:
@@ -374,12 +415,15 @@ def __rnn_course_call__(name, request):
 )
 
 
-def call_source(name: str, request: str) -> str:
+def call_source(name: str, request: str, reverse: dict | None = None) -> str:
     """The code GradingExecute runs in the student's kernel for one call (`request`: the checker's
-    pickled arguments, base64)."""
+    pickled arguments, base64; `reverse`: {"path": the Relay's socket, "keys": the arguments holding the
+    test's objects or generators}, or None)."""
     if not name.isidentifier():
         raise ValueError(f"not a name: {name!r}")
-    return f"__rnn_course_call__({name!r}, {request!r})"
+    if reverse is None:
+        return f"__rnn_course_call__({name!r}, {request!r})"
+    return f"__rnn_course_call__({name!r}, {request!r}, {json.dumps(reverse)!r})"
 
 
 def is_answer(output) -> bool:
@@ -592,10 +636,22 @@ class StudentFunction:
         values, iterators = prepare(args, kwargs)
         last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
         self._channel.rng_last = None  # until this call's answer says what it is
-        answer = decode(self._channel.call(self.__name__, encode_request(values, iterators, last)))
+        handles = reverse.Handles(decode, MAX_ITEMS)  # the test's objects stay here (tools/reverse.py)
+        values, marked = handles.substitute(values)
+        self._channel.handles = handles
+        try:
+            request = encode_request(values, iterators, last)
+            answer = decode(self._channel.call(self.__name__, request, marked, bool(handles.objects)))
+        finally:
+            self._channel.handles = None  # the call's stand-ins are answered no more
         if not isinstance(answer, dict) or "ok" not in answer:
             raise ChannelError("the answer of the student's kernel is not an answer")
         self._channel.rng_last = _adopt_rng(answer.get("rng"))
+        if handles.generators:
+            try:
+                handles.adopt_states(answer.get("generators"))
+            except TypeError as error:
+                raise ChannelError(str(error)) from None
         changed = answer.get("changed") or {}
         for key, value in values.items():
             if key in changed:
@@ -688,9 +744,18 @@ class _Lines:
 class _Channel(_Lines):
     """The checker's end: a call of a student's function is a message to GradingExecute, its answer a value."""
 
-    def call(self, name: str, request: str) -> bytes:
-        self.send({"op": "call", "name": name, "request": request})
+    handles: reverse.Handles | None = None  # the objects of the call under way
+
+    def call(self, name: str, request: str, marked: list = (), relay: bool = False) -> bytes:
+        """`marked`: the arguments that hold the test's objects or generators (tools/reverse.py); `relay`:
+        some are objects: while the call runs, the student's side asks them through GradingExecute
+        (`op: reverse`)."""
+        self.send({"op": "call", "name": name, "request": request, "reverse": list(marked), "relay": relay})
         answer = self.receive()
+        while answer.get("op") == "reverse" and self.handles is not None:
+            payload = self.handles.answer(base64.b64decode(answer.get("payload", "")))
+            self.send({"op": "reverse-answer", "payload": base64.b64encode(payload).decode()})
+            answer = self.receive()
         if answer.get("payload") is None:  # the kernel gave no answer: interrupted, or an error of the call itself
             raise rebuild_error(str(answer.get("ename", "RuntimeError")), str(answer.get("evalue", "")))
         return base64.b64decode(answer["payload"])
@@ -840,14 +905,18 @@ class Session:
         self.lines.receive()
 
     def run(self, source: str, name: str, student: list[str], fixture: bool, on_call) -> list[dict]:
-        """Run one cell in the checker; `on_call(name, request) -> answer` serves each call of a student's
-        function. Returns the cell's outputs."""
+        """Run one cell in the checker; `on_call(name, request, marked) -> answer` serves each call of a
+        student's function (`marked`: {"keys": the arguments holding the test's objects or generators,
+        "relay": whether objects are among them}, tools/reverse.py). Returns the cell's outputs."""
         self.lines.send({"op": "run", "source": source, "name": name, "student": student, "fixture": fixture})
         while True:
             message = self.lines.receive()
             if message["op"] == "done":
                 return message["outputs"]
-            self.lines.send(on_call(message["name"], message["request"]))
+            if message["op"] != "call":
+                raise ValueError(f"the checker sent {message['op']!r} where a call was expected")
+            marked = {"keys": message.get("reverse") or [], "relay": message.get("relay") is True}
+            self.lines.send(on_call(message["name"], message["request"], marked))
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

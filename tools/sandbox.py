@@ -48,7 +48,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Unicode
 
-from tools import checker, i18n, judge
+from tools import checker, i18n, judge, reverse
 from tools.layout import ROOT, Course, is_answer_cell, is_test_cell, nbgrader
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
@@ -429,7 +429,7 @@ class GradingExecute(Execute):
                 continue
             trusted = bool(nbgrader(cell).get("grade_id"))
             if trusted and is_test_cell(cell):
-                if not checker.in_kernel(cell.source):
+                if not checker.in_kernel(cell.source, assignment, nbgrader(cell).get("grade_id")):
                     tests.add(index)
             elif trusted and nbgrader(cell).get("locked") and not is_answer_cell(cell):
                 read_only.append((index, cell.source))
@@ -482,7 +482,7 @@ class GradingExecute(Execute):
             if self._session is None:
                 env = {i18n.LANGUAGE_ENV: self._language}  # the grading release has every edition's catalogue
                 self._session = checker.Session(zygote, self._plan["folder"], 2 * (self.timeout or 600), env)
-            serve = lambda name, request: self._call(name, request, index, calls)  # noqa: E731
+            serve = lambda name, request, marked: self._call(name, request, index, calls, marked)  # noqa: E731
             outputs = self._session.run(source, f"cell {index}", names, fixture, serve)
         except (OSError, EOFError, ValueError) as error:  # the checker died or hung (a dead kernel propagates)
             self._checker_failed = self._checker_failed or f"{type(error).__name__}: {error}"
@@ -495,9 +495,11 @@ class GradingExecute(Execute):
         outputs = self._in_checker(cell.source, index, fixture=False)
         return [nbformat.from_dict(output) for output in outputs]
 
-    def _call(self, name: str, request: str, index: int, calls: list[dict]) -> dict:
+    def _call(self, name: str, request: str, index: int, calls: list[dict], marked: dict | None = None) -> dict:
         """One call of a student's function, from the checker: run it in the kernel as a throw-away cell
-        (the cell timeout and interrupt apply; a dead kernel stops the notebook as any cell does)."""
+        (the cell timeout and interrupt apply; a dead kernel stops the notebook as any cell does). When
+        `marked` arguments hold the test's objects, a Relay listens in the kernel's private folder while
+        the call runs: what the function asks of them is answered by the checker (tools/reverse.py)."""
         if not self._bridged:
             cell = self.nb.cells[index]
             try:
@@ -505,15 +507,24 @@ class GradingExecute(Execute):
             finally:
                 self.nb.cells[index] = cell
             self._bridged = True
+        marked, relay = marked or {}, None
+        if marked.get("relay"):
+            folder = getattr(self.km, "_private", None) or _private_root()
+            relay = reverse.Relay(folder, self._session.lines, checker.MAX_VALUE)
+        keys = {"path": relay and relay.path, "keys": marked["keys"]} if marked.get("keys") else None
         try:
-            source = checker.call_source(name, request)
+            source = checker.call_source(name, request, keys)
         except ValueError as error:
+            if relay is not None:
+                relay.close()
             return {"payload": None, "ename": "NameError", "evalue": str(error)}
         cell = self.nb.cells[index]
         try:
             tmp = self.execute_cell(nbformat.v4.new_code_cell(source), index, store_history=False)
         finally:  # nbclient stores the cell it ran at its index: the notebook's cell goes back there
             self.nb.cells[index] = cell
+            if relay is not None:
+                relay.close()  # before the answer goes to the checker: the relay's last exchange is done
         error = next((o for o in tmp.outputs if o.get("output_type") == "error"), None)
         calls += [o for o in tmp.outputs if not checker.is_answer(o) and o.get("output_type") != "error"]
         payload = checker.answer_text_of(tmp.outputs)  # base64, as it goes on to the checker
