@@ -48,9 +48,47 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
-# The two files that take longest, handed to the two xdist workers first (measured in one run of the whole
-# suite on the 2-core machine: test_grading 778 s, the JupyterLab tests 515 s, no other file above 135 s).
-SLOWEST = ("tests/test_grading.py", "tests/browser/test_jupyterlab.py")
+# tests/test_grading.py runs one grading run per assignment (785 s in all): its tests make one group per
+# assignment (the assignment is their first parameter), so that the seven runs spread over both workers.
+SPLIT_BY_ASSIGNMENT = "tests/test_grading.py"
+
+# The longest groups, handed to the two xdist workers first, longest first (measured in one run of the whole
+# suite on the 2-core machine, 2026-12-06: 03's grading 208 s, 05's 128 s, 06's 119 s, 01's 99 s, 02's 94 s,
+# 07's 85 s, 04's 83 s; the JupyterLab tests, one file that shares one browser page, about 200 s).
+SLOWEST = (
+    "tests/test_grading.py[03_samplers]",
+    "tests/browser/test_jupyterlab.py",
+    "tests/test_grading.py[05_clipping]",
+    "tests/test_grading.py[06_scratch_training]",
+    "tests/test_grading.py[01_one_hot]",
+    "tests/test_grading.py[02_recurrence]",
+    "tests/test_grading.py[07_concise_rnn]",
+    "tests/test_grading.py[04_perplexity]",
+)
+
+
+def group(nodeid: str) -> str:
+    """The group of tests one xdist worker runs together: the test's file (a notebook's cells stay in one kernel,
+    a module's fixtures are built once), or in SPLIT_BY_ASSIGNMENT the file and the assignment."""
+    path, _, name = nodeid.partition("::")
+    if path == SPLIT_BY_ASSIGNMENT and "[" in name:
+        return f"{path}[{name.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the groups of group() as its files. (Not `--dist loadgroup` and `xdist_group`
+    marks: with pytest 9.2, xdist 3.8's loadgroup ignores them silently, pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LoadFileByAssignmentScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group(nodeid)
+
+    return LoadFileByAssignmentScheduling(config, log)
 
 
 class ProseNumbers(pytest.Item):
@@ -99,19 +137,19 @@ def _add_prose_checks(items):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest files first, so that the two workers finish together (`--dist loadfile` hands out whole
-    files in this order, `--no-loadscope-reorder` keeps it): the two slowest, then the other end-to-end
-    files (grading, browser), then the rest, each group by number of tests. xdist's own order (by number
-    of tests) scheduled the three-test PostgreSQL file (130 s) last: the second core idled at the end."""
+    """Longest groups first, so that the two workers finish together (`--dist loadfile` hands out whole
+    groups, group(), in this order; `--no-loadscope-reorder` keeps it): the slowest (SLOWEST), then the other
+    end-to-end files (grading, browser), then the rest, each by number of tests. xdist's own order (by number of tests)
+    scheduled the three-test PostgreSQL file (130 s) last: the second core idled at the end."""
     counts: dict[str, int] = {}
     for item in items:
-        counts[item.location[0]] = counts.get(item.location[0], 0) + 1
+        counts[group(item.nodeid)] = counts.get(group(item.nodeid), 0) + 1
 
     def rank(item) -> tuple:
-        path = item.location[0]
-        slow = SLOWEST.index(path) if path in SLOWEST else len(SLOWEST)
-        other = not any(item.get_closest_marker(name) for name in ("grading", "browser"))
-        return (slow, other, -counts[path], path)
+        name = group(item.nodeid)
+        slow = SLOWEST.index(name) if name in SLOWEST else len(SLOWEST)
+        other = not any(item.get_closest_marker(marker) for marker in ("grading", "browser"))
+        return (slow, other, -counts[name], name)
 
     _add_prose_checks(items)
-    items.sort(key=rank)  # stable: each file keeps its own order
+    items.sort(key=rank)  # stable: each group keeps its own order
