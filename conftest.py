@@ -91,40 +91,82 @@ def pytest_xdist_make_scheduler(config, log):
     return LoadFileByAssignmentScheduling(config, log)
 
 
-class ProseNumbers(pytest.Item):
-    """After nbval has run every cell of a notebook: the numbers its markdown quotes are timeless or printed
-    by those cells (tests/prose.py). Reads the outputs nbval kept; executes nothing."""
+class AfterNotebook(pytest.Item):
+    """A check after nbval has run every cell of a notebook, on the outputs nbval kept; executes nothing."""
+
+    failure = ""  # what the failure lists
+
+    def ran_cells(self) -> list:
+        """The notebook's code cells as nbval ran them (skips unless all ran, and without error)."""
+        from nbval.plugin import IPyNbCell
+
+        cells = [item for item in self.session.items if item.parent is self.parent and isinstance(item, IPyNbCell)]
+        code = sum(cell.cell_type == "code" for cell in self.parent.nb.cells)
+        if len(cells) < code or any(cell.test_outputs is None for cell in cells):
+            pytest.skip("not every cell of the notebook ran in this session")
+        if any(output.get("output_type") == "error" for cell in cells for output in cell.test_outputs):
+            pytest.skip("a cell of the notebook failed (its own test says why)")
+        return cells
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, NotebookCheckError):
+            return f"{self.path.name}: {self.failure}:\n  " + "\n  ".join(excinfo.value.args[0])
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: {self.name}"
+
+
+class ProseNumbers(AfterNotebook):
+    """The numbers a notebook's markdown quotes are timeless or printed by its cells (tests/prose.py)."""
+
+    failure = "numbers in the prose that nothing prints"
 
     def runtest(self):
         from tests import prose
 
-        cells = [item for item in self.session.items if item.parent is self.parent and item is not self]
-        if any(getattr(cell, "test_outputs", None) is None for cell in cells):
-            pytest.skip("not every cell of the notebook ran in this session")
-        outputs = [output for cell in cells for output in cell.test_outputs]
-        if any(output.get("output_type") == "error" for output in outputs):
-            pytest.skip("a cell of the notebook failed (its own test says why)")
+        outputs = [output for cell in self.ran_cells() for output in cell.test_outputs]
         problems = prose.unaccounted(self.path.stem, self.parent.nb, prose.output_numbers(outputs))
         if problems:
-            raise ProseNumbersError(problems)
-
-    def repr_failure(self, excinfo):
-        if isinstance(excinfo.value, ProseNumbersError):
-            return f"{self.path.name}: numbers in the prose that nothing prints:\n  " + "\n  ".join(
-                excinfo.value.args[0]
-            )
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, None, f"{self.path.name}: prose numbers"
+            raise NotebookCheckError(problems)
 
 
-class ProseNumbersError(Exception):
+class FiguresShown(AfterNotebook):
+    """Every cell that promises a figure (tests/notebook_cells.py: `plt.show()`, a LivePlot) shows an image, and
+    no cell writes an error or a warning to stderr: what the browser's Run All checked on every solution notebook,
+    here on every notebook nbval runs. The browser tests run the notebooks whose pages only a browser can judge
+    (tests/browser/test_jupyterlab.py: images decoded, live plots redrawn, widgets)."""
+
+    failure = "outputs a student would miss or be alarmed by"
+
+    def runtest(self):
+        from tests import notebook_cells
+
+        cells = notebook_cells.read_cells(self.path)
+        code = [cell for cell in cells if cell.cell_type == "code"]
+        shown = {cell.index: item.test_outputs for cell, item in zip(code, self.ran_cells(), strict=True)}
+        problems = [
+            f"{cell.name} promises a figure but shows no image"
+            for cell in code
+            if cell.promises_figure
+            and not any(m.startswith("image/") for o in shown[cell.index] for m in o.get("data", {}))
+        ]
+        saved = {"cells": [{"outputs": shown.get(cell.index, [])} for cell in cells]}
+        problems += [
+            f"{cells[index].name} prints to stderr: {text}"
+            for index, text in notebook_cells.saved_warnings(saved).items()
+        ]
+        if problems:
+            raise NotebookCheckError(problems)
+
+
+class NotebookCheckError(Exception):
     pass
 
 
 def _add_prose_checks(items):
-    """One ProseNumbers item after the last cell of every notebook whose cells were all collected."""
+    """The checks after nbval (ProseNumbers, FiguresShown) after the last cell of every notebook whose cells
+    were all collected."""
     from nbval.plugin import IPyNbCell
 
     cells: dict = {}
@@ -133,7 +175,10 @@ def _add_prose_checks(items):
             cells.setdefault(item.parent, []).append(item)
     for notebook, collected in cells.items():
         if len(collected) == sum(cell.cell_type == "code" for cell in notebook.nb.cells):
-            items.insert(items.index(collected[-1]) + 1, ProseNumbers.from_parent(notebook, name="prose numbers"))
+            checks = [ProseNumbers.from_parent(notebook, name="prose numbers")]
+            checks.append(FiguresShown.from_parent(notebook, name="figures and stderr"))
+            position = items.index(collected[-1]) + 1
+            items[position:position] = checks
 
 
 def pytest_collection_modifyitems(config, items):
