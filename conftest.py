@@ -186,6 +186,11 @@ def pytest_collection_modifyitems(config, items):
     groups, group(), in this order; `--no-loadscope-reorder` keeps it): the slowest (SLOWEST), then the other
     end-to-end files (grading, browser), then the rest, each by number of tests. xdist's own order (by number of tests)
     scheduled the three-test PostgreSQL file (130 s) last: the second core idled at the end."""
+    for item in items:  # the scheduler sees node ids only: each test of the split file names its assignment first
+        if item.nodeid.startswith(f"{SPLIT_BY_ASSIGNMENT}::"):
+            assignment = getattr(item, "callspec", None) and item.callspec.params.get("assignment")
+            if group(item.nodeid) != f"{SPLIT_BY_ASSIGNMENT}[{assignment}]":
+                raise pytest.UsageError(f"{item.nodeid}: not grouped by its assignment (conftest.py, group())")
     counts: dict[str, int] = {}
     for item in items:
         counts[group(item.nodeid)] = counts.get(group(item.nodeid), 0) + 1
