@@ -48,46 +48,126 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
-# The two files that take longest, handed to the two xdist workers first (measured in one run of the whole
-# suite on the 2-core machine: test_grading 778 s, the JupyterLab tests 515 s, no other file above 135 s).
-SLOWEST = ("tests/test_grading.py", "tests/browser/test_jupyterlab.py")
+# tests/test_grading.py runs one grading run per assignment (785 s in all): its tests make one group per
+# assignment (the assignment is their first parameter), so that the seven runs spread over both workers.
+SPLIT_BY_ASSIGNMENT = "tests/test_grading.py"
+
+# The longest groups, handed to the two xdist workers first, longest first (measured in one run of the whole
+# suite on the 2-core machine, 2026-12-06: 03's grading 208 s, 05's 128 s, 06's 119 s, 01's 99 s, 02's 94 s,
+# 07's 85 s, 04's 83 s; the JupyterLab tests, one file that shares one browser page, about 200 s).
+SLOWEST = (
+    "tests/test_grading.py[03_samplers]",
+    "tests/browser/test_jupyterlab.py",
+    "tests/test_grading.py[05_clipping]",
+    "tests/test_grading.py[06_scratch_training]",
+    "tests/test_grading.py[01_one_hot]",
+    "tests/test_grading.py[02_recurrence]",
+    "tests/test_grading.py[07_concise_rnn]",
+    "tests/test_grading.py[04_perplexity]",
+)
 
 
-class ProseNumbers(pytest.Item):
-    """After nbval has run every cell of a notebook: the numbers its markdown quotes are timeless or printed
-    by those cells (tests/prose.py). Reads the outputs nbval kept; executes nothing."""
+def group(nodeid: str) -> str:
+    """The group of tests one xdist worker runs together: the test's file (a notebook's cells stay in one kernel,
+    a module's fixtures are built once), or in SPLIT_BY_ASSIGNMENT the file and the assignment."""
+    path, _, name = nodeid.partition("::")
+    if path == SPLIT_BY_ASSIGNMENT and "[" in name:
+        return f"{path}[{name.split('[', 1)[1].split('-')[0].rstrip(']')}]"
+    return path
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile`, with the groups of group() as its files. (Not `--dist loadgroup` and `xdist_group`
+    marks: with pytest 9.2, xdist 3.8's loadgroup ignores them silently, pytest-xdist issue 1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class LoadFileByAssignmentScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group(nodeid)
+
+    return LoadFileByAssignmentScheduling(config, log)
+
+
+class AfterNotebook(pytest.Item):
+    """A check after nbval has run every cell of a notebook, on the outputs nbval kept; executes nothing."""
+
+    failure = ""  # what the failure lists
+
+    def ran_cells(self) -> list:
+        """The notebook's code cells as nbval ran them (skips unless all ran, and without error)."""
+        from nbval.plugin import IPyNbCell
+
+        cells = [item for item in self.session.items if item.parent is self.parent and isinstance(item, IPyNbCell)]
+        code = sum(cell.cell_type == "code" for cell in self.parent.nb.cells)
+        if len(cells) < code or any(cell.test_outputs is None for cell in cells):
+            pytest.skip("not every cell of the notebook ran in this session")
+        if any(output.get("output_type") == "error" for cell in cells for output in cell.test_outputs):
+            pytest.skip("a cell of the notebook failed (its own test says why)")
+        return cells
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, NotebookCheckError):
+            return f"{self.path.name}: {self.failure}:\n  " + "\n  ".join(excinfo.value.args[0])
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}: {self.name}"
+
+
+class ProseNumbers(AfterNotebook):
+    """The numbers a notebook's markdown quotes are timeless or printed by its cells (tests/prose.py)."""
+
+    failure = "numbers in the prose that nothing prints"
 
     def runtest(self):
         from tests import prose
 
-        cells = [item for item in self.session.items if item.parent is self.parent and item is not self]
-        if any(getattr(cell, "test_outputs", None) is None for cell in cells):
-            pytest.skip("not every cell of the notebook ran in this session")
-        outputs = [output for cell in cells for output in cell.test_outputs]
-        if any(output.get("output_type") == "error" for output in outputs):
-            pytest.skip("a cell of the notebook failed (its own test says why)")
+        outputs = [output for cell in self.ran_cells() for output in cell.test_outputs]
         language = os.environ.get("RNN_COURSE_LANG") or "en"  # the edition nbval ran (helpers.LANGUAGE_ENV)
         problems = prose.unaccounted(self.path.stem, self.parent.nb, prose.output_numbers(outputs), language)
         if problems:
-            raise ProseNumbersError(problems)
-
-    def repr_failure(self, excinfo):
-        if isinstance(excinfo.value, ProseNumbersError):
-            return f"{self.path.name}: numbers in the prose that nothing prints:\n  " + "\n  ".join(
-                excinfo.value.args[0]
-            )
-        return super().repr_failure(excinfo)
-
-    def reportinfo(self):
-        return self.path, None, f"{self.path.name}: prose numbers"
+            raise NotebookCheckError(problems)
 
 
-class ProseNumbersError(Exception):
+class FiguresShown(AfterNotebook):
+    """Every cell that promises a figure (tests/notebook_cells.py: `plt.show()`, a LivePlot) shows an image, and
+    no cell writes an error or a warning to stderr: what the browser's Run All checked on every solution notebook,
+    here on every notebook nbval runs. The browser tests run the notebooks whose pages only a browser can judge
+    (tests/browser/test_jupyterlab.py: images decoded, live plots redrawn, widgets)."""
+
+    failure = "outputs a student would miss or be alarmed by"
+
+    def runtest(self):
+        from tests import notebook_cells
+
+        cells = notebook_cells.read_cells(self.path)
+        code = [cell for cell in cells if cell.cell_type == "code"]
+        shown = {cell.index: item.test_outputs for cell, item in zip(code, self.ran_cells(), strict=True)}
+        problems = [
+            f"{cell.name} promises a figure but shows no image"
+            for cell in code
+            if cell.promises_figure
+            and not any(m.startswith("image/") for o in shown[cell.index] for m in o.get("data", {}))
+        ]
+        saved = {"cells": [{"outputs": shown.get(cell.index, [])} for cell in cells]}
+        problems += [
+            f"{cells[index].name} prints to stderr: {text}"
+            for index, text in notebook_cells.saved_warnings(saved).items()
+        ]
+        if problems:
+            raise NotebookCheckError(problems)
+
+
+class NotebookCheckError(Exception):
     pass
 
 
 def _add_prose_checks(items):
-    """One ProseNumbers item after the last cell of every notebook whose cells were all collected."""
+    """The checks after nbval (ProseNumbers, FiguresShown) after the last cell of every notebook whose cells
+    were all collected."""
     from nbval.plugin import IPyNbCell
 
     cells: dict = {}
@@ -96,23 +176,31 @@ def _add_prose_checks(items):
             cells.setdefault(item.parent, []).append(item)
     for notebook, collected in cells.items():
         if len(collected) == sum(cell.cell_type == "code" for cell in notebook.nb.cells):
-            items.insert(items.index(collected[-1]) + 1, ProseNumbers.from_parent(notebook, name="prose numbers"))
+            checks = [ProseNumbers.from_parent(notebook, name="prose numbers")]
+            checks.append(FiguresShown.from_parent(notebook, name="figures and stderr"))
+            position = items.index(collected[-1]) + 1
+            items[position:position] = checks
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest files first, so that the two workers finish together (`--dist loadfile` hands out whole
-    files in this order, `--no-loadscope-reorder` keeps it): the two slowest, then the other end-to-end
-    files (grading, browser), then the rest, each group by number of tests. xdist's own order (by number
-    of tests) scheduled the three-test PostgreSQL file (130 s) last: the second core idled at the end."""
+    """Longest groups first, so that the two workers finish together (`--dist loadfile` hands out whole
+    groups, group(), in this order; `--no-loadscope-reorder` keeps it): the slowest (SLOWEST), then the other
+    end-to-end files (grading, browser), then the rest, each by number of tests. xdist's own order (by number of tests)
+    scheduled the three-test PostgreSQL file (130 s) last: the second core idled at the end."""
+    for item in items:  # the scheduler sees node ids only: each test of the split file names its assignment first
+        if item.nodeid.startswith(f"{SPLIT_BY_ASSIGNMENT}::"):
+            assignment = getattr(item, "callspec", None) and item.callspec.params.get("assignment")
+            if group(item.nodeid) != f"{SPLIT_BY_ASSIGNMENT}[{assignment}]":
+                raise pytest.UsageError(f"{item.nodeid}: not grouped by its assignment (conftest.py, group())")
     counts: dict[str, int] = {}
     for item in items:
-        counts[item.location[0]] = counts.get(item.location[0], 0) + 1
+        counts[group(item.nodeid)] = counts.get(group(item.nodeid), 0) + 1
 
     def rank(item) -> tuple:
-        path = item.location[0]
-        slow = SLOWEST.index(path) if path in SLOWEST else len(SLOWEST)
-        other = not any(item.get_closest_marker(name) for name in ("grading", "browser"))
-        return (slow, other, -counts[path], path)
+        name = group(item.nodeid)
+        slow = SLOWEST.index(name) if name in SLOWEST else len(SLOWEST)
+        other = not any(item.get_closest_marker(marker) for marker in ("grading", "browser"))
+        return (slow, other, -counts[name], name)
 
     _add_prose_checks(items)
-    items.sort(key=rank)  # stable: each file keeps its own order
+    items.sort(key=rank)  # stable: each group keeps its own order
