@@ -24,12 +24,12 @@ help:
 	@echo "  make setup          create .venv with the pinned dependencies"
 	@echo "  make lint / format  ruff check / ruff format"
 	@echo "  make strip-outputs  clear outputs of every notebook in solutions/"
-	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if course.toml allows it)"
+	@echo "  make release-zip ASSIGNMENT=01_one_hot   dist/01_one_hot.zip for an LMS (if schedule.toml allows it)"
 	@echo "  make course LANG=zh | make release-zip ASSIGNMENT=01_one_hot LANG=zh   the Chinese edition (course-zh/, dist/*-zh.zip)"
 	@echo "  make release-hub ASSIGNMENT=01_one_hot [LANG=zh]   to the hub's students (the Chinese edition: course-zh/)"
 	@echo "  make translations   which markdown cells lack a Chinese translation, or have a stale one (tools/i18n.py)"
 	@echo "  make collect FROM=folder-or.zip ASSIGNMENT=01_one_hot [SUBMITTED_AT=2026-10-12T21:00+02:00]   submissions -> autograder/submitted/"
-	@echo "  make dates          due dates, extensions and the late policy of course.toml"
+	@echo "  make dates          due dates, extensions and the late policy of schedule.toml"
 	@echo "  make override STUDENT=.. ASSIGNMENT=.. CELL=test_..|total SCORE=.. REASON='..'   a regrade, recorded"
 	@echo "  make overrides | make undo-override ID=.. REASON='..'   the regrades in force; cancel one"
 	@echo "  make similarity [ASSIGNMENT=..]           pairs of similar submissions (also in the report)"
@@ -119,7 +119,7 @@ translations: $(STAMP)
 	$(BIN)/python -m tools.i18n status
 
 # One assignment as a zip for an LMS (dist/<a>.zip: notebook, helpers.py, data/, requirements.txt, a
-# student README), refused while it would carry answers of an assignment course.toml says is open.
+# student README), refused while it would carry answers of an assignment schedule.toml says is open.
 release-zip: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make release-zip ASSIGNMENT=<assignment>"; exit 2; }
 	$(BIN)/python -m tools.release zip -a $(ASSIGNMENT) --lang $(EDITION)

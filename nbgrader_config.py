@@ -48,7 +48,7 @@ c.Exchange.root = str(EXCHANGE)
 # release-hub) goes through the release guard of tools/release.py first: tools/exchange.py.
 c.ExchangeFactory.release_assignment = "tools.exchange.GuardedReleaseAssignment"
 
-# A released notebook says at its top when it is due (course.toml; tools/term.py): nbgrader's own list,
+# A released notebook says at its top when it is due (schedule.toml; tools/term.py): nbgrader's own list,
 # then that cell (none for an assignment without a due date). First of all, the edition's language
 # (tools/i18n.py): English unless --Edition.language=zh, and never the translations kept in the source.
 c.GenerateAssignment.preprocessors = [
@@ -88,9 +88,9 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# The late penalty of course.toml's [late_policy] (tools/term.py), through nbgrader's own mechanism:
+# The late penalty of schedule.toml's [late_policy] (tools/term.py), through nbgrader's own mechanism:
 # AssignLatePenalties (above) asks this plugin for the penalty of a notebook handed in after its due date
-# (the gradebook's, extension included; `make grade` writes both from course.toml) and stores it beside
+# (the gradebook's, extension included; `make grade` writes both from schedule.toml) and stores it beside
 # the grades, which keep the raw score.
 c.AssignLatePenalties.plugin_class = "tools.term.LatePenalty"
 

@@ -15,6 +15,7 @@ import pytest
 
 import helpers
 from tests.grading.nbgrader_run import ROOT, all_assignments, answer_cells, assignments, notebook_path
+from tools.layout import Course
 
 ASSIGNMENTS = assignments()
 
@@ -80,7 +81,7 @@ def test_release_stubs_keep_signature_and_docstring(assignment):
 
 
 # ---------------------------------------------------------------------------
-# What students may receive (tools/release.py, course.toml)
+# What students may receive (tools/release.py, schedule.toml)
 # ---------------------------------------------------------------------------
 # The reference code each later release carries (in its toolbox.py, tools/toolbox.py), found by
 # tools.release.carried: 05 builds on 02's model, 06 on 03's samplers, 02's model and 05's clipping, 07 on
@@ -109,7 +110,7 @@ def test_no_allowed_release_carries_an_open_assignment(generated_course, tmp_pat
     shutil.copytree(ROOT / "solutions", root / "solutions", symlinks=True)
     names = all_assignments()
     states = {a: "closed" if i < closed else "open" for i, a in enumerate(names)}
-    (root / "course.toml").write_text("[assignments]\n" + "".join(f'{a} = "{s}"\n' for a, s in states.items()))
+    Course(root).schedule_file.write_text("[assignments]\n" + "".join(f'{a} = "{s}"\n' for a, s in states.items()))
     for assignment in ASSIGNMENTS:  # the releases generated_course holds
         folder = generated_course / "course" / assignment
         problems = release.release_problems(root, assignment, folder)

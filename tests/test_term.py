@@ -1,4 +1,4 @@
-"""The term without grading (tools/term.py, tools/export.py): course.toml's due dates, extensions and late
+"""The term without grading (tools/term.py, tools/export.py): schedule.toml's due dates, extensions and late
 policy, submission times, the audit trail of overrides. Graded end to end in tests/test_term_grading.py."""
 
 from __future__ import annotations
@@ -38,15 +38,15 @@ def root(tmp_path):
 
 
 def test_the_old_course_toml_still_reads(root):
-    (root / "course.toml").write_text('[assignments]\n01_one_hot = "closed"\n02_recurrence = "open"\n')
+    Course(root).schedule_file.write_text('[assignments]\n01_one_hot = "closed"\n02_recurrence = "open"\n')
     assert release.schedule(root)[A] == "closed" and release.schedule(root)[B] == "open"
     loaded = term.load(root)
     assert loaded.due == {} and loaded.extensions == {} and loaded.policy.penalty(9, 10 * 86400) == 0
-    assert term.load(ROOT).states == release.schedule(ROOT), "the repository's own course.toml"
+    assert term.load(ROOT).states == release.schedule(ROOT), "the repository's own schedule.toml"
 
 
 def test_due_dates_extensions_and_the_late_policy(root):
-    (root / "course.toml").write_text(NEW_FORM)
+    Course(root).schedule_file.write_text(NEW_FORM)
     assert release.schedule(root)[A] == "closed" and release.schedule(root)[B] == "open"
     loaded = term.load(root)
     assert term.utc(loaded.due[A]) == dt.datetime(2026, 10, 5, 21, 59)
@@ -73,7 +73,7 @@ def test_due_dates_extensions_and_the_late_policy(root):
     ],
 )
 def test_mistakes_in_course_toml_are_one_line(root, text, message):
-    (root / "course.toml").write_text(text)
+    Course(root).schedule_file.write_text(text)
     with pytest.raises((term.TermError, release.ReleaseError), match=message):
         term.load(root)
         release.schedule(root)
@@ -125,7 +125,7 @@ def test_the_zip_tells_students_the_due_date_and_the_policy(root, monkeypatch):
     shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
     (root / "hub" / "student").mkdir(parents=True)
     shutil.copy(ROOT / "hub" / "student" / "nbgrader_config.py", root / "hub" / "student" / "nbgrader_config.py")
-    (root / "course.toml").write_text(NEW_FORM)
+    Course(root).schedule_file.write_text(NEW_FORM)
     monkeypatch.setattr(release, "checked", lambda *_, **__: None)  # what may be handed out: tests/test_release.py
     with zipfile.ZipFile(release.release_zip(root, A, root / "a.zip")) as archive:
         readme = archive.read(f"{A}/README.md").decode()
@@ -138,13 +138,13 @@ def test_the_released_notebook_says_when_it_is_due(tmp_path):
     import nbformat
 
     root = nbgrader_run.copy_course(tmp_path / "c")
-    (root / "course.toml").write_text(NEW_FORM)
+    Course(root).schedule_file.write_text(NEW_FORM)
     folder = release.generate(root, A, tmp_path / "out")
     cells = nbformat.read(folder / f"{A}.ipynb", as_version=4).cells
     assert cells[0].source.startswith("# ") and "**Due 2026-10-05T23:59+02:00**" in cells[1].source
     committed = nbformat.read(ROOT / "course" / A / f"{A}.ipynb", as_version=4).cells
     assert [c.source for c in cells[:1] + cells[2:]] == [c.source for c in committed], "nothing else changes"
-    assert term.due_line(ROOT, A) == "", "the repository's course.toml has no due date: course/ stays as it is"
+    assert term.due_line(ROOT, A) == "", "the repository's schedule.toml has no due date: course/ stays as it is"
 
 
 def test_export_leaves_ungraded_empty_and_needs_an_identifier(tmp_path, monkeypatch):

@@ -31,7 +31,7 @@ DUE = dt.datetime(2026, 10, 5, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=2))
 # the later assignments, which only alice hands in, on time: their points (tests + 2 by hand) and due dates
 LATER = {"03_samplers": 18, "04_perplexity": 15}
 LATER_DUE = {"03_samplers": DUE + dt.timedelta(days=7), "04_perplexity": DUE + dt.timedelta(days=14)}
-COURSE_TOML = f"""
+SCHEDULE_TOML = f"""
 [assignments]
 01_one_hot = {{ state = "closed", due = {DUE.isoformat()}, canvas_id = 4711 }}
 03_samplers = {{ state = "closed", due = {LATER_DUE["03_samplers"].isoformat()} }}
@@ -67,7 +67,7 @@ def term_course(tmp_path_factory):
     root = nbgrader_run.copy_course(tmp_path_factory.mktemp("term"))
     for assignment in (A, *LATER):
         shutil.copytree(nbgrader_run.ROOT / "course" / assignment, root / "course" / assignment)
-    (root / "course.toml").write_text(COURSE_TOML)
+    Course(root).schedule_file.write_text(SCHEDULE_TOML)
     (root / "autograder").mkdir(exist_ok=True)
     (root / "autograder" / "roster.csv").write_text(ROSTER)
     reference = nbgrader_run.reference_answers(root, A)

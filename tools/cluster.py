@@ -105,7 +105,7 @@ def _acquire_scratch() -> Path:
     dest.mkdir(parents=True)
     root = layout.ROOT
     ignore = shutil.ignore_patterns(*SKIPPED)
-    for name in ("nbgrader_config.py", "helpers.py", "course.toml"):
+    for name in ("nbgrader_config.py", "helpers.py", "schedule.toml"):
         if (root / name).exists():
             shutil.copy2(root / name, dest / name)
     for name in ("data", "tools", "solutions", "course"):

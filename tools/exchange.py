@@ -4,7 +4,7 @@ nbgrader_config.py names GuardedReleaseAssignment as nbgrader's `ExchangeFactory
 class that `nbgrader release_assignment`, Formgrader's *Release* button and `make release-hub` all use to
 copy a release into the exchange. Before anything is copied it puts the folder that would go out through
 tools/release.py's guard (`checked`): what solutions/ generates now, carrying no answer or hidden test of
-an assignment course.toml says is open. A refusal is the exchange's error, with the guard's reasons:
+an assignment schedule.toml says is open. A refusal is the exchange's error, with the guard's reasons:
 the command fails, Formgrader shows them, the exchange is left as it was.
 
 The edition (tools/i18n.py): `--GuardedReleaseAssignment.language=zh` (`make release-hub LANG=zh`) sends the

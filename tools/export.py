@@ -14,7 +14,7 @@ is the rule).
   Canvas's own gradebook export, `Student` ("Last, First"), `ID` (Canvas's user id), `SIS User ID`,
   `SIS Login ID`, `Section`, then one column per assignment, and a `Points Possible` row. Canvas matches a
   student by ID, SIS User ID or SIS Login ID, and an assignment by the number in brackets of its column
-  (`01_one_hot (12345)`: set `canvas_id = 12345` in the assignment's table of course.toml); a column
+  (`01_one_hot (12345)`: set `canvas_id = 12345` in the assignment's table of schedule.toml); a column
   without one becomes a new assignment.
 * **Moodle** (Grades → Import → CSV file; Moodle docs, "Grade import"): a header row, an identifier column
   mapped to a user field in the import form ("Map from" `Email address` to "email address", or `ID

@@ -6,7 +6,7 @@ A question is two cells of a notebook in solutions/: a read-only prompt, then a 
 a partial and a zero answer says) between `### BEGIN SOLUTION` and `### END SOLUTION`.
 
 * **Releases never carry it.** nbgrader's ClearSolutions replaces that region with "YOUR ANSWER HERE" in
-  every release it generates; the release guard of tools/release.py refuses, whatever course.toml says,
+  every release it generates; the release guard of tools/release.py refuses, whatever schedule.toml says,
   a release folder holding any line of any rubric (`leaked`), so a hand-made zip or folder cannot slip one
   through either.
 * **Graders see it in Formgrader.** Formgrader's grading page shows the student's autograded notebook,

@@ -2,7 +2,7 @@
 
     python -m tools.release course [-a A ...]    # `make course`: regenerate course/ from solutions/
     python -m tools.release sync [-a A ...]      # what `make grade` does first (below)
-    python -m tools.release check                # which releases course.toml allows, and why
+    python -m tools.release check                # which releases schedule.toml allows, and why
     python -m tools.release zip -a A             # `make release-zip`: dist/<A>.zip for an LMS
     python -m tools.release hub -a A             # `make release-hub`: to the students of the hub
     (--lang zh: the Chinese edition, course-zh/; with course, zip and hub)
@@ -28,7 +28,7 @@ tools/exchange.py): a release must not carry the answers or hidden tests of an a
 open. Later notebooks build on the reference
 code of earlier assignments (05 on 02's `rnn_forward`, 06 on 03's samplers and 05's `grad_clipping`,
 07 on 06's `train_epoch`), so a release is allowed only when every assignment whose code it carries is
-*closed* in `course.toml`, the course's schedule. What a release carries is found, not declared
+*closed* in `schedule.toml`, the course's schedule. What a release carries is found, not declared
 (`carried`): the graded functions of another assignment that it defines, two or more lines of another
 assignment's solution regions, or any line of its hidden tests — in its notebook and in its Python files,
 among them `toolbox.py`, the reference code of earlier assignments that `tools/toolbox.py` generates
@@ -220,7 +220,7 @@ MIN_LINE = 25  # shorter lines (`return H`, `state = None`) are too common to te
 
 
 def schedule(root: Path) -> dict[str, str]:
-    """assignment -> "open" | "closed", from course.toml (an assignment it does not list is open; an entry
+    """assignment -> "open" | "closed", from schedule.toml (an assignment it does not list is open; an entry
     is a state, or a table with `state` and `due`: tools/term.py)."""
     path = Course(root).schedule_file
     listed = tomllib.loads(path.read_text()).get("assignments", {}) if path.exists() else {}
@@ -229,7 +229,7 @@ def schedule(root: Path) -> dict[str, str]:
         state = value.get("state", "open") if isinstance(value, dict) else value
         if name not in known or state not in STATES:
             raise ReleaseError(
-                f"course.toml: `{name} = {value!r}` (assignments: {', '.join(known)}; states: open, closed)"
+                f"schedule.toml: `{name} = {value!r}` (assignments: {', '.join(known)}; states: open, closed)"
             )
     return {name: term.state_of(name, listed.get(name, "open")) for name in known}
 
@@ -316,7 +316,7 @@ def release_problems(root: Path, assignment: str, folder: Path) -> list[str]:
     """Why `folder`, the release of `assignment`, must not be handed out now (empty: it may)."""
     states = schedule(root)
     problems = [
-        f"it carries the reference code of {other} ({'; '.join(evidence)}), which course.toml says is still "
+        f"it carries the reference code of {other} ({'; '.join(evidence)}), which schedule.toml says is still "
         f'open: set `{other} = "closed"` after its deadline'
         for other, evidence in carried(root, assignment, folder).items()
         if states[other] != "closed"
@@ -345,7 +345,7 @@ def _scratch_releases(root: Path, names: list[str], tmp: Path, language: str = "
 
 
 def check(root: Path, out=print) -> int:
-    """Print, for every assignment, what its release carries and whether course.toml allows it."""
+    """Print, for every assignment, what its release carries and whether schedule.toml allows it."""
     states = schedule(root)
     refused = 0
     for path in toolbox.stale(root):
@@ -365,7 +365,7 @@ def check(root: Path, out=print) -> int:
 
 def checked(root: Path, assignment: str, folder: Path | None = None, language: str = "en") -> None:
     """The release guard: raise ReleaseError unless `folder`, what goes out as the release of `assignment`
-    (default course/<assignment>), is what solutions/ generates now and course.toml allows handing it out.
+    (default course/<assignment>), is what solutions/ generates now and schedule.toml allows handing it out.
     Every release goes through it: `make release-zip`, and nbgrader's own release_assignment (the CLI,
     Formgrader's Release button and `make release-hub`, through tools/exchange.py)."""
     folder = folder or Course(root).edition_release(language) / assignment
@@ -469,7 +469,7 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None, language:
         for relative, data in files(Course(root).edition_release(language) / assignment).items():
             archive.writestr(f"{assignment}/{relative}", data)
         archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
-        due = term.due_line(root, assignment)  # the due date and late policy of course.toml, if any
+        due = term.due_line(root, assignment)  # the due date and late policy of schedule.toml, if any
         text = STUDENT_README_ZH if language == "zh" else STUDENT_README
         readme = text.format(assignment=assignment) + (f"\n{due}\n" if due else "")
         archive.writestr(f"{assignment}/README.md", readme)

@@ -168,7 +168,7 @@ def prepare(course: Course, assignments: list[str], options: Options) -> None:
         raise GradingError(str(error)) from error
     install_grading_kernel(course, options)
     import_roster(course)
-    with_term(term.record, course, assignments)  # due dates, extensions (course.toml) -> the gradebook
+    with_term(term.record, course, assignments)  # due dates, extensions (schedule.toml) -> the gradebook
 
 
 def inspect_submission(course: Course, student: str, assignment: str, anomalies: Anomalies) -> bool:

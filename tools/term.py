@@ -1,11 +1,11 @@
 """The term around the grades: due dates, extensions, the late policy, and regrades with an audit trail.
 
-    python -m tools.term dates                                 # due dates and extensions, as course.toml says
+    python -m tools.term dates                                 # due dates and extensions, as schedule.toml says
     python -m tools.term override S A CELL|total SCORE --reason "..." [--by NAME]   # `make override`
     python -m tools.term overrides [-s S] [-a A]               # `make overrides`: the audit trail
     python -m tools.term undo ID --reason "..."                # `make undo-override`
 
-**Due dates, extensions, late policy** live in `course.toml` (the schedule of tools/release.py), which
+**Due dates, extensions, late policy** live in `schedule.toml` (the schedule of tools/release.py), which
 keeps its old form (`01_one_hot = "open"`) and accepts a table per assignment:
 
     [assignments]
@@ -67,11 +67,11 @@ DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|m|min|minutes?)\
 
 
 class TermError(ValueError):
-    """A mistake in course.toml or in a command: one line."""
+    """A mistake in schedule.toml or in a command: one line."""
 
 
 # ---------------------------------------------------------------------------
-# course.toml
+# schedule.toml
 # ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LatePolicy:
@@ -109,10 +109,10 @@ class Term:
 
 
 def state_of(name: str, value) -> str:
-    """An assignment's state from its course.toml entry: "open", or a table with `state` (default open)."""
+    """An assignment's state from its schedule.toml entry: "open", or a table with `state` (default open)."""
     state = value.get("state", "open") if isinstance(value, dict) else value
     if state not in STATES:
-        raise TermError(f"course.toml: {name}: state {state!r} (states: {', '.join(STATES)})")
+        raise TermError(f"schedule.toml: {name}: state {state!r} (states: {', '.join(STATES)})")
     return state
 
 
@@ -121,11 +121,11 @@ def _datetime(where: str, value) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise TermError(f"course.toml: {where}: {value!r} is not an ISO 8601 date and time") from None
+            raise TermError(f"schedule.toml: {where}: {value!r} is not an ISO 8601 date and time") from None
     if not isinstance(value, dt.datetime):
-        raise TermError(f"course.toml: {where}: {value!r} is not a date and time (2026-10-12T23:59:00+02:00)")
+        raise TermError(f"schedule.toml: {where}: {value!r} is not a date and time (2026-10-12T23:59:00+02:00)")
     if value.tzinfo is None:
-        raise TermError(f"course.toml: {where}: {value.isoformat()} has no time zone (add +02:00, Z, ...)")
+        raise TermError(f"schedule.toml: {where}: {value.isoformat()} has no time zone (add +02:00, Z, ...)")
     return value
 
 
@@ -135,12 +135,12 @@ def _delay(where: str, value, due: dt.datetime | None) -> dt.timedelta:
         unit = {"d": "days", "h": "hours", "m": "minutes"}[m[2][0].lower()]
         return dt.timedelta(**{unit: float(m[1])})
     if due is None:
-        raise TermError(f"course.toml: {where}: an extension of an assignment without a due date")
+        raise TermError(f"schedule.toml: {where}: an extension of an assignment without a due date")
     return _datetime(where, value) - due
 
 
 def load(root: Path, assignments: list[str] | None = None) -> Term:
-    """The term as course.toml says (an assignment it does not list is open, without a due date)."""
+    """The term as schedule.toml says (an assignment it does not list is open, without a due date)."""
     course = Course(root)
     known = course.assignments() if assignments is None else assignments
     path = course.schedule_file
@@ -148,7 +148,7 @@ def load(root: Path, assignments: list[str] | None = None) -> Term:
     listed = data.get("assignments", {})
     unknown = [name for name in listed if name not in known]
     if unknown:
-        raise TermError(f"course.toml: no assignment {', '.join(unknown)} in solutions/ ({', '.join(known)})")
+        raise TermError(f"schedule.toml: no assignment {', '.join(unknown)} in solutions/ ({', '.join(known)})")
     states = {name: state_of(name, listed.get(name, "open")) for name in known}
     due = {
         name: _datetime(f"{name}.due", value["due"])
@@ -159,12 +159,12 @@ def load(root: Path, assignments: list[str] | None = None) -> Term:
     for student, given in data.get("extensions", {}).items():
         for name, value in given.items():
             if name not in known:
-                raise TermError(f"course.toml: extensions.{student}: no assignment {name}")
+                raise TermError(f"schedule.toml: extensions.{student}: no assignment {name}")
             extensions[(student, name)] = _delay(f"extensions.{student}.{name}", value, due.get(name))
     raw = data.get("late_policy", {})
     allowed = {"percent_per_day", "max_percent", "grace_minutes"}
     if set(raw) - allowed:
-        raise TermError(f"course.toml: late_policy: unknown {', '.join(sorted(set(raw) - allowed))} ({allowed})")
+        raise TermError(f"schedule.toml: late_policy: unknown {', '.join(sorted(set(raw) - allowed))} ({allowed})")
     return Term(states, due, extensions, LatePolicy(**{k: float(v) for k, v in raw.items()}))
 
 
@@ -198,7 +198,7 @@ def parse_time(text: str) -> dt.datetime:
 # nbgrader's late-penalty mechanism
 # ---------------------------------------------------------------------------
 class LatePenalty(LateSubmissionPlugin):
-    """nbgrader's plugin (c.AssignLatePenalties.plugin_class): the penalty of course.toml's late_policy.
+    """nbgrader's plugin (c.AssignLatePenalties.plugin_class): the penalty of schedule.toml's late_policy.
     nbgrader computes the lateness from the submission's timestamp and due date, extension included; a
     submission graded for the first time gets its extension here (nbgrader creates it during autograde)."""
 
@@ -232,7 +232,7 @@ def _gradebook(course: Course):
 
 
 def record(course: Course, assignments: list[str]) -> None:
-    """Before grading: the due dates of course.toml into the gradebook's assignments, the extensions into
+    """Before grading: the due dates of schedule.toml into the gradebook's assignments, the extensions into
     the submissions it already holds (a submission graded for the first time gets its extension from
     LatePenalty), every override re-applied."""
     term = load(course.root)
@@ -503,7 +503,7 @@ def _delta(delay: dt.timedelta) -> str:
 
 class DueDate(Preprocessor):
     """At the end of c.GenerateAssignment.preprocessors: a cell at the top of the released notebook (under
-    its title) saying when it is due and the late policy, from course.toml (nothing without a due date:
+    its title) saying when it is due and the late policy, from schedule.toml (nothing without a due date:
     course/ is then what nbgrader alone generates). `make course` after changing a due date."""
 
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
@@ -583,7 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=Path, default=ROOT)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("dates", parents=[common], help="due dates, extensions and the late policy of course.toml")
+    sub.add_parser("dates", parents=[common], help="due dates, extensions and the late policy of schedule.toml")
     o = sub.add_parser("override", parents=[common], help="record a regrade (a test cell's score, or the total)")
     o.add_argument("student")
     o.add_argument("assignment")

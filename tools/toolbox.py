@@ -14,7 +14,7 @@ the symbol table, not declared), nothing else:
   self-contained folder (students often get a single folder), the notebook's import line reads the
   same everywhere, and a release carries the answers of exactly the assignments it needs (05 ships
   only assignment 2's model, not 03's samplers). `tools.release.carried` reads the module like the
-  notebook, so `course.toml` still decides when the release may be handed out;
+  notebook, so `schedule.toml` still decides when the release may be handed out;
 * a name may be saved once in the whole course, and imported only by a *later* assignment (an
   assignment that imported its own answers would hand them out with its release);
 * nbgrader copies the file into the release (`course/<a>/`, `autograder/release/<a>/`) like

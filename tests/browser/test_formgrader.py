@@ -197,7 +197,7 @@ def test_every_view_an_instructor_opens_renders(graded_class, formgrader):
 
 
 def test_the_release_button_goes_through_the_guard(formgrader, lab):
-    """Formgrader's Release on 05_clipping while 02_recurrence is open (the copy has no course.toml: every
+    """Formgrader's Release on 05_clipping while 02_recurrence is open (the copy has no schedule.toml: every
     assignment is open) shows the guard's refusal and puts nothing into the exchange; on 01_one_hot, which
     carries nothing of another assignment, it releases."""
     fg = formgrader

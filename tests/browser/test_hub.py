@@ -216,7 +216,7 @@ def hub(chromium, screenshots):
         home.chmod(0o700)  # the instructor's, holding the course: the hub leaves instructors' homes alone
         course = nbgrader_run.copy_course(home / "course")
         shutil.copytree(ROOT / "course", course / "course")
-        shutil.copy(ROOT / "course.toml", course / "course.toml")
+        shutil.copy(ROOT / "schedule.toml", course / "schedule.toml")
         (course / "autograder").mkdir(exist_ok=True)
         (course / "autograder" / "roster.csv").write_text(
             "id,first_name,last_name,email\n"
