@@ -98,24 +98,8 @@ def test_validate_on_the_hub_speaks_the_edition(course_zh, released, tmp_path):
     """A student fetches the Chinese release, writes a one_hot with the class axis first and clicks Validate (here
     `nbgrader validate` with the hub's students' settings, hub/student/): each failure's first line, and the
     dialog's own words, are Chinese (the course's catalogue that the release carries)."""
-    from tests.grading.students_01_one_hot import IMPLEMENTATIONS
-
     folder = shutil.copytree(released, tmp_path / A)  # what Fetch puts in the student's home
-    path = folder / f"{A}.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nbgrader_run.answer_cells(nb)["one_hot"].source = IMPLEMENTATIONS["one_hot"]["class_dim_first"].source
-    nbformat.write(nb, path)
-    env = {k: v for k, v in nbgrader_run.env().items() if not k.startswith("JUPYTER")}
-    env["JUPYTER_CONFIG_PATH"] = str(course_zh / "hub" / "student")  # as hub/jupyterhub_config.py sets it
-    proc = subprocess.run(
-        [str(nbgrader_run.BIN / "nbgrader"), "validate", path.name],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    failures = proc.stdout.split("The following cell failed:")[1:]
+    failures = nbgrader_run.validate_class_dim_first(folder, course_zh / "hub" / "student")  # as the hub sets it
     firsts = [failure.strip().splitlines()[0].strip() for failure in failures]
     message = "✗ one_hot（形状为 (3,) 的索引，num_classes=5）：形状应为 (3, 5)，实际为 (5, 3)。"
     assert firsts[0].startswith(message), firsts

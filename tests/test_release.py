@@ -280,34 +280,19 @@ def test_validate_in_a_zip_release_shows_the_message_before_the_test(tmp_path):
     import zipfile
 
     from tests.grading import nbgrader_run
-    from tests.grading.students_01_one_hot import IMPLEMENTATIONS
     from tools import release
 
     root = nbgrader_run_copy(tmp_path)
     with zipfile.ZipFile(release.release_zip(root, "01_one_hot", tmp_path / "01.zip")) as archive:
         archive.extractall(tmp_path / "student")
-    folder = tmp_path / "student" / "01_one_hot"
-    path = folder / "01_one_hot.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    answer_cells(nb)["one_hot"].source = IMPLEMENTATIONS["one_hot"]["class_dim_first"].source
-    nbformat.write(nb, path)
-    env = {k: v for k, v in nbgrader_run.env().items() if not k.startswith("JUPYTER")}
-    proc = subprocess.run(
-        [str(nbgrader_run.BIN / "nbgrader"), "validate", path.name],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    failures = proc.stdout.split("The following cell failed:")[1:]
+    failures = nbgrader_run.validate_class_dim_first(tmp_path / "student" / "01_one_hot")
     firsts = [failure.strip().splitlines()[0].strip() for failure in failures]
     # the check's message, wrapped so that Validate cuts none of it (no line ends in its "...")
     message = " ".join(line.strip() for line in failures[0].strip().split("Hint:")[0].splitlines())
     assert message.startswith(
         "✗ one_hot(indices of shape (3,), num_classes=5): expected shape (3, 5), got (5, 3). "
         "That is a classic mistake: "
-    ), proc.stdout
+    ), failures
     assert not any(line.endswith("...") for line in failures[0].split("The error was:")[0].splitlines()), failures[0]
     assert "NotImplementedError (raised in one_hot_batch)" in firsts, firsts  # one_hot_batch is still a stub
     question = "✗ Not answered yet: write your answer in this cell (a question graded by hand)."

@@ -190,3 +190,21 @@ def in_notebook_folder(folder: Path):
         os.chdir(cwd)
         sys.path.remove(str(folder))
         sys.modules.pop("toolbox", None)
+
+
+def validate_class_dim_first(folder: Path, student_config: Path | None = None) -> list[str]:
+    """`nbgrader validate` of 01_one_hot in a student's `folder` (a zip unpacked, a fetched release), with the
+    classic mistake "class dimension first" as the answer of `one_hot`: the text of each failure it prints.
+    ``student_config``: JUPYTER_CONFIG_PATH, as the hub sets it (hub/jupyterhub_config.py)."""
+    from tests.grading.students_01_one_hot import IMPLEMENTATIONS
+
+    path = folder / "01_one_hot.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    answer_cells(nb)["one_hot"].source = IMPLEMENTATIONS["one_hot"]["class_dim_first"].source
+    nbformat.write(nb, path)
+    environment = {k: v for k, v in env().items() if not k.startswith("JUPYTER")}
+    if student_config is not None:
+        environment["JUPYTER_CONFIG_PATH"] = str(student_config)
+    command = [str(BIN / "nbgrader"), "validate", path.name]
+    proc = subprocess.run(command, cwd=folder, env=environment, capture_output=True, text=True, timeout=300)
+    return proc.stdout.split("The following cell failed:")[1:]
