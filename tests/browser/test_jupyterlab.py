@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import in_ci
 from tests.grading.nbgrader_run import ROOT, assignments
 from tests.notebook_cells import Cell, read_cells, saved_errors, saved_warnings
 from tools import release
@@ -792,7 +793,16 @@ def test_the_chinese_release_speaks_and_draws_chinese(page, lab, screenshots, tm
 
     loaded = [img["loaded"] for i in (drawn, control) for out in state[i]["outputs"] for img in out["images"]]
     assert loaded == [True, True], f"one decoded image in each figure cell: {loaded}"
-    assert "missing from font" not in stderr(drawn), stderr(drawn)
+    if "missing from font" in stderr(drawn):
+        import helpers  # here only: it imports torch (3 s)
+
+        if helpers.use_cjk_font() is None:  # the messages were checked; the figures need a font
+            message = "no CJK font installed: run `make fonts` (root; Debian's fonts-noto-cjk)"
+            if in_ci():
+                pytest.fail(f"{message} [CI=true: the Chinese figures must be tested]", pytrace=False)
+            pytest.skip(message)
+    assert "missing from font" not in stderr(drawn), _short(stderr(drawn))
     assert "missing from font" in stderr(control), "without the CJK font the figure must warn (the check can fail)"
     assert images[drawn].startswith("data:image/png;base64,"), images[drawn][:80]
-    assert images[drawn] != images[control], "the figure is drawn as with no CJK font: tofu boxes"
+    tofu_only = images[drawn] == images[control]  # the CJK font changes the CJK glyphs only
+    assert not tofu_only, "the figure's image is the one drawn with no CJK font: tofu boxes, not characters"
