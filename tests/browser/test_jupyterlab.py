@@ -22,13 +22,17 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.browser.conftest import in_ci
 from tests.grading.nbgrader_run import ROOT, assignments
 from tests.notebook_cells import Cell, read_cells, saved_errors, saved_warnings
+from tools import release
+from tools.layout import Course
 
 pytestmark = pytest.mark.browser
 
@@ -724,3 +728,81 @@ def test_progress_report_on_a_partly_solved_notebook(page, lab, screenshots):
     assert rows["rnn_forward"][3].startswith("needs rnn_step, which is not attempted yet"), rows
     assert header.startswith(f"{assignment}_partly_solved.ipynb: the visible tests give "), header
     assert f" of {sum(points.values()):g} points" in header, header
+
+
+@pytest.mark.skipif("01_one_hot" not in SOLUTIONS, reason="needs the solution of 01_one_hot")
+def test_the_chinese_release_speaks_and_draws_chinese(page, lab, screenshots, tmp_path):
+    """Issue 27: a student opens the Chinese release of 01 (built here as `make course LANG=zh` does) and writes a
+    one_hot with the class axis first; Run All stops at the first visible test, which shows the check's message
+    and hint in Chinese. Its first figure (the tokens of the Tang poems, a Chinese title) draws the characters:
+    no "Glyph … missing" warning, and the image the browser shows is not the one matplotlib's default font
+    alone draws (tofu boxes), which a cell added after it draws for comparison, warning on stderr."""
+    assignment = "01_one_hot"
+    start = time.monotonic()
+    folder = release.generate(
+        lab.root, assignment, Course(lab.root).edition_release("zh"), f"sqlite:///{tmp_path / 'zh.db'}", "zh"
+    )
+    built = time.monotonic() - start
+    source = folder / f"{assignment}.ipynb"
+    nb = json.loads(source.read_text())
+    cells = {c.id: c for c in read_cells(source)}
+    answer, figure = cells["one_hot"], cells["freq-figure"]
+    nb["cells"][answer.index]["source"] = (
+        "def one_hot(indices, num_classes):\n"
+        "    return (torch.arange(num_classes).reshape(-1, *[1] * indices.dim()) == indices).float()\n"
+    )
+    tofu = {  # the same figure, drawn with matplotlib's default font alone
+        "cell_type": "code",
+        "execution_count": None,
+        "id": "freq-figure-without-cjk-font",
+        "metadata": {},
+        "outputs": [],
+        "source": 'with plt.rc_context({"font.family": [f for f in plt.rcParams["font.family"]'
+        " if f not in helpers.CJK_FONTS]}):\n" + textwrap.indent(figure.source, "    "),
+    }
+    nb["cells"].insert(figure.index + 1, tofu)
+    mine = source.with_name(f"{assignment}_wrong_answer.ipynb")
+    mine.write_text(json.dumps(nb, ensure_ascii=False))
+    try:
+        copy = Notebook(page, lab, str(mine.relative_to(lab.root)), screenshots, "01_one_hot-zh").open()
+        ran = copy.run_all()
+        index = {c.id: c.index for c in copy.cells}
+        test, drawn, control = index["test_one_hot_shape"], index["freq-figure"], index[tofu["id"]]
+        copy.cell_shot(drawn, "figure")
+        copy.cell_shot(test, "test-cell")  # scrolls the cell into view: off screen it is not laid out
+        output = copy.cell(test).locator(".jp-Cell-outputArea")
+        output.wait_for(timeout=30_000)
+        text = output.inner_text().strip()
+        state = copy.state()
+        images = {
+            i: copy.cell(i).locator(".jp-OutputArea-output img").first.get_attribute("src") for i in (drawn, control)
+        }
+    finally:
+        mine.unlink()
+    print(f"{mine.name}: the Chinese release built in {built:.1f} s, Run All took {ran:.1f} s")
+
+    message, _, hint = text.partition("提示：")
+    message = " ".join(line.strip() for line in message.splitlines())
+    assert message.startswith("✗ one_hot（形状为 (3,) 的索引，num_classes=5）：形状应为 (3, 5)，实际为 (5, 3)。"), text
+    assert "这是一个典型错误：类别轴放在了最前面，而不是最后。" in message, text  # the diagnosed mistake
+    assert hint.strip().startswith("把类别轴追加在最后"), text  # and its fix
+    assert "由本单元格第" in text and "Traceback" not in text, text
+
+    def stderr(i: int) -> str:
+        return "\n".join(out["text"] for out in state[i]["outputs"] if out["mime"] == "application/vnd.jupyter.stderr")
+
+    loaded = [img["loaded"] for i in (drawn, control) for out in state[i]["outputs"] for img in out["images"]]
+    assert loaded == [True, True], f"one decoded image in each figure cell: {loaded}"
+    if "missing from font" in stderr(drawn):
+        import helpers  # here only: it imports torch (3 s)
+
+        if helpers.use_cjk_font() is None:  # the messages were checked; the figures need a font
+            message = "no CJK font installed: run `make fonts` (root; Debian's fonts-noto-cjk)"
+            if in_ci():
+                pytest.fail(f"{message} [CI=true: the Chinese figures must be tested]", pytrace=False)
+            pytest.skip(message)
+    assert "missing from font" not in stderr(drawn), _short(stderr(drawn))
+    assert "missing from font" in stderr(control), "without the CJK font the figure must warn (the check can fail)"
+    assert images[drawn].startswith("data:image/png;base64,"), images[drawn][:80]
+    tofu_only = images[drawn] == images[control]  # the CJK font changes the CJK glyphs only
+    assert not tofu_only, "the figure's image is the one drawn with no CJK font: tofu boxes, not characters"
