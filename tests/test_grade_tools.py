@@ -398,8 +398,9 @@ def test_an_edition_keeps_its_mark_and_its_catalogue_is_no_extra_file(course):
 def test_a_chinese_stub_left_unanswered_is_the_stub_the_gradebook_knows(course):
     """The Chinese release's free-text stub, untouched, becomes the English one nbgrader's gradebook holds (so
     it is scored unanswered, not sent to a grader); an answer, or the same text in an English submission,
-    is left alone."""
+    is left alone, and so are Chinese code answers (a code stub: tests/test_grading_editions.py)."""
     from tools import freetext
+    from tools.layout import is_answer_cell as is_answer
     from tools.layout import is_freetext_cell
 
     def question(nb):
@@ -412,13 +413,20 @@ def test_a_chinese_stub_left_unanswered_is_the_stub_the_gradebook_knows(course):
     folder = submit(course, "mei", nb)
     assert inspect(course, "mei") == (True, [])
     assert question(nbformat.read(folder / f"{A}.ipynb", as_version=4)).source == english
+    # a Chinese code answer that is an answer (its Chinese docstring and a solution) is not a stub either
+    source = {c.id: c for c in nbformat.read(course.source_notebook(A), as_version=4).cells}
+    answered = {c.id: i18n.translation(source[c.id], "zh")["source"] for c in release(course).cells if is_answer(c)}
     for student, language, text in [("lin", "zh", "独热向量大多是零。"), ("ann", "en", freetext.STUB["zh"])]:
         nb = release(course)
         i18n.mark(nb, language)
         question(nb).source = text
+        for cell in filter(is_answer, nb.cells):
+            cell.source = answered[cell.id]
         folder = submit(course, student, nb)
         inspect(course, student)
-        assert question(nbformat.read(folder / f"{A}.ipynb", as_version=4)).source == text
+        graded = nbformat.read(folder / f"{A}.ipynb", as_version=4)
+        assert question(graded).source == text
+        assert {c.id: c.source for c in graded.cells if is_answer(c)} == answered
 
 
 def test_extra_files_are_quarantined_and_importable_ones_flagged(course):

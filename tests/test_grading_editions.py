@@ -21,6 +21,7 @@ import pytest
 from tests.grading import cases, nbgrader_run
 from tests.grading.nbgrader_run import notebook_path
 from tools import feedback, grade, i18n, release
+from tools.layout import is_answer_cell
 
 pytestmark = pytest.mark.grading
 
@@ -108,6 +109,14 @@ def test_both_editions_score_the_same_on_every_cell(graded, student):
     assert states[0] == states[1], f"{student}: the free-text answer's state differs between the editions"
     if student == BLANK:
         assert set(states[1].values()) == {"unanswered"}, states[1]
+        # and so is every code answer cell, left as its edition's release wrote it (the Chinese one with its
+        # Chinese docstring): "not attempted" on the feedback page, not an answer that raised
+        for who, _ in ((student, str), (zh(student), i18n.translator("zh"))):
+            nb = nbformat.read(grade.Course(course).autograded_notebook(who, ASSIGNMENT), as_version=4)
+            answers = [cell for cell in nb.cells if is_answer_cell(cell)]
+            assert answers and {feedback._status(cell) for cell in answers} == {"not-attempted"}, who
+            text = text_of(page(course, who))
+            assert _("not attempted") in text and _("your answer cell raised {error}").split("{")[0] not in text, who
 
 
 def test_the_edition_survives_grading_and_nothing_is_flagged(graded):

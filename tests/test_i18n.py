@@ -543,7 +543,7 @@ def test_the_english_detector_finds_an_untranslated_text():
 # Messages of Python code: gettext
 # ---------------------------------------------------------------------------
 #: The Python files whose messages students read: each wraps them in `_()` (or `self._()`).
-TRANSLATED_CODE = ("helpers.py", "tools/feedback.py", "hub/student/nbgrader_config.py")
+TRANSLATED_CODE = ("helpers.py", "tools/feedback.py", "tools/term.py", "hub/student/nbgrader_config.py")
 
 
 def messages_of(path) -> set[str]:

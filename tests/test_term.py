@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from tests.grading import nbgrader_run
-from tools import release, submissions, term
+from tools import i18n, release, submissions, term
 from tools.layout import ROOT, Course
 
 A, B = "01_one_hot", "02_recurrence"
@@ -169,3 +169,75 @@ def test_export_leaves_ungraded_empty_and_needs_an_identifier(tmp_path, monkeypa
     assert said == ["warning: graded but not in the roster (not exported): zed"]
     with pytest.raises(export.ExportError, match="ben has no email nor idnumber"):
         export.export(course, "moodle", out=said.append)
+
+
+# ---------------------------------------------------------------------------
+# The students' texts in their edition's language (issue 27): the due-date cell and the standing section
+# ---------------------------------------------------------------------------
+CJK = "[\u4e00-\u9fff]"
+
+
+def english_words(text: str) -> list[str]:
+    """Runs of two English words (names of code and UTC aside): what a Chinese text must not contain."""
+    import re
+
+    return re.findall(r"\b(?!UTC\b)[A-Za-z]{2,}\b(?:[ ,;:]+[A-Za-z]{2,}\b)+", text)
+
+
+def test_the_due_date_cell_speaks_the_editions_language(root, monkeypatch):
+    """DueDate runs after tools.i18n.Edition, which marked a Chinese release: its cell is Chinese, the zip's
+    README line too; the English one stays as it was."""
+    import re
+
+    import nbformat
+
+    Course(root).schedule_file.write_text(NEW_FORM)
+    monkeypatch.setattr(term, "ROOT", root)
+    english, chinese = term.due_line(root, A), term.due_line(root, A, "zh")
+    assert english.startswith("**Due 2026-10-05T23:59+02:00** (10% of the score per day started late after a grace")
+    assert "2026-10-05T23:59+02:00" in chinese and "10" in chinese and "15" in chinese and "50" in chinese
+    assert re.search(CJK, chinese) and not english_words(chinese), chinese
+    cells = {}
+    for language in ("en", "zh"):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 01")])
+        i18n.mark(nb, language)
+        nb, _ = term.DueDate().preprocess(nb, {"nbgrader": {"assignment": A}})
+        cells[language] = nb.cells[1].source
+    assert cells["en"] == f"> {english} Hand in before then."
+    assert cells["zh"].startswith(f"> {chinese}") and not english_words(cells["zh"]), cells["zh"]
+    assert term.LatePolicy().describe(i18n.translator("zh")) != "no late penalty"
+
+
+def test_the_standing_section_speaks_the_notebooks_language(monkeypatch):
+    """StandingFeedback writes the standing (late, extension, regrade, final score) in the language of the
+    graded notebook's edition mark; every line of it, in Chinese without English words."""
+    import re
+
+    import nbformat
+
+    policy = term.LatePolicy(percent_per_day=10, max_percent=50, grace_minutes=15)
+    due = dt.datetime(2026, 10, 5, 21, 59)
+    regrade = term.Override(1, "2026-10-09T10:00:00", "ta1", "ann", A, term.TOTAL, 8.0, "the test was wrong")
+    cases = [  # (submitted, seconds late, extension, overrides, manual)
+        (due + dt.timedelta(days=2), 2 * 86400, dt.timedelta(days=1), [regrade], 2.0),
+        (due + dt.timedelta(minutes=5), 300, None, [], 0),
+        (due - dt.timedelta(hours=1), 0, None, [], 0),
+        (None, 0, dt.timedelta(hours=36), [], 0),
+    ]
+    for submitted, late, extension, overrides, manual in cases:
+        penalty = 0.9 if late > 86400 else 0
+        s = term.Standing("ann", A, 9, 10, penalty, late, submitted, due, extension, overrides, manual)
+        english, chinese = term.standing_markdown(s, policy), term.standing_markdown(s, policy, i18n.translator("zh"))
+        assert english.startswith("## Your standing") and not re.search(CJK, english)
+        lines = [re.sub(r"`[^`]*`|the test was wrong|ta1", "", line) for line in chinese.splitlines() if line]
+        assert len(lines) == len([line for line in english.splitlines() if line])
+        assert all(re.search(CJK, line) and not english_words(line) for line in lines), chinese
+    monkeypatch.setattr(term, "standings", lambda course: {("ann", A): s})
+    monkeypatch.setattr(term, "load", lambda root: term.Term({}, {}, {}, policy))
+    for language, title in (("en", "## Your standing"), ("zh", i18n.translator("zh")("## Your standing"))):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("summary", metadata={})])
+        nb.cells[0].metadata["rnn_course"] = {"feedback_summary": True}
+        i18n.mark(nb, language)
+        nb, _ = term.StandingFeedback().preprocess(nb, {"nbgrader": {"student": "ann", "assignment": A}})
+        assert nb.cells[1].source.startswith(title), nb.cells[1].source
+    assert title != "## Your standing"

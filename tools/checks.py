@@ -16,14 +16,16 @@ The checks run in the order of CHECKS:
     metadata             cell and notebook metadata reset to the release's (skip-execution tags...), but
                          the edition's mark (tools/i18n.py: a Chinese release is graded and given feedback
                          in Chinese)
-    edition_stubs        a free-text answer left as an edition's release wrote it ("在此写下你的答案") gets
-                         the English stub the gradebook knows: nbgrader scores it unanswered, not "to grade"
+    edition_stubs        an answer cell left as an edition's release wrote it (free text "在此写下你的答案",
+                         code: its Chinese docstring and nbgrader's stub) gets the English release's stub,
+                         which the gradebook knows: unanswered / "not attempted", not "to grade" / answered
     extra_files          files the release does not have moved to autograder/quarantine/ (run last); an
                          edition's message catalogue without a finding (grading installs the course's own)
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from collections import defaultdict
@@ -206,16 +208,44 @@ def metadata(sub: Submission) -> None:
 
 
 def edition_stubs(sub: Submission) -> None:
-    """A free-text answer cell left as the release of its edition wrote it is unanswered in every edition:
-    nbgrader knows an answer cell as unchanged by its checksum in the gradebook, which holds the English
-    stub ("YOUR ANSWER HERE"), so the Chinese stub would otherwise wait for a grader as an answer."""
-    stub = freetext.STUB.get(i18n.edition(sub.nb, sub.assignment))
-    by_id = {grade_id(c): c for c in sub.release.cells if is_freetext_cell(c)}
+    """An answer cell left as the release of its edition wrote it is unanswered in every edition: nbgrader
+    knows an answer cell as unchanged by its checksum in the gradebook, which holds the English release's
+    stub. So the Chinese free-text stub ("在此写下你的答案") would otherwise wait for a grader as an answer,
+    and a code answer cell's Chinese stub (its Chinese docstring, then nbgrader's stub) would be "answered"
+    on the feedback page instead of "not attempted". Such a cell gets the English release's source."""
+    language = i18n.edition(sub.nb, sub.assignment)
+    if language == i18n.SOURCE_LANGUAGE:
+        return
+    released = {grade_id(c): c for c in sub.release.cells if is_freetext_cell(c) or is_answer_cell(c)}
+    stubs = {gid: freetext.STUB[language] for gid, c in released.items() if is_freetext_cell(c)}
+    stubs |= edition_code_stubs(sub, language)
     for cell in sub.nb.cells:
-        original = by_id.get(grade_id(cell))
-        if stub and original is not None and cell.source.strip() == stub and cell.source != original.source:
+        original, stub = released.get(grade_id(cell)), stubs.get(grade_id(cell))
+        if None not in (original, stub) and cell.source.strip() == stub.strip() and cell.source != original.source:
             cell.source = original.source
             sub.changed = True
+
+
+def edition_code_stubs(sub: Submission, language: str) -> dict[str, str]:
+    """grade id -> what the release in `language` shows in each code answer cell that has a translation: the
+    source's translation with its solution replaced as nbgrader's ClearSolutions does, by the course's config."""
+    clear = _clear_solutions(str(sub.course.root))
+    kernel = sub.release.metadata.get("kernelspec", {}).get("language", "python")
+    stubs = {}
+    for cell in sub.source.cells:
+        if is_answer_cell(cell) and i18n.state(cell, language) == "current":
+            copy = nbformat.v4.new_code_cell(i18n.translation(cell, language)["source"])
+            clear._replace_solution_region(copy, kernel)
+            stubs[grade_id(cell)] = copy.source
+    return stubs
+
+
+@functools.lru_cache(maxsize=4)
+def _clear_solutions(root: str):
+    from nbgrader.preprocessors import ClearSolutions
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return ClearSolutions(config=PyFileConfigLoader("nbgrader_config.py", path=root).load_config())
 
 
 def extra_files(sub: Submission) -> list[Finding]:

@@ -469,7 +469,7 @@ def release_zip(root: Path, assignment: str, dest: Path | None = None, language:
         for relative, data in files(Course(root).edition_release(language) / assignment).items():
             archive.writestr(f"{assignment}/{relative}", data)
         archive.writestr(f"{assignment}/requirements.txt", student_requirements(root))
-        due = term.due_line(root, assignment)  # the due date and late policy of schedule.toml, if any
+        due = term.due_line(root, assignment, language)  # the due date and late policy of schedule.toml, if any
         text = STUDENT_README_ZH if language == "zh" else STUDENT_README
         readme = text.format(assignment=assignment) + (f"\n{due}\n" if due else "")
         archive.writestr(f"{assignment}/README.md", readme)

@@ -56,7 +56,7 @@ from nbconvert.preprocessors import Preprocessor
 from nbgrader.plugins import LateSubmissionPlugin
 from traitlets import Bool
 
-from tools import gradebook
+from tools import gradebook, i18n
 from tools.layout import BIN, COURSE_ID, ROOT, Course
 
 if str(BIN) not in os.environ.get("PATH", "").split(os.pathsep):  # nbgrader's Gradebook runs `alembic`
@@ -89,11 +89,15 @@ class LatePolicy:
     def penalty(self, score: float, seconds_late: float) -> float:
         return round((score or 0.0) * self.percent(seconds_late) / 100, 4)
 
-    def describe(self) -> str:
+    def describe(self, _=str) -> str:
+        """The policy in one phrase; `_` translates it (i18n.translator of an edition's language)."""
         if not self.percent_per_day:
-            return "no late penalty"
-        grace = f" after a grace of {self.grace_minutes:g} min" if self.grace_minutes else ""
-        return f"{self.percent_per_day:g}% of the score per day started late{grace}, at most {self.max_percent:g}%"
+            return _("no late penalty")
+        numbers = {"percent": f"{self.percent_per_day:g}", "max": f"{self.max_percent:g}"}
+        if self.grace_minutes:
+            text = _("{percent}% of the score per day started late after a grace of {grace} min, at most {max}%")
+            return text.format(grace=f"{self.grace_minutes:g}", **numbers)
+        return _("{percent}% of the score per day started late, at most {max}%").format(**numbers)
 
 
 @dataclass(frozen=True)
@@ -173,13 +177,15 @@ def utc(when: dt.datetime) -> dt.datetime:
     return when.astimezone(dt.UTC).replace(tzinfo=None)
 
 
-def due_line(root: Path, assignment: str) -> str:
-    """One sentence for students: when the assignment is due, and the late policy (empty: no due date)."""
+def due_line(root: Path, assignment: str, language: str = i18n.SOURCE_LANGUAGE) -> str:
+    """One sentence for students, in the edition's `language`: when the assignment is due, and the late
+    policy (empty: no due date)."""
     term = load(root)
     if assignment not in term.due:
         return ""
-    due = term.due[assignment]
-    return f"**Due {due.isoformat(timespec='minutes')}** ({term.policy.describe()})."
+    _ = i18n.translator(language)
+    due = term.due[assignment].isoformat(timespec="minutes")
+    return _("**Due {due}** ({policy}).").format(due=due, policy=term.policy.describe(_))
 
 
 def stamp(folder: Path, when: dt.datetime) -> Path:
@@ -496,15 +502,18 @@ class ReportExtras:
         return lines
 
 
-def _delta(delay: dt.timedelta) -> str:
+def _delta(delay: dt.timedelta, _=str) -> str:
     hours = delay.total_seconds() / 3600
-    return f"{hours / 24:g} d" if hours % 24 == 0 else f"{hours:g} h"
+    if hours % 24 == 0:
+        return _("{days} d").format(days=f"{hours / 24:g}")
+    return _("{hours} h").format(hours=f"{hours:g}")
 
 
 class DueDate(Preprocessor):
     """At the end of c.GenerateAssignment.preprocessors: a cell at the top of the released notebook (under
     its title) saying when it is due and the late policy, from schedule.toml (nothing without a due date:
-    course/ is then what nbgrader alone generates). `make course` after changing a due date."""
+    course/ is then what nbgrader alone generates), in the language of the release's edition (tools.i18n.Edition,
+    the first preprocessor, marks it). `make course` after changing a due date."""
 
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
@@ -512,9 +521,11 @@ class DueDate(Preprocessor):
         import nbformat
 
         assignment = resources.get("nbgrader", {}).get("assignment")
-        line = due_line(ROOT, assignment) if assignment else ""
+        language = i18n.edition(nb, assignment)
+        line = due_line(ROOT, assignment, language) if assignment else ""
         if line:
-            cell = nbformat.v4.new_markdown_cell(f"> {line} Hand in before then.")
+            _ = i18n.translator(language)
+            cell = nbformat.v4.new_markdown_cell("> " + _("{due_line} Hand in before then.").format(due_line=line))
             cell.metadata.update({"rnn_course": {"due_date": True}, "editable": False, "deletable": False})
             title = bool(nb.cells) and nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
             nb.cells.insert(1 if title else 0, cell)
@@ -527,7 +538,8 @@ class DueDate(Preprocessor):
 class StandingFeedback(Preprocessor):
     """After TeachingFeedback (c.GenerateFeedback.preprocessors): a section under the summary with the
     student's standing: the raw score, manual points, the due date and lateness with the penalty and why,
-    each override with its reason, and the final score."""
+    each override with its reason, and the final score; in the language of the notebook's edition (the mark
+    a Chinese release carries, tools/i18n.py)."""
 
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
@@ -540,7 +552,8 @@ class StandingFeedback(Preprocessor):
         standing = standings(course).get((student, assignment))
         if standing is None:
             return nb, resources
-        text = standing_markdown(standing, load(ROOT).policy)
+        language = i18n.edition(nb, assignment)
+        text = standing_markdown(standing, load(ROOT).policy, i18n.translator(language))
         cell = nbformat.v4.new_markdown_cell(text)
         cell.metadata["rnn_course"] = {"standing": True}
         at = next(
@@ -550,28 +563,44 @@ class StandingFeedback(Preprocessor):
         return nb, resources
 
 
-def standing_markdown(s: Standing, policy: LatePolicy) -> str:
+def standing_markdown(s: Standing, policy: LatePolicy, _=str) -> str:
+    """The standing section; `_` translates it (i18n.translator of the notebook's edition)."""
     e = html.escape
-    lines = ["## Your standing", "", f"- Points from the tests and graders: **{s.raw:g} / {s.max_score:g}**"]
+    points = _("- Points from the tests and graders: **{raw} / {max}**")
+    lines = [_("## Your standing"), "", points.format(raw=f"{s.raw:g}", max=f"{s.max_score:g}")]
     if s.manual:
-        lines.append(f"- of which graded by hand: {s.manual:g}")
+        lines.append(_("- of which graded by hand: {manual}").format(manual=f"{s.manual:g}"))
     if s.due is not None:
-        extension = f" (with your extension of {_delta(s.extension)})" if s.extension else ""
-        lines.append(f"- Due {s.due:%Y-%m-%d %H:%M} UTC{extension}")
-        when = f"{s.submitted:%Y-%m-%d %H:%M} UTC" if s.submitted else "at an unknown time"
+        extension = _(" (with your extension of {delay})").format(delay=_delta(s.extension, _)) if s.extension else ""
+        lines.append(_("- Due {due} UTC{extension}").format(due=f"{s.due:%Y-%m-%d %H:%M}", extension=extension))
+        when = f"{s.submitted:%Y-%m-%d %H:%M} UTC" if s.submitted else _("at an unknown time")
         if s.seconds_late > 0 and not policy.percent(s.seconds_late):
-            lines.append(f"- Submitted {when}: within the grace period ({policy.describe()}), no penalty")
-        elif s.seconds_late > 0:
             lines.append(
-                f"- Submitted {when}: **{s.seconds_late / 86400:.2f} days late**. Late policy: {policy.describe()}; "
-                f"penalty {policy.percent(s.seconds_late):g}% of your score = **-{s.penalty:g} points**"
+                _("- Submitted {when}: within the grace period ({policy}), no penalty").format(
+                    when=when, policy=policy.describe(_)
+                )
+            )
+        elif s.seconds_late > 0:
+            late = _(
+                "- Submitted {when}: **{days} days late**. Late policy: {policy}; "
+                "penalty {percent}% of your score = **-{penalty} points**"
+            )
+            lines.append(
+                late.format(
+                    when=when,
+                    days=f"{s.seconds_late / 86400:.2f}",
+                    policy=policy.describe(_),
+                    percent=f"{policy.percent(s.seconds_late):g}",
+                    penalty=f"{s.penalty:g}",
+                )
             )
         else:
-            lines.append(f"- Submitted {when}: on time, no penalty")
+            lines.append(_("- Submitted {when}: on time, no penalty").format(when=when))
     for o in s.overrides:
-        what = "your total for this assignment" if o.target == TOTAL else f"`{e(o.target)}`"
-        lines.append(f"- Regrade: {what} set to {o.score:g} by {e(o.by)} on {o.at[:10]}: {e(o.reason)}")
-    lines.append(f"- **Final score: {s.final:g} / {s.max_score:g}**")
+        what = _("your total for this assignment") if o.target == TOTAL else f"`{e(o.target)}`"
+        regrade = _("- Regrade: {what} set to {score} by {by} on {date}: {reason}")
+        lines.append(regrade.format(what=what, score=f"{o.score:g}", by=e(o.by), date=o.at[:10], reason=e(o.reason)))
+    lines.append(_("- **Final score: {final} / {max}**").format(final=f"{s.final:g}", max=f"{s.max_score:g}"))
     return "\n".join(lines)
 
 
