@@ -516,6 +516,17 @@ TESTS_REVERSE = textwrap.dedent("""
     again = torch.Generator().manual_seed(3)
     assert drawn == [int(torch.multinomial(torch.softmax(logits, 0), 1, generator=again)) for _ in range(5)], drawn
     assert torch.equal(generator.get_state(), again.get_state())  # the state the student's side left
+    # helpers.draws(f, n, ...) on a proxy: the n calls in one round trip, as n round trips would draw them
+    generator, again = torch.Generator().manual_seed(4), torch.Generator().manual_seed(4)
+    many = draws.draws(300, logits, generator)
+    assert many == [int(torch.multinomial(torch.softmax(logits, 0), 1, generator=again)) for _ in range(300)]
+    assert torch.equal(generator.get_state(), again.get_state())
+    torch.manual_seed(8)
+    many = draws.draws(300, logits, None)  # from the checker's global state, which it leaves advanced
+    after = torch.rand(1)
+    torch.manual_seed(8)
+    assert many == [int(torch.multinomial(torch.softmax(logits, 0), 1)) for _ in range(300)], many
+    assert torch.equal(after, torch.rand(1))
     print("the test's objects answered")
 """)
 

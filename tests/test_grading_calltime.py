@@ -66,12 +66,13 @@ CALLTIME_MISTAKES = [
     ("05_clipping", "grad_clipping", "per_parameter"),
     ("06_scratch_training", "predict", "no_warmup"),
     ("06_scratch_training", "sample_next", "ignores_generator"),
+    ("06_scratch_training", "sample_next", "temperature_multiplied"),  # the distribution test (helpers.draws)
 ]
 ASSIGNMENTS = sorted({assignment for assignment, _, _ in CALLTIME_MISTAKES})
 
 
-def _student(cell: str) -> str:
-    return f"switches_off_checks_in_{cell}"
+def _student(cell: str, mistake: str) -> str:
+    return f"switches_off_checks_in_{cell}_{mistake}"
 
 
 SWITCH_OFF = """\
@@ -101,13 +102,13 @@ def judged_cheats(tmp_path_factory):
     for assignment, cell, mistake in CALLTIME_MISTAKES:
         impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
         answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source)}
-        nbgrader_run.submit(course, _student(cell), assignment, answers)
+        nbgrader_run.submit(course, _student(cell, mistake), assignment, answers)
     with pytest.MonkeyPatch.context() as patch:  # the design alone: no scan, no verification run
         patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
         patch.setattr(integrity, "verification_notebook", lambda *args, **kwargs: None)
         c = grade.Course(course)
         for assignment in ASSIGNMENTS:
-            students = [_student(cell) for a, cell, _ in CALLTIME_MISTAKES if a == assignment]
+            students = [_student(cell, m) for a, cell, m in CALLTIME_MISTAKES if a == assignment]
             grade.autograde(c, [assignment], students, workers=2, quiet=True)
     return course
 
@@ -119,11 +120,11 @@ def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judge
 
     assert assignment in checker.JUDGED
     lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
-    scores = nbgrader_run.cell_scores(judged_cheats, assignment, _student(cell))
+    scores = nbgrader_run.cell_scores(judged_cheats, assignment, _student(cell, mistake))
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
     assert lost and set(lost) <= set(scores)
     differ = {test: scores[test] for test in scores if scores[test] != expected[test]}
-    assert not differ, (differ, _why(judged_cheats, assignment, _student(cell), differ))
+    assert not differ, (differ, _why(judged_cheats, assignment, _student(cell, mistake), differ))
 
 
 def _why(course, assignment: str, student: str, cells) -> dict:

@@ -51,6 +51,13 @@ iteration come back to the checker while the call runs (a *reverse call*, relaye
 socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
 state and comes back as the state the function left.
 
+Many calls in one round trip: `helpers.draws(f, n, *args)` (06's sample_next distribution test: 4,000 draws
+per distribution, six distributions) is, for a proxy, `StudentFunction.draws`: the student's kernel makes
+the n calls one after the other and answers the list of their results, with the random state and the
+generators' states the last call left, exactly what n round trips would bring (each call starts from the
+state the one before left). Sound: it brings back only values of the student's function on the test's
+arguments, which the student controls anyway; the counting and the verdict happen here.
+
 What it prints is kept in the test cell's output. In the student's own JupyterLab nothing changes: the
 tests run in the kernel.
 
@@ -72,10 +79,9 @@ hold-for-review watch them; the README lists them with their points):
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
   test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
-* test cells listed in IN_KERNEL_CELLS: 06's sample_next distribution test (24,000 calls: too slow one
-  round trip at a time) and its train_epoch tests (the student's `loss.backward()` runs on outputs of the
-  test's model: autograd's graph would span both processes, and `grad_clipping` scales gradients of the
-  test's parameters in place);
+* test cells listed in IN_KERNEL_CELLS: 06's train_epoch tests (the student's `loss.backward()` runs on
+  outputs of the test's model: autograd's graph would span both processes, and `grad_clipping` scales
+  gradients of the test's parameters in place);
 * the assignments whose tests drive objects of the student's classes (07's RNNModel): `JUDGED` lists the
   assignments the checker judges.
 
@@ -137,8 +143,6 @@ IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
 #: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
 IN_KERNEL_CELLS = {
     "06_scratch_training": {
-        # 4000 calls of sample_next per distribution, six distributions: 24,000 round trips to the kernel
-        "test_sample_next_distribution": "cost",
         # train_epoch runs loss.backward() on outputs of the test's model: autograd's graph would have to span
         # the checker (the model, the loss, the optimizer) and the kernel (the student's arithmetic on them)
         "test_train_epoch_returns": "autograd",
@@ -324,7 +328,7 @@ def __rnn_course_call__(name, request, reverse=None):
     def _equal(a, b):
         return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
 
-    args, kwargs, rng, grads, iterators = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
+    args, kwargs, rng, grads, iterators, repeat = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
     # the student's function draws from the grader's random state; None: the state this kernel's last call
     # ended with, which the grader still has (this kernel's own cells may have drawn since)
     last = __rnn_course_call__.__dict__.setdefault("rng", {})
@@ -362,9 +366,7 @@ def __rnn_course_call__(name, request, reverse=None):
             return {k: _plain(v) for k, v in value.items()}
         return value
 
-    try:
-        if name not in globals():
-            raise NameError(f"name {name!r} is not defined")
+    def _one():
         result = globals()[name](*args, **kwargs)
         if isinstance(result, (_types.GeneratorType, map, filter, zip)) or (
             hasattr(result, "__next__") and hasattr(result, "__iter__")
@@ -375,6 +377,13 @@ def __rnn_course_call__(name, request, reverse=None):
                 if len(items) >= MAX_ITEMS_:
                     break
             result = {"__iterator__": items}
+        return result
+
+    try:
+        if name not in globals():
+            raise NameError(f"name {name!r} is not defined")
+        # repeat: helpers.draws(f, n, ...): the n calls one after the other, their results as one list
+        result = _one() if repeat is None else [_one() for _ in range(repeat)]
         answer = {"ok": True, "result": result}
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
@@ -540,12 +549,13 @@ def prepare(args: tuple, kwargs: dict) -> tuple[dict, set]:
     return {key: list(value) if key in iterators else value for key, value in values.items()}, iterators
 
 
-def encode_request(values: dict, iterators: set, last: dict | None = None) -> str:
+def encode_request(values: dict, iterators: set, last: dict | None = None, repeat: int | None = None) -> str:
     """A call's arguments for the student's side (pickle: that side may unpickle anything of ours) with the
     `.grad` of each of their tensors (pickle leaves gradients out) and the checker's random state: the
     student's function draws from it, as it would in one process (a test seeds, then calls a sampler).
     `last`: the state the last call on this channel ended with (`_adopt_rng`); a part of the state that is
-    still that one is sent as None (the student's side kept it)."""
+    still that one is sent as None (the student's side kept it). `repeat`: n, to make the same call n times
+    there and answer the list of the n results (`StudentFunction.draws`)."""
     import random
 
     import torch
@@ -561,7 +571,8 @@ def encode_request(values: dict, iterators: set, last: dict | None = None) -> st
     args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
     kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
-        return base64.b64encode(_pack((args, kwargs, rng, grads, iterators), torch, pickle, strict=False)).decode()
+        request = (args, kwargs, rng, grads, iterators, repeat)
+        return base64.b64encode(_pack(request, torch, pickle, strict=False)).decode()
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
 
@@ -633,6 +644,24 @@ class StudentFunction:
         self._channel = channel
 
     def __call__(self, *args, **kwargs):
+        return self._run(None, args, kwargs)
+
+    def draws(self, n: int, *args, **kwargs) -> list:
+        """helpers.draws(f, n, ...): the results of n calls f(*args, **kwargs) one after the other, as a list,
+        in ONE round trip: the student's kernel makes the n calls (a loop of the bridge) and sends the n
+        results back as values, with the random state and each torch.Generator argument's state as the
+        last call left them (a loop here would see the same: each call starts from the state the one before
+        left). Sound: what comes back is only values of the student's function on the test's arguments,
+        which the student controls anyway, one call at a time; the verdict on them (the frequencies a
+        sampler's draws make) is computed here. 06's test_sample_next_distribution: 6 x 4,000 calls."""
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= MAX_ITEMS:
+            raise ValueError(f"draws: n must be an int in [0, {MAX_ITEMS}], got {n!r}")
+        result = self._run(n, args, kwargs)
+        if not isinstance(result, list) or len(result) != n:
+            raise ChannelError("the answer of the student's kernel is not a list of the draws")
+        return [_restore(item) for item in result]
+
+    def _run(self, repeat, args, kwargs):
         values, iterators = prepare(args, kwargs)
         last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
         self._channel.rng_last = None  # until this call's answer says what it is
@@ -640,7 +669,7 @@ class StudentFunction:
         values, marked = handles.substitute(values)
         self._channel.handles = handles
         try:
-            request = encode_request(values, iterators, last)
+            request = encode_request(values, iterators, last, repeat)
             answer = decode(self._channel.call(self.__name__, request, marked, bool(handles.objects)))
         finally:
             self._channel.handles = None  # the call's stand-ins are answered no more
@@ -658,7 +687,7 @@ class StudentFunction:
                 _copy_back(_leaves(value, _torch()), changed[key])
         if not answer["ok"]:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
-        return _restore(answer["result"])
+        return answer["result"] if repeat is not None else _restore(answer["result"])
 
     def __repr__(self):
         return f"<function {self.__name__}, run in the student's kernel>"
