@@ -117,6 +117,24 @@ def test_both_editions_score_the_same_on_every_cell(graded, student):
             assert answers and {feedback._status(cell) for cell in answers} == {"not-attempted"}, who
             text = text_of(page(course, who))
             assert _("not attempted") in text and _("your answer cell raised {error}").split("{")[0] not in text, who
+        # and the Chinese page shows those cells as the Chinese release wrote them (its docstrings, its free-text
+        # stub), not the English release's stubs that grading gave them for the gradebook's checksums
+        text = text_of(page(course, zh(student)))
+        for released, other in (("course-zh", "course"), ("course", "course-zh")):
+            released_nb, other_nb = (
+                nbformat.read(notebook_path(course / r, ASSIGNMENT), as_version=4) for r in (released, other)
+            )
+            stubs = nbgrader_run.answer_cells(released_nb) | nbgrader_run.freetext_cells(released_nb)
+            others = nbgrader_run.answer_cells(other_nb) | nbgrader_run.freetext_cells(other_nb)
+            assert stubs.keys() == others.keys() and len(stubs) >= 3, stubs.keys()
+            for grade_id, cell in stubs.items():
+                own = {line.strip() for line in cell.source.splitlines()} - {
+                    line.strip() for line in others[grade_id].source.splitlines()
+                }
+                own = [line for line in own if len(line) > 3]
+                assert own, grade_id
+                for line in own:
+                    assert (line in text) == (released == "course-zh"), (grade_id, line)
 
 
 def test_the_edition_survives_grading_and_nothing_is_flagged(graded):

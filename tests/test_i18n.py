@@ -657,6 +657,45 @@ def test_feedback_shows_the_restored_markdown_in_the_edition_language(assignment
     assert i18n.FeedbackEdition().preprocess(copy.deepcopy(nb), resources)[0] == nb
 
 
+def test_feedback_shows_the_edition_stub_of_an_answer_left_as_released():
+    """An answer cell a Chinese student left as released was given the English release's stub before grading
+    (tools/checks.py's edition_stubs: the gradebook's checksum knows that one); the feedback page shows the
+    Chinese release's stub again, still "not attempted". An answered cell, and the English edition, stay."""
+    from nbgrader.utils import compute_checksum
+
+    from tools import checks, feedback, freetext
+    from tools.layout import grade_id, is_answer_cell, is_freetext_cell
+
+    assignment = TRANSLATED[0]
+    nb = source(assignment)
+    i18n.translate(nb, "en")
+    clear = checks._clear_solutions(str(ROOT))
+    answers = [cell for cell in nb.cells if is_answer_cell(cell) or is_freetext_cell(cell)]
+    for cell in answers:  # the English release's stubs, with nbgrader's checksums
+        if is_freetext_cell(cell):
+            cell.source = freetext.STUB["en"]
+        else:
+            clear._replace_solution_region(cell, "python")
+        cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+    answered = next(cell for cell in answers if is_answer_cell(cell))
+    answered.source = answered.source.replace("raise NotImplementedError()", "return 1")
+    english = copy.deepcopy(nb)
+    i18n.mark(nb, "zh")
+    resources = {"nbgrader": {"assignment": assignment}}
+    shown, _ = i18n.FeedbackEdition().preprocess(copy.deepcopy(nb), resources)
+    stubs = checks.edition_answer_stubs(ROOT, source(assignment), "zh")
+    for before, after in zip(nb.cells, shown.cells):
+        if before is answered or (before not in answers):
+            continue
+        assert after.source == stubs[grade_id(before)] != before.source, grade_id(before)
+        assert i18n.CJK.search(after.source), grade_id(before)
+        if is_answer_cell(after):
+            assert feedback._status(after) == "not-attempted", grade_id(before)
+    assert len([c for c in answers if is_answer_cell(c)]) >= 2 and any(is_freetext_cell(c) for c in answers)
+    assert shown.cells[nb.cells.index(answered)].source == answered.source
+    assert i18n.FeedbackEdition().preprocess(copy.deepcopy(english), resources)[0] == english
+
+
 def test_only_the_course_editions_count():
     """The mark of an edition the course does not have (of this assignment) is English."""
     nb = nbformat.v4.new_notebook()
