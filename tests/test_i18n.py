@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -849,3 +850,34 @@ def test_a_classic_mistake_reads_in_chinese_end_to_end(tmp_path):
         assert "这是一个典型错误" in message
         assert numbers.findall(str(chinese)) == numbers.findall(str(english)), "the same values in both"
     assert "H_t (" in str(failures["en", "hidden"]), "the hidden block's name is an f-string"
+
+
+# ---------------------------------------------------------------------------
+# What stays English: the words JupyterLab's nbgrader extension writes itself
+# ---------------------------------------------------------------------------
+#: Its own words that a student reads (Validate's button and dialog, the Assignments panel), as its bundle has them.
+NBGRADER_LAB_WORDS = ('"Validate"', '"Validation Results"', '"The following cell failed:"', "Released assignments")
+
+
+def nbgrader_lab_bundle() -> list:
+    """The JavaScript files of the installed nbgrader JupyterLab extension that hold its own words."""
+    import nbgrader
+    from jupyter_core.paths import jupyter_path
+
+    folders = [Path(p) / "@jupyter" / "nbgrader" for p in jupyter_path("labextensions")]
+    folder = next(f for f in folders if (f / "package.json").is_file())
+    assert json.loads((folder / "package.json").read_text())["version"] == nbgrader.__version__
+    return [path for path in (folder / "static").glob("*.js") if '"The following cell failed:"' in path.read_text()]
+
+
+def test_the_nbgrader_extension_has_no_words_to_translate():
+    """README, "The Chinese edition": nbgrader's JupyterLab extension writes its words as string literals and
+    never passes them through JupyterLab's translator (@jupyterlab/translation: `trans.__(...)` of a bundle a
+    language pack or an extension's catalogue fills), so no catalogue the course ships can translate them.
+    If an nbgrader release starts to translate them, this fails: ship a catalogue of its domain then."""
+    bundle = nbgrader_lab_bundle()
+    assert bundle, "nbgrader's labextension no longer has its Validate dialog's words where this test looks"
+    text = "".join(path.read_text() for path in bundle)
+    assert all(word in text for word in NBGRADER_LAB_WORDS), [w for w in NBGRADER_LAB_WORDS if w not in text]
+    translated = re.findall(r"\.__\(|\._[np]\(|ITranslator|\.load\(\"[\w-]+\"\)", text)
+    assert not translated, f"nbgrader's extension now translates ({translated[:3]}): ship a Chinese catalogue"
