@@ -32,6 +32,8 @@ MISTAKES = ("wrong_class_first_reshape", "wrong_int64_batch_major", "wrong_calls
 STUDENTS = (SOLUTION, BLANK, *MISTAKES)
 ZH = "zh_"  # the Chinese submissions' student ids: zh_<student>
 CJK = re.compile(r"[\u4e00-\u9fff]")
+#: What nbgrader's feedback template writes itself (tools/feedback.py translates it on a Chinese page)
+NBGRADER_WORDS = ("Student's answer", "Grade cell:", "(Top)", "Comments:", "Score:", "No response.", "Written response")
 
 
 def zh(student: str) -> str:
@@ -174,6 +176,8 @@ def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
         assert summary_en in english and summary_zh in chinese and summary_en not in chinese, student
         assert feedback.HIDDEN_NOTE in english and _(feedback.HIDDEN_NOTE) in chinese, student
         assert feedback.HIDDEN_NOTE not in chinese, student
+        assert [w for w in NBGRADER_WORDS if w not in english or w in chinese] == [], student
+        assert all(_(word) in chinese for word in NBGRADER_WORDS), student
         for en_heading, zh_heading in headings:
             assert en_heading in english, (student, en_heading)
             assert zh_heading in chinese and en_heading not in chinese, (student, zh_heading)
