@@ -96,7 +96,8 @@ c.AssignLatePenalties.plugin_class = "tools.term.LatePenalty"
 
 # Feedback explains every lost point (the failing check's message) but never
 # shows hidden test code: see tools/feedback.py. It is written in the language of the edition the notebook
-# was released in: its read-only markdown (tools/i18n.FeedbackEdition) and its summary. Under its summary, the student's
+# was released in: its read-only markdown and its answer cells left as released (tools/i18n.FeedbackEdition),
+# and its summary. Under its summary, the student's
 # standing: late penalty and why, regrades with their reasons, final score (tools/term.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -32,6 +32,8 @@ MISTAKES = ("wrong_class_first_reshape", "wrong_int64_batch_major", "wrong_calls
 STUDENTS = (SOLUTION, BLANK, *MISTAKES)
 ZH = "zh_"  # the Chinese submissions' student ids: zh_<student>
 CJK = re.compile(r"[\u4e00-\u9fff]")
+#: What nbgrader's feedback template writes itself (tools/feedback.py translates it on a Chinese page)
+NBGRADER_WORDS = ("Student's answer", "Grade cell:", "(Top)", "Comments:", "Score:", "No response.", "Written response")
 
 
 def zh(student: str) -> str:
@@ -117,6 +119,24 @@ def test_both_editions_score_the_same_on_every_cell(graded, student):
             assert answers and {feedback._status(cell) for cell in answers} == {"not-attempted"}, who
             text = text_of(page(course, who))
             assert _("not attempted") in text and _("your answer cell raised {error}").split("{")[0] not in text, who
+        # and the Chinese page shows those cells as the Chinese release wrote them (its docstrings, its free-text
+        # stub), not the English release's stubs that grading gave them for the gradebook's checksums
+        text = text_of(page(course, zh(student)))
+        for released, other in (("course-zh", "course"), ("course", "course-zh")):
+            released_nb, other_nb = (
+                nbformat.read(notebook_path(course / r, ASSIGNMENT), as_version=4) for r in (released, other)
+            )
+            stubs = nbgrader_run.answer_cells(released_nb) | nbgrader_run.freetext_cells(released_nb)
+            others = nbgrader_run.answer_cells(other_nb) | nbgrader_run.freetext_cells(other_nb)
+            assert stubs.keys() == others.keys() and len(stubs) >= 3, stubs.keys()
+            for grade_id, cell in stubs.items():
+                own = {line.strip() for line in cell.source.splitlines()} - {
+                    line.strip() for line in others[grade_id].source.splitlines()
+                }
+                own = [line for line in own if len(line) > 3]
+                assert own, grade_id
+                for line in own:
+                    assert (line in text) == (released == "course-zh"), (grade_id, line)
 
 
 def test_the_edition_survives_grading_and_nothing_is_flagged(graded):
@@ -156,6 +176,8 @@ def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
         assert summary_en in english and summary_zh in chinese and summary_en not in chinese, student
         assert feedback.HIDDEN_NOTE in english and _(feedback.HIDDEN_NOTE) in chinese, student
         assert feedback.HIDDEN_NOTE not in chinese, student
+        assert [w for w in NBGRADER_WORDS if w not in english or w in chinese] == [], student
+        assert all(_(word) in chinese for word in NBGRADER_WORDS), student
         for en_heading, zh_heading in headings:
             assert en_heading in english, (student, en_heading)
             assert zh_heading in chinese and en_heading not in chinese, (student, zh_heading)

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -657,6 +658,45 @@ def test_feedback_shows_the_restored_markdown_in_the_edition_language(assignment
     assert i18n.FeedbackEdition().preprocess(copy.deepcopy(nb), resources)[0] == nb
 
 
+def test_feedback_shows_the_edition_stub_of_an_answer_left_as_released():
+    """An answer cell a Chinese student left as released was given the English release's stub before grading
+    (tools/checks.py's edition_stubs: the gradebook's checksum knows that one); the feedback page shows the
+    Chinese release's stub again, still "not attempted". An answered cell, and the English edition, stay."""
+    from nbgrader.utils import compute_checksum
+
+    from tools import checks, feedback, freetext
+    from tools.layout import grade_id, is_answer_cell, is_freetext_cell
+
+    assignment = TRANSLATED[0]
+    nb = source(assignment)
+    i18n.translate(nb, "en")
+    clear = checks._clear_solutions(str(ROOT))
+    answers = [cell for cell in nb.cells if is_answer_cell(cell) or is_freetext_cell(cell)]
+    for cell in answers:  # the English release's stubs, with nbgrader's checksums
+        if is_freetext_cell(cell):
+            cell.source = freetext.STUB["en"]
+        else:
+            clear._replace_solution_region(cell, "python")
+        cell.metadata.nbgrader["checksum"] = compute_checksum(cell)
+    answered = next(cell for cell in answers if is_answer_cell(cell))
+    answered.source = answered.source.replace("raise NotImplementedError()", "return 1")
+    english = copy.deepcopy(nb)
+    i18n.mark(nb, "zh")
+    resources = {"nbgrader": {"assignment": assignment}}
+    shown, _ = i18n.FeedbackEdition().preprocess(copy.deepcopy(nb), resources)
+    stubs = checks.edition_answer_stubs(ROOT, source(assignment), "zh")
+    for before, after in zip(nb.cells, shown.cells):
+        if before is answered or (before not in answers):
+            continue
+        assert after.source == stubs[grade_id(before)] != before.source, grade_id(before)
+        assert i18n.CJK.search(after.source), grade_id(before)
+        if is_answer_cell(after):
+            assert feedback._status(after) == "not-attempted", grade_id(before)
+    assert len([c for c in answers if is_answer_cell(c)]) >= 2 and any(is_freetext_cell(c) for c in answers)
+    assert shown.cells[nb.cells.index(answered)].source == answered.source
+    assert i18n.FeedbackEdition().preprocess(copy.deepcopy(english), resources)[0] == english
+
+
 def test_only_the_course_editions_count():
     """The mark of an edition the course does not have (of this assignment) is English."""
     nb = nbformat.v4.new_notebook()
@@ -810,3 +850,34 @@ def test_a_classic_mistake_reads_in_chinese_end_to_end(tmp_path):
         assert "这是一个典型错误" in message
         assert numbers.findall(str(chinese)) == numbers.findall(str(english)), "the same values in both"
     assert "H_t (" in str(failures["en", "hidden"]), "the hidden block's name is an f-string"
+
+
+# ---------------------------------------------------------------------------
+# What stays English: the words JupyterLab's nbgrader extension writes itself
+# ---------------------------------------------------------------------------
+#: Its own words that a student reads (Validate's button and dialog, the Assignments panel), as its bundle has them.
+NBGRADER_LAB_WORDS = ('"Validate"', '"Validation Results"', '"The following cell failed:"', "Released assignments")
+
+
+def nbgrader_lab_bundle() -> list:
+    """The JavaScript files of the installed nbgrader JupyterLab extension that hold its own words."""
+    import nbgrader
+    from jupyter_core.paths import jupyter_path
+
+    folders = [Path(p) / "@jupyter" / "nbgrader" for p in jupyter_path("labextensions")]
+    folder = next(f for f in folders if (f / "package.json").is_file())
+    assert json.loads((folder / "package.json").read_text())["version"] == nbgrader.__version__
+    return [path for path in (folder / "static").glob("*.js") if '"The following cell failed:"' in path.read_text()]
+
+
+def test_the_nbgrader_extension_has_no_words_to_translate():
+    """README, "The Chinese edition": nbgrader's JupyterLab extension writes its words as string literals and
+    never passes them through JupyterLab's translator (@jupyterlab/translation: `trans.__(...)` of a bundle a
+    language pack or an extension's catalogue fills), so no catalogue the course ships can translate them.
+    If an nbgrader release starts to translate them, this fails: ship a catalogue of its domain then."""
+    bundle = nbgrader_lab_bundle()
+    assert bundle, "nbgrader's labextension no longer has its Validate dialog's words where this test looks"
+    text = "".join(path.read_text() for path in bundle)
+    assert all(word in text for word in NBGRADER_LAB_WORDS), [w for w in NBGRADER_LAB_WORDS if w not in text]
+    translated = re.findall(r"\.__\(|\._[np]\(|ITranslator|\.load\(\"[\w-]+\"\)", text)
+    assert not translated, f"nbgrader's extension now translates ({translated[:3]}): ship a Chinese catalogue"

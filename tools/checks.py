@@ -217,8 +217,7 @@ def edition_stubs(sub: Submission) -> None:
     if language == i18n.SOURCE_LANGUAGE:
         return
     released = {grade_id(c): c for c in sub.release.cells if is_freetext_cell(c) or is_answer_cell(c)}
-    stubs = {gid: freetext.STUB[language] for gid, c in released.items() if is_freetext_cell(c)}
-    stubs |= edition_code_stubs(sub, language)
+    stubs = edition_answer_stubs(sub.course.root, sub.source, language)
     for cell in sub.nb.cells:
         original, stub = released.get(grade_id(cell)), stubs.get(grade_id(cell))
         if None not in (original, stub) and cell.source.strip() == stub.strip() and cell.source != original.source:
@@ -226,13 +225,15 @@ def edition_stubs(sub: Submission) -> None:
             sub.changed = True
 
 
-def edition_code_stubs(sub: Submission, language: str) -> dict[str, str]:
-    """grade id -> what the release in `language` shows in each code answer cell that has a translation: the
-    source's translation with its solution replaced as nbgrader's ClearSolutions does, by the course's config."""
-    clear = _clear_solutions(str(sub.course.root))
-    kernel = sub.release.metadata.get("kernelspec", {}).get("language", "python")
-    stubs = {}
-    for cell in sub.source.cells:
+def edition_answer_stubs(root: Path, source, language: str) -> dict[str, str]:
+    """grade id -> what the release in `language` shows in each answer cell of the `source` notebook that has
+    a text of its own there: a free-text answer cell's stub, and a code answer cell with a translation (its
+    translation with the solution replaced as nbgrader's ClearSolutions does, by the course's config). Also
+    what the feedback page of that edition shows in the cells left so (tools/i18n.py's FeedbackEdition)."""
+    clear = _clear_solutions(str(root))
+    kernel = source.metadata.get("kernelspec", {}).get("language", "python")
+    stubs = {grade_id(cell): freetext.STUB[language] for cell in source.cells if is_freetext_cell(cell)}
+    for cell in source.cells:
         if is_answer_cell(cell) and i18n.state(cell, language) == "current":
             copy = nbformat.v4.new_code_cell(i18n.translation(cell, language)["source"])
             clear._replace_solution_region(copy, kernel)

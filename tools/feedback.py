@@ -115,7 +115,35 @@ class TeachingFeedback(Preprocessor):
         # names for the table of contents of tools/templates/course_feedback ("one_hot: shape")
         labels = {grade_id: f"{function}: {what}" for function, what, _, _, _, grade_id in rows}
         resources.setdefault("rnn_course", {})["labels"] = labels
+        resources["rnn_course"]["words"] = self._template_words(resources)
         return nb, resources
+
+    def _template_words(self, resources) -> list[tuple[str, str]]:
+        """The words nbgrader's feedback template (feedback/index.html.j2) writes itself, in the page's language:
+        (its HTML, the same HTML translated) for tools/templates/course_feedback to replace, each with the
+        markup around it so that nothing of the notebook matches. None for English: the page is nbgrader's."""
+        notebook = ((resources or {}).get("nbgrader") or {}).get("notebook", "")
+        score = self._("Score:")
+        found = [
+            ("</b> <p>", self._("No response."), "</p>", "No response."),  # the gradebook's comment on no answer
+            ("<b>", self._("Comments:"), "</b>", "Comments:"),
+            ('<span class="nbgrader-label">', self._("Student's answer"), "</span>", "Student's answer"),
+            ('<span class="nbgrader-label">', self._("Grade cell:"), " <code>", "Grade cell:"),
+            ('<a href="#top">', self._("(Top)"), "</a>", "(Top)"),
+            ('">', self._("Comment"), "</a></li>", "Comment"),
+            ('">', self._("Written response"), "</a> (Score: ", "Written response"),
+            ('<li class="late-penalty">', self._("Late submission penalty"), " (Score: ", "Late submission penalty"),
+            ("</a> (", score, " ", "Score:"),
+            (f"<h4>{notebook} (", score, " ", "Score:"),
+            ('<span class="pull-right">\n      ', score, " ", "Score:"),
+            ("(", score, " -", "Score:"),  # the late penalty's
+        ]
+        # no space after a full-width colon ("得分：0.0 / 1.0")
+        return [
+            (f"{a}{english}{b}", f"{a}{word}{b.lstrip(' ') if word.endswith('：') else b}")
+            for a, word, b, english in found
+            if word != english
+        ]
 
     def _test_cell(self, cell, functions, status, answers) -> tuple:
         meta = nbgrader(cell)

@@ -357,12 +357,16 @@ class Edition(Preprocessor):
 
 class FeedbackEdition(Preprocessor):
     """In c.GenerateFeedback.preprocessors, before tools.feedback.TeachingFeedback: the feedback page of a
-    notebook released in another edition shows its read-only markdown in that edition's language.
+    notebook released in another edition shows its read-only markdown, and the answer cells left as released,
+    in that edition's language.
 
     Every edition is graded against the one gradebook that `generate_assignment` of the English source
     writes, so autograde puts the English of each read-only cell back (OverwriteCells: the checksums differ).
     The autograded notebook keeps that English, as the gradebook has it; the page the student reads has the
-    translation that the source keeps of exactly that English."""
+    translation that the source keeps of exactly that English. Likewise an answer cell the student left as
+    the edition's release wrote it was given the English release's stub before grading (tools/checks.py's
+    `edition_stubs`: the gradebook's checksum knows that one); the page shows the edition's stub again, with
+    the checksum of what it shows, so that TeachingFeedback still finds it "not attempted"."""
 
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
@@ -374,7 +378,30 @@ class FeedbackEdition(Preprocessor):
         if assignment and language != SOURCE_LANGUAGE:
             source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
             restore_translations(nb, source, language)
+            restore_stubs(nb, source, language)
         return nb, resources
+
+
+def restore_stubs(nb, source, language: str) -> list[str]:
+    """Put back, in place, the `language` release's stub (tools/checks.py's `edition_answer_stubs`) into every
+    answer cell, code or free text, still as the English release wrote it (its source has the checksum nbgrader
+    stored), with the checksum of that stub. Returns the grade ids of the cells changed."""
+    from nbgrader.utils import compute_checksum
+
+    from tools.checks import edition_answer_stubs
+    from tools.layout import grade_id, is_answer_cell, is_freetext_cell, nbgrader
+
+    stubs = edition_answer_stubs(ROOT, source, language)
+    done = []
+    for cell in nb.cells:
+        meta, stub = nbgrader(cell), stubs.get(grade_id(cell))
+        if not (is_answer_cell(cell) or is_freetext_cell(cell)) or stub is None or cell.source == stub:
+            continue
+        if "checksum" in meta and meta["checksum"] == compute_checksum(cell):
+            cell.source = stub
+            meta["checksum"] = compute_checksum(cell)
+            done.append(grade_id(cell))
+    return done
 
 
 # ---------------------------------------------------------------------------
