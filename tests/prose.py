@@ -64,6 +64,13 @@ FACTS: dict[str, dict[str, str]] = {
 #: The Chinese prose's exact facts, per notebook (as FACTS; the notebooks not listed need none). Its 04 reads
 #: the Tang poems and compares them with The Time Machine.
 FACTS_ZH: dict[str, dict[str, str]] = {
+    "02_recurrence": {  # V = 3,588 characters of the Tang poems
+        "12,873,744": "3588**2",  # the bigram table
+        "1.66": "3588**4 / 1e14",  # the 4-gram table, 1.66 × 10^14
+        "614,656": "28**4",  # The Time Machine's 4-gram table, for comparison
+        "394": "(3588 * 512 + 512**2 + 512 + 512 * 3588 + 3588) / 10_000",  # "394 万" parameters at H = 512
+        "8.19": "math.log(3588)",
+    },
     "04_perplexity": {
         "710": "math.log(sys.float_info.max)",
         "1,052.8153": "ngram(2, corpus='tangshi')",  # the bigram held out, count(u) over train[:-1]
