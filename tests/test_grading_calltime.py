@@ -90,15 +90,14 @@ GRADED = [*sorted(ASSIGNMENTS, reverse=True), A]
 
 
 @pytest.fixture(scope="module")
-def graded_course(tmp_path_factory):
+def graded_course(released_course, tmp_path_factory):
     """One grading run for the whole module (the scan and the verification run off for all of it): 01's
     call-time class, and each other judged assignment's cheats, the students of each assignment its own."""
     from tests.grading import cases
 
     if sandbox.problem():
         pytest.fail(f"the sandbox is required: {sandbox.problem()}")
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("calltime"))
-    nbgrader_run.generate_release(course, GRADED)
+    course = nbgrader_run.copy_released(released_course, tmp_path_factory.mktemp("calltime"), GRADED)
     _submit(course, "honest_wrong", _notebook(course, hostile.HONEST_WRONG))
     for student in calltime.CHEATS:
         _submit(course, student, _notebook(course, calltime.answers(student)))

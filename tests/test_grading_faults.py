@@ -173,12 +173,11 @@ def make_class(course: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
+def graded_class(released_course, tmp_path_factory):
     others = [a for a in nbgrader_run.all_assignments() if a != A]
     if not others:
         pytest.skip("needs a second assignment for the 'notebook of another assignment' fault")
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("faults"))
-    nbgrader_run.generate_release(course, [A, others[0]])
+    course = nbgrader_run.copy_released(released_course, tmp_path_factory.mktemp("faults"), [A, others[0]])
     make_class(course)
     c = grade.Course(course)
     jobs = grade.autograde(c, [A], c.students(), workers=2, memory="3G", cell_timeout=CELL_TIMEOUT, quiet=True)
