@@ -5,6 +5,9 @@ loses exactly the cells the honest wrong student loses: no point gained, flagged
 On every other judged assignment (CALLTIME_MISTAKES), one classic mistake whose function switches off the
 check functions when a test calls it must lose exactly what the mistake loses.
 
+One grading run grades the whole module (01's class and every other assignment's cheats), the
+assignments' shards shared by its two workers.
+
 With the checker switched off (RNN_COURSE_CHECKER=0: test cells in the student's kernel, as before
 tools/checker.py) most of these cheats gain points: that is what this test is for.
 """
@@ -23,20 +26,10 @@ pytestmark = pytest.mark.grading
 
 
 @pytest.fixture(scope="module")
-def calltime_class(tmp_path_factory):
-    if sandbox.problem():
-        pytest.fail(f"the sandbox is required: {sandbox.problem()}")
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("calltime"))
-    nbgrader_run.generate_release(course, [A])
-    _submit(course, "honest_wrong", _notebook(course, hostile.HONEST_WRONG))
-    for student in calltime.CHEATS:
-        _submit(course, student, _notebook(course, calltime.answers(student)))
-    with pytest.MonkeyPatch.context() as patch:  # the design alone: no scan, no verification run
-        patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
-        patch.setattr(integrity, "verification_notebook", lambda *args, **kwargs: None)
-        c = grade.Course(course)
-        grade.autograde(c, [A], c.students(), workers=2, quiet=True)
-    return {student: nbgrader_run.cell_scores(course, A, student) for student in ["honest_wrong", *calltime.CHEATS]}
+def calltime_class(graded_course):
+    return {
+        student: nbgrader_run.cell_scores(graded_course, A, student) for student in ["honest_wrong", *calltime.CHEATS]
+    }
 
 
 def test_the_honest_wrong_student_scores_as_usual(calltime_class):
@@ -91,14 +84,23 @@ def _with_switch_off(source: str) -> str:
     return f"{head}\n{SWITCH_OFF}{body}"
 
 
+#: Every assignment of the module, the slowest first (the later notebooks train): one grading run grades
+#: them all, its two workers taking the shards in this order.
+GRADED = [*sorted(ASSIGNMENTS, reverse=True), A]
+
+
 @pytest.fixture(scope="module")
-def judged_cheats(tmp_path_factory):
+def graded_course(released_course, tmp_path_factory):
+    """One grading run for the whole module (the scan and the verification run off for all of it): 01's
+    call-time class, and each other judged assignment's cheats, the students of each assignment its own."""
     from tests.grading import cases
 
     if sandbox.problem():
         pytest.fail(f"the sandbox is required: {sandbox.problem()}")
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("calltime-judged"))
-    nbgrader_run.generate_release(course, ASSIGNMENTS)
+    course = nbgrader_run.copy_released(released_course, tmp_path_factory.mktemp("calltime"), GRADED)
+    _submit(course, "honest_wrong", _notebook(course, hostile.HONEST_WRONG))
+    for student in calltime.CHEATS:
+        _submit(course, student, _notebook(course, calltime.answers(student)))
     for assignment, cell, mistake in CALLTIME_MISTAKES:
         impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
         answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source)}
@@ -107,24 +109,22 @@ def judged_cheats(tmp_path_factory):
         patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
         patch.setattr(integrity, "verification_notebook", lambda *args, **kwargs: None)
         c = grade.Course(course)
-        for assignment in ASSIGNMENTS:
-            students = [_student(cell, m) for a, cell, m in CALLTIME_MISTAKES if a == assignment]
-            grade.autograde(c, [assignment], students, workers=2, quiet=True)
+        grade.autograde(c, GRADED, c.students(), workers=2, quiet=True)
     return course
 
 
 @pytest.mark.parametrize("assignment,cell,mistake", CALLTIME_MISTAKES)
-def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judged_cheats, assignment, cell, mistake):
+def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(graded_course, assignment, cell, mistake):
     from tests.grading import cases
     from tools import checker
 
     assert assignment in checker.JUDGED
     lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
-    scores = nbgrader_run.cell_scores(judged_cheats, assignment, _student(cell, mistake))
+    scores = nbgrader_run.cell_scores(graded_course, assignment, _student(cell, mistake))
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
     assert lost and set(lost) <= set(scores)
     differ = {test: scores[test] for test in scores if scores[test] != expected[test]}
-    assert not differ, (differ, _why(judged_cheats, assignment, _student(cell, mistake), differ))
+    assert not differ, (differ, _why(graded_course, assignment, _student(cell, mistake), differ))
 
 
 def _why(course, assignment: str, student: str, cells) -> dict:

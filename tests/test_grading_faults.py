@@ -3,23 +3,30 @@
 One synthetic class on 01_one_hot (the fastest notebook) carries every fault
 of the grading issue; one parallel `tools.grade autograde` grades it, then the
 report and feedback are checked. Faults are combined in one student where they
-do not interfere, so that the class stays small:
+do not interfere, so that the class stays small (each graded student is a
+kernel, and the grading run is one of the suite's slowest steps):
 
-| student            | fault                                                              |
-|--------------------|--------------------------------------------------------------------|
-| reference          | none (control; graded twice: identical scores)                      |
-| blank              | untouched release                                                  |
-| tampered           | a classic mistake + helpers.py that passes every check + edited data |
-| cells_moved        | a test cell deleted, one duplicated, one moved above its function  |
-| hang_in_answer     | `while True: pass` in the answer cell of one_hot                   |
-| hang_when_called   | one_hot_batch hangs (a sleep) in the first test cell that calls it |
-| kills_kernel       | os._exit(1) in an answer cell                                      |
-| exits_and_hogs     | sys.exit() inside one_hot, an 8 GiB allocation in one_hot_batch    |
-| forks_and_floods   | a forked child that sleeps, two million printed lines, a 30 MB line |
-| renamed            | the notebook saved under another name                              |
-| missing            | no notebook in the folder                                          |
-| invalid_json       | a truncated notebook file                                          |
-| other_assignment   | the notebook of another assignment                                 |
+| student                         | fault                                                              |
+|---------------------------------|--------------------------------------------------------------------|
+| reference                       | none (control; graded twice: identical scores)                      |
+| blank                           | untouched release                                                  |
+| tampered                        | a classic mistake + helpers.py that passes every check + edited data |
+| renamed_moved_hangs_when_called | the notebook saved under another name; a test cell deleted, one     |
+|                                 | duplicated, one moved above its function; one_hot_batch hangs (a   |
+|                                 | sleep) in the first test cell that calls it, the moved one         |
+| hangs_in_answer_forks_floods    | `while True: pass` in the answer cell of one_hot; in that of       |
+|                                 | one_hot_batch a forked child that sleeps, two million printed      |
+|                                 | lines, a 30 MB line                                                |
+| kills_kernel                    | os._exit(1) in an answer cell                                      |
+| exits_and_hogs                  | sys.exit() inside one_hot, an 8 GiB allocation in one_hot_batch    |
+| missing                         | no notebook in the folder                                          |
+| invalid_json                    | a truncated notebook file                                          |
+| other_assignment                | the notebook of another assignment                                 |
+
+The moved test cell is the one that hangs: graded out of order it would fail
+without calling one_hot_batch, and the next cell would hang instead. The
+names also split the two 20-second hangs between the run's two shards
+(tools/run.py's plan deals the sorted students out in turn).
 """
 
 from __future__ import annotations
@@ -70,22 +77,26 @@ def one_hot_batch(X, vocab_size):
     return one_hot(X.T, vocab_size)
 """
 
+MOVED_AND_HANGS, HANGS_AND_FLOODS = "renamed_moved_hangs_when_called", "hangs_in_answer_forks_floods"
 # student -> (test cells that score 0, anomaly kinds the report must show)
 EXPECTED = {
     "reference": (set(), set()),
     "blank": (ALL, set()),
     "tampered": (IMPLEMENTATIONS["one_hot"]["class_dim_first"].loses, {"edited-files"}),
-    "cells_moved": (set(), {"deleted-cells", "duplicated-cells", "reordered-cells"}),
-    "hang_in_answer": (ONE_HOT_CELLS, {"timeout"}),
-    "hang_when_called": ({B_SHAPE}, {"timeout"}),  # interrupted; the kernel goes on with the next cells
+    # the moved cell is interrupted; the kernel goes on with the next cells
+    MOVED_AND_HANGS: (
+        {B_SHAPE},
+        {"renamed-notebook", "deleted-cells", "duplicated-cells", "reordered-cells", "timeout"},
+    ),
+    HANGS_AND_FLOODS: (ONE_HOT_CELLS, {"timeout", "leftover-processes", "output-flood"}),
     "kills_kernel": (ALL, {"grading-failed"}),
     "exits_and_hogs": (ALL, {"memory"}),
-    "forks_and_floods": (set(), {"leftover-processes", "output-flood"}),
-    "renamed": (set(), {"renamed-notebook"}),
     "missing": (ALL, {"missing-notebook"}),
     "invalid_json": (ALL, {"invalid-notebook"}),
     "other_assignment": (ALL, {"wrong-assignment"}),
 }
+#: student -> the cell whose time limit the report must name (and no other timeout)
+TIMEOUTS = {HANGS_AND_FLOODS: "one_hot", MOVED_AND_HANGS: B_SHAPE}
 
 
 def notebook_with(course: Path, answers: dict[str, str]):
@@ -119,28 +130,26 @@ def make_class(course: Path) -> None:
     )
     (folder / "data" / "timemachine.txt").write_text("all work and no play")
 
-    nb = notebook_with(course, {})
+    nb = notebook_with(course, {"one_hot_batch": HANG_ON_FIRST_CALL})
     by_id = {cell.metadata.get("nbgrader", {}).get("grade_id"): cell for cell in nb.cells}
     nb.cells.remove(by_id[VALUES])  # deleted test cell
     copy = nbformat.from_dict(dict(by_id[DTYPE]) | {"id": "duplicated-by-student"})
     nb.cells.insert(nb.cells.index(by_id[DTYPE]), copy)  # duplicated
     nb.cells.remove(by_id[B_SHAPE])
     nb.cells.insert(nb.cells.index(by_id["one_hot_batch"]), by_id[B_SHAPE])  # moved above its function
-    submit("cells_moved", nb)
+    submit(MOVED_AND_HANGS, nb, name=f"{A} (1).ipynb")  # renamed
 
     submit(
-        "hang_in_answer",
+        HANGS_AND_FLOODS,
         notebook_with(
             course,
             {
                 "one_hot": "while True:\n    pass\n\n\n" + reference["one_hot"],
-                "one_hot_batch": SELF_CONTAINED_BATCH,
+                "one_hot_batch": FORK
+                + 'print("\\n".join(str(i) for i in range(2_000_000)))\nprint("x" * 30_000_000)\n\n\n'
+                + SELF_CONTAINED_BATCH,
             },
         ),
-    )
-    submit(
-        "hang_when_called",
-        notebook_with(course, {"one_hot_batch": HANG_ON_FIRST_CALL}),
     )
     submit("kills_kernel", notebook_with(course, {"one_hot_batch": "import os\n\nos._exit(1)\n"}))
     submit(
@@ -153,18 +162,6 @@ def make_class(course: Path) -> None:
             },
         ),
     )
-    submit(
-        "forks_and_floods",
-        notebook_with(
-            course,
-            {
-                "one_hot": reference["one_hot"]
-                + '\n\nprint("\\n".join(str(i) for i in range(2_000_000)))\nprint("x" * 30_000_000)\n',
-                "one_hot_batch": FORK + reference["one_hot_batch"],
-            },
-        ),
-    )
-    submit("renamed", notebook_with(course, {}), name=f"{A} (1).ipynb")
     submit("missing")
     folder = submit("invalid_json")
     nbformat.write(notebook_with(course, {}), folder / f"{A}.ipynb")
@@ -176,12 +173,11 @@ def make_class(course: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory):
+def graded_class(released_course, tmp_path_factory):
     others = [a for a in nbgrader_run.all_assignments() if a != A]
     if not others:
         pytest.skip("needs a second assignment for the 'notebook of another assignment' fault")
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("faults"))
-    nbgrader_run.generate_release(course, [A, others[0]])
+    course = nbgrader_run.copy_released(released_course, tmp_path_factory.mktemp("faults"), [A, others[0]])
     make_class(course)
     c = grade.Course(course)
     jobs = grade.autograde(c, [A], c.students(), workers=2, memory="3G", cell_timeout=CELL_TIMEOUT, quiet=True)
@@ -211,6 +207,8 @@ def test_every_fault_is_reported_for_its_student_only(graded_class):
         assert expected_kinds <= kinds[student], f"{student}: report shows {kinds[student]}"
     for student in ("reference", "blank"):
         assert kinds[student] == set(), f"{student} must not be flagged: {kinds[student]}"
+    timeouts = {(a.student, a.detail) for a in anomalies if a.kind == "timeout"}
+    assert timeouts == {(s, f"cell {cell} exceeded the time limit") for s, cell in TIMEOUTS.items()}
 
 
 def test_no_process_outlives_the_grading_run(graded_class):
@@ -236,7 +234,7 @@ def test_report_csv_and_summary(graded_class):
     assert float(rows["reference"][A]) == 9 and float(rows["reference"]["max_total"]) == 11  # 2 by hand, unanswered
     assert float(rows["blank"][A]) == 0 and float(rows["missing"][A]) == 0
     assert float(rows["tampered"][A]) == 9 - 3  # shape (1) + values (2) lost
-    assert int(rows["cells_moved"]["anomalies"]) == 3
+    assert int(rows[MOVED_AND_HANGS]["anomalies"]) == 5  # renamed, 3 cell repairs, the timeout
     summary = (out / "summary.md").read_text()
     assert f"## {A}" in summary and f"{len(EXPECTED)} graded" in summary
     assert "| `one_hot` | `test_one_hot_shape` |" in summary
@@ -249,15 +247,15 @@ def test_report_csv_and_summary(graded_class):
 
 def test_a_flood_of_output_is_cut_to_a_megabyte(graded_class):
     course, _, _ = graded_class
-    graded = course / "autograder" / "autograded" / "forks_and_floods" / A / f"{A}.ipynb"
-    feedback = course / "autograder" / "feedback" / "forks_and_floods" / A / f"{A}.html"
+    graded = course / "autograder" / "autograded" / HANGS_AND_FLOODS / A / f"{A}.ipynb"
+    feedback = course / "autograder" / "feedback" / HANGS_AND_FLOODS / A / f"{A}.html"
     assert graded.stat().st_size < 3_000_000 and feedback.stat().st_size < 3_000_000
     assert "[output cut by the grader:" in graded.read_text()
 
 
 def test_feedback_for_graded_students_hides_hidden_tests(graded_class):
     course, _, _ = graded_class
-    for student in ("reference", "tampered", "cells_moved", "hang_when_called"):
+    for student in ("reference", "tampered", MOVED_AND_HANGS, HANGS_AND_FLOODS):
         html = (course / "autograder" / "feedback" / student / A / f"{A}.html").read_text()
         assert "BEGIN HIDDEN TESTS" not in html and "manual_seed(2024)" not in html
     tampered = (course / "autograder" / "feedback" / "tampered" / A / f"{A}.html").read_text()

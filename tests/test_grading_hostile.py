@@ -50,11 +50,10 @@ def _submit(course: Path, student: str, nb, files: dict[str, str] | None = None)
 
 
 @pytest.fixture(scope="module")
-def hostile_class(tmp_path_factory):
+def hostile_class(released_course, tmp_path_factory):
     if sandbox.problem():
         pytest.fail(f"the sandbox is required: {sandbox.problem()}")
-    course = nbgrader_run.copy_course(tmp_path_factory.mktemp("hostile"))
-    nbgrader_run.generate_release(course, [A])
+    course = nbgrader_run.copy_released(released_course, tmp_path_factory.mktemp("hostile"), [A])
     _submit(course, "reference", _notebook(course, {}))
     _submit(course, "honest_wrong", _notebook(course, hostile.HONEST_WRONG))
     for student, cheat in hostile.CHEATS.items():

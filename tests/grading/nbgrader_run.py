@@ -79,6 +79,15 @@ def generate_release(course: Path, names: list[str]) -> None:
         nbgrader("generate_assignment", name, "--force", cwd=course)
 
 
+def copy_released(released: Path, dest: Path, names: list[str]) -> Path:
+    """A copy of the generated course `released` (tests/conftest.py's released_course: its releases and
+    grading releases made once per run) in dest, with the releases of `names` it lacks (--assignments)
+    generated: what copy_course and generate_release make, without generating each release again."""
+    shutil.copytree(released, dest, symlinks=True, dirs_exist_ok=True)
+    generate_release(dest, [name for name in names if not notebook_path(dest / "course", name).exists()])
+    return dest
+
+
 def notebook_path(folder: Path, assignment: str) -> Path:
     return folder / assignment / f"{assignment}.ipynb"
 
