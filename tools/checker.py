@@ -114,11 +114,20 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from tools import handles as models
 from tools import reverse
 
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
 JUDGED = frozenset(
-    {"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training"}
+    {
+        "01_one_hot",
+        "02_recurrence",
+        "03_samplers",
+        "04_perplexity",
+        "05_clipping",
+        "06_scratch_training",
+        "07_concise_rnn",  # its model stays in the kernel, driven by handle (tools/handles.py)
+    }
 )
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
@@ -313,6 +322,7 @@ BRIDGE = (
     LEAVES
     + PACK
     + reverse.REVERSE_BRIDGE
+    + models.HANDLE_BRIDGE
     + r'''
 def __rnn_course_call__(name, request, reverse=None):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
@@ -346,6 +356,7 @@ def __rnn_course_call__(name, request, reverse=None):
     kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
     link = __RnnCourseLink__(reverse)  # the test's objects among the arguments: stand-ins (REVERSE_BRIDGE)
     args, kwargs = link.standins(args), link.standins(kwargs)
+    args, kwargs = __rnn_course_handles__.resolve(args), __rnn_course_handles__.resolve(kwargs)  # handles.py
 
     def _back(entries):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
         back = []  # values and a .grad in place left as they were come back as None: the grader has them
@@ -367,7 +378,7 @@ def __rnn_course_call__(name, request, reverse=None):
         return value
 
     def _one():
-        result = globals()[name](*args, **kwargs)
+        result = __rnn_course_handles__.wrap(globals()[name], globals()[name](*args, **kwargs))
         if isinstance(result, (_types.GeneratorType, map, filter, zip)) or (
             hasattr(result, "__next__") and hasattr(result, "__iter__")
         ):
@@ -663,6 +674,7 @@ class StudentFunction:
 
     def _run(self, repeat, args, kwargs):
         values, iterators = prepare(args, kwargs)
+        values, sent = models.outbound(self, values)  # torch.nn modules for a class of the student's: records
         last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
         self._channel.rng_last = None  # until this call's answer says what it is
         handles = reverse.Handles(decode, MAX_ITEMS)  # the test's objects stay here (tools/reverse.py)
@@ -687,7 +699,9 @@ class StudentFunction:
                 _copy_back(_leaves(value, _torch()), changed[key])
         if not answer["ok"]:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
-        return answer["result"] if repeat is not None else _restore(answer["result"])
+        if repeat is not None:
+            return answer["result"]
+        return models.inbound(_restore(answer["result"]), self._channel, sent)  # a model: its handle
 
     def __repr__(self):
         return f"<function {self.__name__}, run in the student's kernel>"
