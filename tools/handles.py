@@ -24,12 +24,14 @@ While grading, `RNNModel` in the checker is a proxy of the student's class (a `S
   arguments changed in place, errors by name. They run with autograd on or off as the checker has it, in
   the model's training mode as the checker's view has it (`net.train()`, `net.eval()`).
 * **Autograd across the channel** (06's train_epoch in the toolbox, run in the checker, on the student's
-  model: 07's test_RNNModel_training and the LSTM run of test_RNNModel_lstm). A call made with gradients on,
+  model; tests/test_checker.py trains a model both ways and compares). A call made with gradients on,
   whose results need them, keeps its graph in the kernel (the last `GRAPHS`); its tensors reach the test as
   the outputs of a `_Remote` autograd function whose inputs are the mirrored parameters (and the test's
   tensors that require gradients). The test's `loss.backward()` reaches `_Remote.backward`, which asks the
   kernel for the gradients (`torch.autograd.grad` on the kept graph, a call of its own, values both ways);
   they land in the mirrors' `.grad`, where `grad_clipping` and the optimizer (the checker's) find them.
+  It costs two round trips per minibatch: 07's cells that train (test_RNNModel_training; test_RNNModel_lstm,
+  whose hidden part trains) still run in the kernel (checker.IN_KERNEL_CELLS), for cost.
 
 Threat model: the student's side only ever gets values and records (and may unpickle anything of ours:
 nothing of theirs is unpickled here); the checker gets values (checker.decode: no global at all) and
@@ -446,8 +448,8 @@ def _remote_class():
                 original = self._rc_original(record["children"][key], sent)
                 self._modules[key] = original if original is not None else child
             fresh = set(vars(torch.nn.Module()))
-            for key, value in view.__dict__.items():
-                if key not in fresh and key not in vars(self):
+            for key, value in view.__dict__.items():  # the object's plain attributes; none of ours
+                if key not in fresh and key not in vars(self) and not hasattr(type(self), key):
                     self.__dict__[key] = value
             self.training = view.training
             state = {"channel": channel, "handle": handle, "mirrors": mirrors, "methods": set(methods), "name": name}
