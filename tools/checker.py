@@ -104,7 +104,7 @@ hold-for-review watch them; the README lists them with their points):
   gradients of the test's parameters in place);
   07's two cells that train the student's model with the toolbox's train_epoch (test_RNNModel_training, and
   test_RNNModel_lstm whose hidden part trains an LSTM model): judged by handle they train alike (autograd
-  across the channel, tools/handles.py), but at two round trips per minibatch they cost 2-3x the
+  across the channel, tools/handles.py), but at two round trips per minibatch they cost 7x the
   notebook's grading time (docs/benchmarks.md);
 * the assignments not in `JUDGED` (none of the course's seven now).
 
@@ -188,7 +188,7 @@ IN_KERNEL_CELLS = {
     "07_concise_rnn": {
         # train the student's model with the toolbox's train_epoch (the LSTM run: the hidden part of the LSTM
         # cell). Judged by handle, autograd across the channel works (tools/handles.py, tests/test_checker.py)
-        # but costs two round trips per minibatch, 117 per run: 2-3x the notebook's grading time
+        # but costs two round trips per minibatch, 117 per run: 7x the notebook's grading time
         "test_RNNModel_lstm": "cost",
         "test_RNNModel_training": "cost",
     },
