@@ -575,6 +575,23 @@ MODEL = textwrap.dedent("""
                 return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
             return torch.zeros(shape, device=device)
 """)
+#: More of the student's code (not in the test's copy of the class).
+MODEL_MORE = textwrap.dedent("""
+    class Wide(nn.Linear):  # a submodule of the student's own class
+        pass
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = Wide(3, 2)
+            self.secret = [print]  # not a value: not described
+
+    def forged(kind):  # a function that answers what looks like a handle, naming a class outside torch.nn
+        record = {"class": "Module", "attrs": {}, "params": {}, "buffers": {}, "training": True, "token": None,
+                  "children": {"a": {"class": kind, "attrs": {}, "params": {}, "buffers": {}, "children": {}}}}
+        return {"__rnn_course_handle__": 0, "name": "x", "record": record, "values": [], "requires_grad": [],
+                "methods": []}
+""")
 #: The same class, as the test's own (in the checker): what one process would compute.
 TESTS_MODEL = MODEL.replace("class RNNModel(", "class Local(") + textwrap.dedent("""
     import math
@@ -645,17 +662,27 @@ TESTS_MODEL = MODEL.replace("class RNNModel(", "class Local(") + textwrap.dedent
         assert "hidden" in str(error), error
     else:
         raise AssertionError("an error of the student's model")
+    tied = Tied()
+    assert type(tied.head) is nn.Linear and tied.head.in_features == 3, tied.head  # rebuilt from torch.nn
+    assert not hasattr(tied, "secret")
+    for kind in ("DataParallel", "Parameter", "functional", "__class__"):
+        try:
+            forged(kind)
+        except TypeError as error:
+            assert "not a torch.nn module" in str(error), error
+        else:
+            raise AssertionError(f"a record naming {kind} was rebuilt")
     print("the model answered from the kernel")
 """)
 
 
 def test_an_object_of_the_students_class_stays_in_the_kernel(monkeypatch, tmp_path):
     kernel = FakeKernel(monkeypatch)
-    exec(MODEL, kernel.namespace)
+    exec(MODEL + MODEL_MORE, kernel.namespace)
     zygote = checker.Zygote(ROOT, unsafe=True)
     try:
         session = checker.Session(zygote, tmp_path, timeout=120)
-        names = sorted(checker.bound_names(MODEL))
+        names = sorted(checker.bound_names(MODEL + MODEL_MORE))
         outputs = session.run(TESTS_MODEL, "test", names, fixture=False, on_call=kernel.call)
         session.close()
     finally:
