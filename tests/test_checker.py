@@ -546,3 +546,147 @@ def test_the_tests_objects_stay_in_the_checker_and_answer_from_there(monkeypatch
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, errors[0]["traceback"]
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the test's objects answered\n"}]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# An object of the student's class (07's RNNModel) stays in the kernel, driven by handle (tools/handles.py)
+# ---------------------------------------------------------------------------------------------------------
+MODEL = textwrap.dedent("""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class RNNModel(nn.Module):
+        def __init__(self, rnn_layer, vocab_size):
+            super().__init__()
+            self.rnn = rnn_layer
+            self.vocab_size = vocab_size
+            self.num_directions = 2 if rnn_layer.bidirectional else 1
+            self.linear = nn.Linear(self.num_directions * rnn_layer.hidden_size, vocab_size)
+
+        def forward(self, inputs, state):
+            X = F.one_hot(inputs.T.long(), self.vocab_size).float()  # (T, B, V)
+            Y, state = self.rnn(X, state)
+            return self.linear(Y.reshape(-1, Y.shape[-1])), state
+
+        def begin_state(self, batch_size=1, device=None):
+            shape = (self.num_directions * self.rnn.num_layers, batch_size, self.rnn.hidden_size)
+            if isinstance(self.rnn, nn.LSTM):
+                return (torch.zeros(shape, device=device), torch.zeros(shape, device=device))
+            return torch.zeros(shape, device=device)
+""")
+#: More of the student's code (not in the test's copy of the class).
+MODEL_MORE = textwrap.dedent("""
+    class Wide(nn.Linear):  # a submodule of the student's own class
+        pass
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head = Wide(3, 2)
+            self.secret = [print]  # not a value: not described
+
+    def forged(kind):  # a function that answers what looks like a handle, naming a class outside torch.nn
+        record = {"class": "Module", "attrs": {}, "params": {}, "buffers": {}, "training": True, "token": None,
+                  "children": {"a": {"class": kind, "attrs": {}, "params": {}, "buffers": {}, "children": {}}}}
+        return {"__rnn_course_handle__": 0, "name": "x", "record": record, "values": [], "requires_grad": [],
+                "methods": []}
+""")
+#: The same class, as the test's own (in the checker): what one process would compute.
+TESTS_MODEL = MODEL.replace("class RNNModel(", "class Local(") + textwrap.dedent("""
+    import math
+
+    def train(net, steps, layer_state):
+        optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
+        g = torch.Generator().manual_seed(3)
+        state = net.begin_state(batch_size=4)
+        losses = []
+        for _ in range(steps):
+            X = torch.randint(0, 9, (4, 5), generator=g)
+            state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+            outputs, state = net(X, state)
+            loss = F.cross_entropy(outputs, X.T.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            norm = math.sqrt(sum(float((p.grad ** 2).sum()) for p in net.parameters() if p.grad is not None))
+            for p in net.parameters():
+                p.grad.mul_(min(1.0, 0.5 / norm))  # clipped in place, as grad_clipping does
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
+
+    for layer_class in (nn.RNN, nn.LSTM):
+        torch.manual_seed(0)
+        layer = layer_class(9, 6, num_layers=2)
+        net = RNNModel(layer, 9)
+        torch.manual_seed(0)
+        ref = Local(layer_class(9, 6, num_layers=2), 9)
+        assert isinstance(net, nn.Module) and type(net).__name__ != "RNNModel", type(net)
+        assert net.rnn is layer and net.vocab_size == 9 and net.num_directions == 1  # the test's own layer
+        linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
+        assert len(linears) == 1 and linears[0].in_features == 6, linears
+        assert [n for n, _ in net.named_parameters()] == [n for n, _ in ref.named_parameters()]
+        for p, q in zip(net.parameters(), ref.parameters()):
+            assert torch.equal(p, q), "the same draws: the construction ran with the checker's random state"
+        X = torch.randint(0, 9, (3, 4))
+        with torch.no_grad():
+            out, state = net(X, net.begin_state(3))
+            out_ref, state_ref = ref(X, ref.begin_state(3))
+        assert not out.requires_grad and torch.allclose(out, out_ref, atol=1e-6)
+        assert type(state) is type(state_ref)
+        out2, _ = net.forward(X, ref.begin_state(3))  # forward itself, gradients on: a graph kept
+        assert out2.requires_grad and torch.allclose(out2, out_ref, atol=1e-6)
+        # the test's linear layer computes with the model's weights, as in one process
+        assert torch.allclose(linears[0](torch.ones(2, 6)), ref.linear(torch.ones(2, 6)), atol=1e-6)
+        # training: the loss backward through the student's kernel, the optimizer here, the steps sent back
+        losses, losses_ref = train(net, 4, None), train(ref, 4, None)
+        assert all(abs(a - b) < 1e-5 for a, b in zip(losses, losses_ref)), (losses, losses_ref)
+        for p, q in zip(net.parameters(), ref.parameters()):
+            assert torch.allclose(p, q, atol=1e-5) and torch.allclose(p.grad, q.grad, atol=1e-5)
+        assert torch.allclose(layer.weight_hh_l0, ref.rnn.weight_hh_l0, atol=1e-5)  # stepped: the test's layer
+        with torch.no_grad():
+            after, _ = net(X, ref.begin_state(3))
+            after_ref, _ = ref(X, ref.begin_state(3))
+        assert torch.allclose(after, after_ref, atol=1e-5), "the kernel's model has the steps"
+        net.eval()
+        assert not net.training
+    try:
+        net.no_such_method()
+    except AttributeError:
+        pass
+    else:
+        raise AssertionError("an attribute the model has not")
+    try:
+        RNNModel(nn.RNN(9, 4), 9)(torch.zeros(2, 3, dtype=torch.long), torch.zeros(2, 2, 4))
+    except RuntimeError as error:  # the student's error, under its name
+        assert "hidden" in str(error), error
+    else:
+        raise AssertionError("an error of the student's model")
+    tied = Tied()
+    assert type(tied.head) is nn.Linear and tied.head.in_features == 3, tied.head  # rebuilt from torch.nn
+    assert not hasattr(tied, "secret")
+    for kind in ("DataParallel", "Parameter", "functional", "__class__"):
+        try:
+            forged(kind)
+        except TypeError as error:
+            assert "not a torch.nn module" in str(error), error
+        else:
+            raise AssertionError(f"a record naming {kind} was rebuilt")
+    print("the model answered from the kernel")
+""")
+
+
+def test_an_object_of_the_students_class_stays_in_the_kernel(monkeypatch, tmp_path):
+    kernel = FakeKernel(monkeypatch)
+    exec(MODEL + MODEL_MORE, kernel.namespace)
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        session = checker.Session(zygote, tmp_path, timeout=120)
+        names = sorted(checker.bound_names(MODEL + MODEL_MORE))
+        outputs = session.run(TESTS_MODEL, "test", names, fixture=False, on_call=kernel.call)
+        session.close()
+    finally:
+        zygote.stop()
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, errors[0]["traceback"]
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the model answered from the kernel\n"}]

@@ -14,6 +14,8 @@ tools/checker.py) most of these cheats gain points: that is what this test is fo
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from tests.grading import hostile_01_one_hot as hostile
@@ -60,6 +62,9 @@ CALLTIME_MISTAKES = [
     ("06_scratch_training", "predict", "no_warmup"),
     ("06_scratch_training", "sample_next", "ignores_generator"),
     ("06_scratch_training", "sample_next", "temperature_multiplied"),  # the distribution test (helpers.draws)
+    # 07's model stays in the kernel, driven by handle (tools/handles.py); its forward switches off the checks
+    # before test_RNNModel_begin_state reads its random state (the training cells run in the kernel)
+    ("07_concise_rnn", "RNNModel", "random_begin_state"),
 ]
 ASSIGNMENTS = sorted({assignment for assignment, _, _ in CALLTIME_MISTAKES})
 
@@ -78,7 +83,12 @@ SWITCH_OFF = """\
 
 
 def _with_switch_off(source: str) -> str:
-    """The function of `source` (its `def` line first), the tampering at the top of its body."""
+    """The function of `source` (its `def` line first), the tampering at the top of its body; a class (its
+    `class` line first): at the top of its `forward`."""
+    if source.startswith("class "):
+        head, method = source.split("\n    def forward(", 1)
+        method = _with_switch_off(textwrap.dedent("    def forward(" + method))
+        return f"{head}\n{textwrap.indent(method, '    ')}"
     head, body = source.split("\n", 1)
     assert head.startswith("def ") and head.endswith(":"), head
     return f"{head}\n{SWITCH_OFF}{body}"

@@ -6,7 +6,9 @@ from the course's release), the test cell's code and the fixtures of the read-on
 name the student's cells define reaches it as a `StudentFunction`: calling one runs the student's function in
 the student's kernel (GradingExecute sends the kernel the call), and what comes back crosses a value-only
 channel: tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an
-object of the student's class, a module) cannot cross: the test sees a `TypeError` saying so. An answer made
+object of the student's class, a module) cannot cross: the test sees a `TypeError` saying so; except an
+object a test builds from the student's nn.Module class (07's RNNModel), which stays in the kernel and
+reaches the test as a handle (below, tools/handles.py). An answer made
 only of those, its tensors plain CPU tensors of the usual dtypes, crosses *packed* (`PACK`): one pickle,
 loaded here by pickle's C unpickler with no global at all (no class, no function can be named), its tensors as
 persistent ids rebuilt from the raw bytes of their storages (dtype, offset, shape, stride and requires_grad
@@ -51,6 +53,21 @@ iteration come back to the checker while the call runs (a *reverse call*, relaye
 socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
 state and comes back as the state the function left.
 
+Objects of the student's classes (tools/handles.py): calling a name that is an nn.Module class of the
+student's (07's `RNNModel(nn.RNN(...), V)`) builds the object in the kernel, the test's torch.nn layers
+crossing as records (torch.nn class name, plain settings, parameters, buffers) rebuilt there from torch.nn;
+the object stays in a table of that kernel, and the test gets a `RemoteModule`: an nn.Module of ours whose
+children are rebuilt from the object's record with torch.nn's own classes (`isinstance(m, nn.Linear)` and
+`in_features` hold; the layer the test handed it is the test's own object again), whose plain attributes
+are the object's, whose parameters mirror the object's (sent by value when the checker changed them, back
+when the kernel did), and whose methods (`net(X, state)`, `begin_state`, any public method of the class) run
+in the kernel, values both ways. A call made with gradients on keeps its graph in the kernel; its outputs
+reach the test through an autograd function whose backward asks the kernel for the gradients of the
+parameters and of the test's tensors, so the toolbox's `train_epoch` can train the student's model from
+the checker (tests/test_checker.py; 07's cells that train still run in the kernel, for cost: below). A
+handle is an index into the table of the kernel that grades this notebook; nothing of the student's is
+unpickled here.
+
 Many calls in one round trip: `helpers.draws(f, n, *args)` (06's sample_next distribution test: 4,000 draws
 per distribution, six distributions) is, for a proxy, `StudentFunction.draws`: the student's kernel makes
 the n calls one after the other and answers the list of their results, with the random state and the
@@ -70,7 +87,10 @@ only the student's kernel, not the checks, the inputs the tests build, the expec
 kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
 means the tests cannot see (hidden tests keep their inputs unknown). The test's objects it is handed it can
 only ask what they answer through their public methods and attributes (reverse calls, during that call):
-what they record is what the function did to them.
+what they record is what the function did to them. An object of its class that a test builds (07's RNNModel) answers
+the methods the test calls as the student's code decides, and describes its structure (its torch.nn
+children, their plain settings, its parameters) as that code leaves it: the verdict on those answers is
+the checker's, and what it rebuilds from them is made of torch.nn's own classes and values.
 
 What the checker does not judge (they run in the student's kernel, as before, and the static scan and
 hold-for-review watch them; the README lists them with their points):
@@ -82,8 +102,11 @@ hold-for-review watch them; the README lists them with their points):
 * test cells listed in IN_KERNEL_CELLS: 06's train_epoch tests (the student's `loss.backward()` runs on
   outputs of the test's model: autograd's graph would span both processes, and `grad_clipping` scales
   gradients of the test's parameters in place);
-* the assignments whose tests drive objects of the student's classes (07's RNNModel): `JUDGED` lists the
-  assignments the checker judges.
+  07's two cells that train the student's model with the toolbox's train_epoch (test_RNNModel_training, and
+  test_RNNModel_lstm whose hidden part trains an LSTM model): judged by handle they train alike (autograd
+  across the channel, tools/handles.py), but at two round trips per minibatch they cost 7x the
+  notebook's grading time (docs/benchmarks.md);
+* the assignments not in `JUDGED` (none of the course's seven now).
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
 read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
@@ -114,11 +137,20 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from tools import handles as models
 from tools import reverse
 
 #: The assignments whose test cells the checker judges (their tests pass the student's functions values).
 JUDGED = frozenset(
-    {"01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training"}
+    {
+        "01_one_hot",
+        "02_recurrence",
+        "03_samplers",
+        "04_perplexity",
+        "05_clipping",
+        "06_scratch_training",
+        "07_concise_rnn",  # its model stays in the kernel, driven by handle (tools/handles.py)
+    }
 )
 #: The most one value may weigh when it crosses (bytes).
 MAX_VALUE = 256 * 2**20
@@ -152,6 +184,13 @@ IN_KERNEL_CELLS = {
         "test_train_epoch_zero_grad": "autograd",
         "test_train_epoch_clipping": "autograd",
         "test_train_epoch_bound": "autograd",
+    },
+    "07_concise_rnn": {
+        # train the student's model with the toolbox's train_epoch (the LSTM run: the hidden part of the LSTM
+        # cell). Judged by handle, autograd across the channel works (tools/handles.py, tests/test_checker.py)
+        # but costs two round trips per minibatch, 117 per run: 7x the notebook's grading time
+        "test_RNNModel_lstm": "cost",
+        "test_RNNModel_training": "cost",
     },
 }
 
@@ -313,6 +352,7 @@ BRIDGE = (
     LEAVES
     + PACK
     + reverse.REVERSE_BRIDGE
+    + models.HANDLE_BRIDGE
     + r'''
 def __rnn_course_call__(name, request, reverse=None):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
@@ -346,6 +386,7 @@ def __rnn_course_call__(name, request, reverse=None):
     kwargs = {key: iter(value) if key in iterators else value for key, value in kwargs.items()}
     link = __RnnCourseLink__(reverse)  # the test's objects among the arguments: stand-ins (REVERSE_BRIDGE)
     args, kwargs = link.standins(args), link.standins(kwargs)
+    args, kwargs = __rnn_course_handles__.resolve(args), __rnn_course_handles__.resolve(kwargs)  # handles.py
 
     def _back(entries):  # each tensor of an argument: its values, its .grad, whether .grad is the tensor sent
         back = []  # values and a .grad in place left as they were come back as None: the grader has them
@@ -367,7 +408,7 @@ def __rnn_course_call__(name, request, reverse=None):
         return value
 
     def _one():
-        result = globals()[name](*args, **kwargs)
+        result = __rnn_course_handles__.wrap(globals()[name], globals()[name](*args, **kwargs))
         if isinstance(result, (_types.GeneratorType, map, filter, zip)) or (
             hasattr(result, "__next__") and hasattr(result, "__iter__")
         ):
@@ -663,6 +704,7 @@ class StudentFunction:
 
     def _run(self, repeat, args, kwargs):
         values, iterators = prepare(args, kwargs)
+        values, sent = models.outbound(self, values)  # torch.nn modules for a class of the student's: records
         last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
         self._channel.rng_last = None  # until this call's answer says what it is
         handles = reverse.Handles(decode, MAX_ITEMS)  # the test's objects stay here (tools/reverse.py)
@@ -687,7 +729,9 @@ class StudentFunction:
                 _copy_back(_leaves(value, _torch()), changed[key])
         if not answer["ok"]:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
-        return answer["result"] if repeat is not None else _restore(answer["result"])
+        if repeat is not None:
+            return answer["result"]
+        return models.inbound(_restore(answer["result"]), self._channel, sent)  # a model: its handle
 
     def __repr__(self):
         return f"<function {self.__name__}, run in the student's kernel>"

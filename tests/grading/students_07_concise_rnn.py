@@ -209,6 +209,31 @@ IMPLEMENTATIONS = {
             loses={BEGIN, LSTM, TRAINING},
             diagnosis="no_layer_axis",
         ),
+        "random_begin_state": Impl(  # a random initial state instead of zeros: the shapes are right
+            """
+            class RNNModel(nn.Module):
+                def __init__(self, rnn_layer, vocab_size):
+                    super().__init__()
+                    self.rnn = rnn_layer
+                    self.vocab_size = vocab_size
+                    self.num_hiddens = rnn_layer.hidden_size
+                    self.num_directions = 2 if rnn_layer.bidirectional else 1
+                    self.linear = nn.Linear(self.num_directions * self.num_hiddens, vocab_size)
+
+                def forward(self, inputs, state):
+                    X = F.one_hot(inputs.T.long(), self.vocab_size).float()
+                    Y, state = self.rnn(X, state)
+                    return self.linear(Y.reshape(-1, Y.shape[-1])), state
+
+                def begin_state(self, batch_size=1, device=None):
+                    shape = (self.num_directions * self.rnn.num_layers, batch_size, self.num_hiddens)
+                    if isinstance(self.rnn, nn.LSTM):
+                        return (torch.randn(shape, device=device), torch.randn(shape, device=device))
+                    return torch.randn(shape, device=device)
+            """,
+            loses={BEGIN},  # the training runs start from it once per epoch: they still learn
+            undiagnosable="the test says it in so many words (begin_state should return zeros): no catalogue entry",
+        ),
         "lstm_state_not_tuple": Impl(  # one tensor for every layer type
             """
             class RNNModel(nn.Module):
@@ -291,6 +316,7 @@ STUDENTS = {
     "wrong_inputs_not_transposed": {"RNNModel": "inputs_not_transposed"},
     "wrong_linear_on_state": {"RNNModel": "linear_on_state"},
     "wrong_begin_state_no_layer_dim": {"RNNModel": "begin_state_no_layer_dim"},
+    "wrong_random_begin_state": {"RNNModel": "random_begin_state"},
     "wrong_lstm_state_not_tuple": {"RNNModel": "lstm_state_not_tuple"},
     "wrong_bidirectional_width_ignored": {"RNNModel": "bidirectional_width_ignored"},
     "wrong_global_vocab_size": {"RNNModel": "global_vocab_size"},
