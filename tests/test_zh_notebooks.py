@@ -15,7 +15,7 @@ from tests import prose
 from tests.grading.nbgrader_run import ROOT, assignments
 
 #: The notebooks that read the edition's corpus (the others pin corpus="timemachine" until they move).
-ZH_CORPUS = ("01_one_hot", "03_samplers", "04_perplexity")
+ZH_CORPUS = ("01_one_hot", "03_samplers", "04_perplexity", "05_clipping")
 
 
 @pytest.mark.parametrize("assignment", [a for a in ZH_CORPUS if a in assignments()])
