@@ -2,7 +2,7 @@
 start to finish, hidden tests included, with RNN_COURSE_LANG=zh, where helpers.load_corpus() and read_text()
 give the Tang poems; then the numbers of their Chinese prose are checked against what that run printed
 (tests/prose.py, FACTS_ZH). Their English edition is nbval's own run (pyproject.toml's testpaths). One kernel
-per notebook, as nbval's: 5-10 s each (docs/benchmarks.md)."""
+per notebook, as nbval's: 5-17 s each (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
