@@ -80,6 +80,13 @@ FACTS_ZH: dict[str, dict[str, str]] = {
         "16.73": "ngram(1)",  # The Time Machine's unigram and bigram, held out (the English edition's)
         "9.62": "ngram(2)",
     },
+    "05_clipping": {
+        "0.005": "0.9**50",
+        "117": "1.1**50",
+        "10^{15}": "2**50",
+        "10^{-16}": "sys.float_info.epsilon",  # float64 rounding
+        "8.2": "math.log(3588)",  # a uniform guess's loss on the Tang poems
+    },
 }
 
 # A number: 10^{k} or 10^k (a power of ten), or digits with thousands separators, a decimal part, an

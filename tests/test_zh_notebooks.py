@@ -2,7 +2,7 @@
 start to finish, hidden tests included, with RNN_COURSE_LANG=zh, where helpers.load_corpus() and read_text()
 give the Tang poems; then the numbers of their Chinese prose are checked against what that run printed
 (tests/prose.py, FACTS_ZH). Their English edition is nbval's own run (pyproject.toml's testpaths). One kernel
-per notebook, as nbval's: 5-10 s each (docs/benchmarks.md)."""
+per notebook, as nbval's: 5-17 s each (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from tests import prose
 from tests.grading.nbgrader_run import ROOT, assignments
 
 #: The notebooks that read the edition's corpus (the others pin corpus="timemachine" until they move).
-ZH_CORPUS = ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "06_scratch_training")
+ZH_CORPUS = ("01_one_hot", "02_recurrence", "03_samplers", "04_perplexity", "05_clipping", "06_scratch_training")
 #: The notebooks run here in grading mode (NBGRADER_EXECUTION): helpers.choose_epochs then trains their demonstrations
 #: one epoch (06: two epochs of the poems cost 12 CPU-s per run), and the prose quotes no number that depends on it.
 GRADING_MODE = {"06_scratch_training"}
