@@ -49,7 +49,9 @@ The test's own objects (tools/reverse.py): an argument whose class the notebook'
 sent: it stays here, and the student's function drives a stand-in whose calls, attribute reads, items and
 iteration come back to the checker while the call runs (a *reverse call*, relayed by GradingExecute over a
 socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
-state and comes back as the state the function left.
+state and comes back as the state the function left. An optimizer argument stays here too; tensors of the
+test's autograd graph cross as values whose backward is a reverse call, and parameters as mirrors synchronised
+at every reverse call and at the call's end (`mirrors` in the answer): 06's train_epoch trains the test's model.
 
 Many calls in one round trip: `helpers.draws(f, n, *args)` (06's sample_next distribution test: 4,000 draws
 per distribution, six distributions) is, for a proxy, `StudentFunction.draws`: the student's kernel makes
@@ -79,9 +81,9 @@ hold-for-review watch them; the README lists them with their points):
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
   test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
-* test cells listed in IN_KERNEL_CELLS: 06's train_epoch tests (the student's `loss.backward()` runs on
-  outputs of the test's model: autograd's graph would span both processes, and `grad_clipping` scales
-  gradients of the test's parameters in place);
+* test cells listed in IN_KERNEL_CELLS (none now: 06's train_epoch tests, where the student's
+  `loss.backward()` runs on outputs of the test's model, are judged: tools/reverse.py carries autograd
+  across the channel);
 * the assignments whose tests drive objects of the student's classes (07's RNNModel): `JUDGED` lists the
   assignments the checker judges.
 
@@ -141,18 +143,9 @@ IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
 
 #: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
 #: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
-IN_KERNEL_CELLS = {
-    "06_scratch_training": {
-        # train_epoch runs loss.backward() on outputs of the test's model: autograd's graph would have to span
-        # the checker (the model, the loss, the optimizer) and the kernel (the student's arithmetic on them)
-        "test_train_epoch_returns": "autograd",
-        "test_train_epoch_state": "autograd",
-        "test_train_epoch_tensor_state": "autograd",
-        "test_train_epoch_perplexity": "autograd",
-        "test_train_epoch_zero_grad": "autograd",
-        "test_train_epoch_clipping": "autograd",
-        "test_train_epoch_bound": "autograd",
-    },
+IN_KERNEL_CELLS: dict[str, dict[str, str]] = {
+    # 06's train_epoch tests are judged (tools/reverse.py: autograd across the channel, optimizers and the
+    # parameters the student's side asks for mirrored there)
 }
 
 
@@ -394,6 +387,7 @@ def __rnn_course_call__(name, request, reverse=None):
     rng["random"] = None if end["random"] == start["random"] else end["random"]
     answer["rng"] = rng
     answer["generators"] = link.states()  # each torch.Generator argument's state, as the function left it
+    answer["mirrors"] = link.changes()  # what it did to the test's parameters since the last reverse call
     changed = {key: _back(entries) for key, entries in sent.items() if entries}  # arguments changed in place
     kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
     answer["changed"] = {key: back for key, back in changed.items() if not all(map(kept, back))}
@@ -411,6 +405,7 @@ def __rnn_course_call__(name, request, reverse=None):
             refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
             refused["changed"] = answer["changed"]
             refused["generators"] = answer["generators"]
+            refused["mirrors"] = answer["mirrors"]
             try:
                 payload = __rnn_course_pack__(refused, _torch, _pickle)
             except Exception:
@@ -665,7 +660,7 @@ class StudentFunction:
         values, iterators = prepare(args, kwargs)
         last = getattr(self._channel, "rng_last", None)  # the state the last call ended with
         self._channel.rng_last = None  # until this call's answer says what it is
-        handles = reverse.Handles(decode, MAX_ITEMS)  # the test's objects stay here (tools/reverse.py)
+        handles = reverse.Handles(decode, MAX_ITEMS, _pack)  # the test's objects stay here (tools/reverse.py)
         values, marked = handles.substitute(values)
         self._channel.handles = handles
         try:
@@ -681,6 +676,10 @@ class StudentFunction:
                 handles.adopt_states(answer.get("generators"))
             except TypeError as error:
                 raise ChannelError(str(error)) from None
+        try:
+            handles.settle(answer.get("mirrors"))  # the test's parameters, as the function left them
+        except TypeError as error:
+            raise ChannelError(str(error)) from None
         changed = answer.get("changed") or {}
         for key, value in values.items():
             if key in changed:
