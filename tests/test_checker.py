@@ -262,6 +262,14 @@ def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "all crossed as expected\n"}]
 
 
+def test_in_kernel_marks_count_in_code_not_in_strings():
+    assert checker.in_kernel("loss = f(x)\nloss.backward()")
+    assert checker.in_kernel("check_no_builtin(one_hot, 'one_hot')")
+    assert not checker.in_kernel('HINT = "call grad_clipping(net, theta) after loss.backward()"\ncheck(x, hint=HINT)')
+    assert not checker.in_kernel('check(x, hint=f"{n} steps: then loss.backward()")')
+    assert checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")
+
+
 def test_a_timeout_cannot_be_caught_by_the_test():
     error = checker.rebuild_error("CellTimeoutError", "No reply from kernel before timeout")
     assert type(error).__name__ == "CellTimeoutError" and not isinstance(error, Exception)

@@ -60,14 +60,15 @@ def test_no_call_time_cheat_gains_a_point(calltime_class):
 # ---------------------------------------------------------------------------------------------------------
 #: (assignment, answer cell, the mistake of tests/grading/students_<assignment>.py that the cheat wears);
 #: every cell the mistake loses is judged by the checker (none is in-kernel: checker.in_kernel). 06's
-#: predict is handed the test's recording model and sample_next the test's generator: the reverse channel.
+#: predict is handed the test's recording model, sample_next the test's generator and train_epoch the test's
+#: model and optimizer: the reverse channel (train_epoch's backward through the test's graph).
 CALLTIME_MISTAKES = [
     ("02_recurrence", "init_rnn_params", "zero_weights"),
     ("05_clipping", "grad_clipping", "per_parameter"),
     ("06_scratch_training", "predict", "no_warmup"),
     ("06_scratch_training", "sample_next", "ignores_generator"),
     ("06_scratch_training", "sample_next", "temperature_multiplied"),  # the distribution test (helpers.draws)
-    ("06_scratch_training", "train_epoch", "no_zero_grad"),  # autograd across the channel, and REACH below
+    ("06_scratch_training", "train_epoch", "loss_times_three"),  # autograd across the channel, and REACH below
 ]
 ASSIGNMENTS = sorted({assignment for assignment, _, _ in CALLTIME_MISTAKES})
 
@@ -146,6 +147,7 @@ def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(judge
 
     assert assignment in checker.JUDGED
     lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
+    assert not any(test in checker.IN_KERNEL_CELLS.get(assignment, {}) for test in lost)
     scores = nbgrader_run.cell_scores(judged_cheats, assignment, _student(cell, mistake))
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
     assert lost and set(lost) <= set(scores)

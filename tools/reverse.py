@@ -44,6 +44,11 @@ model, the test's optimizer, `grad_clipping` on the test's parameters):
   of the parameter's shape and dtype only), so each side sees the other's change before it acts: the
   test's optimizer steps on the gradients the student's code clipped, as in one process.
 
+Cost: a minibatch of train_epoch is about five reverse calls (the model's call, `zero_grad`, the backward,
+`grad_clipping`'s parameters, `step`), each a round trip kernel -> GradingExecute -> checker and back: 06's
+test_train_epoch_returns and test_train_epoch_bound (68 and 312 minibatches) stay in the kernel for that
+only (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
+
 Threat model: the student's function can ask the test's objects it was handed (and what they hand back)
 anything they answer: call them and their public methods with values, read their public attributes (as
 copies), backpropagate gradients (of the right shapes) into the graph of their answers, change the values
