@@ -262,6 +262,14 @@ def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "all crossed as expected\n"}]
 
 
+def test_in_kernel_marks_count_in_code_not_in_strings():
+    assert checker.in_kernel("loss = f(x)\nloss.backward()")
+    assert checker.in_kernel("check_no_builtin(one_hot, 'one_hot')")
+    assert not checker.in_kernel('HINT = "call grad_clipping(net, theta) after loss.backward()"\ncheck(x, hint=HINT)')
+    assert not checker.in_kernel('check(x, hint=f"{n} steps: then loss.backward()")')
+    assert checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")
+
+
 def test_a_timeout_cannot_be_caught_by_the_test():
     error = checker.rebuild_error("CellTimeoutError", "No reply from kernel before timeout")
     assert type(error).__name__ == "CellTimeoutError" and not isinstance(error, Exception)
@@ -690,3 +698,237 @@ def test_an_object_of_the_students_class_stays_in_the_kernel(monkeypatch, tmp_pa
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, errors[0]["traceback"]
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the model answered from the kernel\n"}]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Autograd across the channel (tools/reverse.py): 06's train_epoch on the test's model and optimizer
+# ---------------------------------------------------------------------------------------------------------
+STUDENT_TRAIN = textwrap.dedent("""
+    import math
+
+    import torch
+    import torch.nn as nn
+
+    kept = []
+
+    def grad_clipping(net, theta):  # toolbox's (05)
+        if isinstance(net, nn.Module):
+            params = net.parameters()
+        elif hasattr(net, "params"):
+            params = net.params
+        else:
+            params = net
+        grads = [param.grad for param in params if param.grad is not None]
+        norm = math.sqrt(sum(float((grad * grad).sum()) for grad in grads))
+        if norm > theta:
+            for grad in grads:
+                grad.mul_(theta / norm)
+        return norm
+
+    def train_epoch(net, train_iter, loss_fn, optimizer, use_random_iter, theta=1.0, detach=True):
+        state, total, tokens = None, 0.0, 0
+        for X, Y in train_iter:
+            if state is None or use_random_iter:
+                state = net.begin_state(batch_size=X.shape[0])
+            elif detach == "in place":
+                for s in state if isinstance(state, tuple) else [state]:
+                    s.detach_()
+            elif detach:
+                state = state.detach() if isinstance(state, torch.Tensor) else tuple(s.detach() for s in state)
+            y = Y.T.reshape(-1)
+            outputs, state = net(X, state)
+            loss = loss_fn(outputs, y)
+            optimizer.zero_grad()
+            loss.backward()
+            grad_clipping(net, theta)
+            optimizer.step()
+            total += loss.item() * y.numel()
+            tokens += y.numel()
+        kept.append((outputs, loss))
+        return math.exp(total / tokens)
+
+    def builtin_clip(net, train_iter, loss_fn, optimizer, theta):  # its own parameter list, clip_grad_norm_
+        params, state = list(net.parameters()), None
+        for X, Y in train_iter:
+            state = net.begin_state(X.shape[0])
+            outputs, state = net(X, state)
+            loss = loss_fn(outputs, Y.T.reshape(-1))
+            for p in params:
+                p.grad = None
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, max_norm=theta)
+            optimizer.step()
+        return loss.item()
+
+    def backward_later():  # the graph of an earlier call: its backward is a reverse call that no one answers
+        outputs, loss = kept[0]
+        outputs.sum().backward()
+
+    def forges_gradients(net, X):  # reverse calls by hand: gradients of another shape, nodes of no call
+        outputs, state = net(X, net.begin_state(X.shape[0]))
+        link = object.__getattribute__(net, "_rnn_course_link")
+        params = list(net.parameters())
+        attempts = [
+            lambda: link.ask(0, "backward", None, ([torch.ones(3), None],), {}),  # another shape
+            lambda: link.ask(5, "backward", None, ([torch.ones_like(outputs), None],), {}),  # no such node
+            lambda: link.ask(0, "backward", None, ([torch.ones_like(outputs)],), {}),  # one gradient of two
+            lambda: link.ask(0, "call", None, (("__rnn_course_param__", 7),), {}),  # no such parameter
+        ]
+        for changes in [{0: {"how": "new", "grad": torch.ones(2, 2)}}, {9: {"data": torch.ones(1)}}]:
+            attempts.append(lambda changes=changes: (setattr(link, "changes", lambda: changes), net.begin_state(1)))
+        refused = 0
+        for attempt in attempts:
+            try:
+                attempt()
+            except (TypeError, RuntimeError):
+                refused += 1
+        del link.changes  # the link's own again
+        return refused
+
+    def forges_at_the_end(net):  # a change of a parameter it was never handed, sent with the call's answer
+        net.begin_state(1)
+        link = object.__getattribute__(net, "_rnn_course_link")
+        link.changes = lambda: {0: {"data": torch.ones(1)}}
+""")
+
+TESTS_TRAIN = textwrap.dedent("""
+    import copy
+    import math
+    import random
+
+    import torch
+    import torch.nn as nn
+
+    class _Recorder(nn.Module):  # the test's model: a tiny RNN that records the states it receives
+        def __init__(self, tuple_state=True):
+            super().__init__()
+            g = torch.Generator().manual_seed(0)
+            self.W_xh = nn.Parameter(torch.randn(7, 4, generator=g))
+            self.W_hh = nn.Parameter(torch.randn(4, 4, generator=g) / 2)
+            self.W_hq = nn.Parameter(torch.randn(4, 7, generator=g))
+            self.tuple_state, self.received = tuple_state, []
+
+        def begin_state(self, batch_size=1):
+            H = torch.zeros(batch_size, 4)
+            return (H,) if self.tuple_state else H
+
+        def forward(self, X, state):
+            H = state[0] if self.tuple_state else state
+            self.received.append((H.detach().clone(), H.requires_grad))
+            hiddens = []
+            for XW in self.W_xh[X.T]:
+                H = torch.tanh(XW + H @ self.W_hh)
+                hiddens.append(H)
+            return torch.cat(hiddens) @ self.W_hq, ((H,) if self.tuple_state else H)
+
+    class _Scratch:  # D2L's scratch model: .params, no nn.Module
+        def __init__(self):
+            g = torch.Generator().manual_seed(1)
+            self.params = [torch.randn(7, 4, generator=g), torch.randn(4, 7, generator=g)]
+            for p in self.params:
+                p.requires_grad_(True)
+
+        def __call__(self, X, state):
+            return self.params[0][X.T].reshape(-1, 4) @ self.params[1], state
+
+        def begin_state(self, batch_size=1):
+            return (torch.zeros(batch_size, 4),)
+
+        def parameters(self):
+            return iter(self.params)
+
+    class _Seen(torch.optim.SGD):  # records the gradients at every step
+        def __init__(self, params, lr):
+            super().__init__(params, lr=lr)
+            self.seen = []
+
+        def step(self, closure=None):
+            self.seen.append([p.grad.clone() for g in self.param_groups for p in g["params"]])
+            return super().step(closure)
+
+    g = torch.Generator().manual_seed(2)
+    batches = [(torch.randint(0, 7, (3, 5), generator=g), torch.randint(0, 7, (3, 5), generator=g)) for _ in range(4)]
+
+    def both(make, optim, *args, **kwargs):  # the student's function on the test's objects, and in one process
+        nets = [make(), make()]
+        optimizers = [optim(nets[0]), optim(nets[1])]
+        got = train_epoch(nets[0], batches, nn.CrossEntropyLoss(), optimizers[0], *args, **kwargs)
+        ns = dict(STUDENT_NAMESPACE)
+        expected = ns["train_epoch"](nets[1], batches, nn.CrossEntropyLoss(), optimizers[1], *args, **kwargs)
+        return nets, optimizers, got, expected
+
+    def params_of(net):
+        return [p.detach() for p in (net.parameters() if isinstance(net, nn.Module) else net.params)]
+
+    for tuple_state in (True, False):
+        for use_random_iter, detach, theta in [(False, True, 0.5), (True, True, 1e9), (False, "in place", 0.1)]:
+            nets, opts, got, expected = both(
+                lambda: _Recorder(tuple_state), lambda n: _Seen(n.parameters(), 0.3), use_random_iter, theta, detach
+            )
+            assert math.isclose(got, expected, rel_tol=1e-6), (got, expected)
+            for a, b in zip(params_of(nets[0]), params_of(nets[1])):
+                assert torch.allclose(a, b, atol=1e-6), (tuple_state, use_random_iter, detach)
+            for seen_a, seen_b in zip(opts[0].seen, opts[1].seen):
+                assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(seen_a, seen_b))
+            assert len(opts[0].seen) == 4
+            assert [(h.shape, r) for h, r in nets[0].received] == [(h.shape, r) for h, r in nets[1].received]
+            assert all(torch.allclose(a[0], b[0]) for a, b in zip(nets[0].received, nets[1].received))
+    # the state carried without detach(): the test's graph is backpropagated a second time, as in one process
+    net = _Recorder()
+    try:
+        train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), False, 1.0, False)
+    except RuntimeError as error:
+        assert "backward through the graph a second time" in str(error), error
+    else:
+        raise AssertionError("a state carried without detach() trained")
+    assert net.received[1][1], "the state came back detached"
+    # Adam and a scratch model with .params, clipped
+    nets, opts, got, expected = both(_Scratch, lambda n: torch.optim.Adam(n.parameters(), lr=0.05), True, 0.05)
+    assert math.isclose(got, expected, rel_tol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(params_of(nets[0]), params_of(nets[1])))
+    # a list of the parameters of its own, set to None and clipped by clip_grad_norm_
+    net, again = _Recorder(), _Recorder()
+    loss = builtin_clip(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.2), 0.3)
+    ns = dict(STUDENT_NAMESPACE)
+    optimizer = torch.optim.SGD(again.parameters(), lr=0.2)
+    expected = ns["builtin_clip"](again, batches, nn.CrossEntropyLoss(), optimizer, 0.3)
+    assert math.isclose(loss, expected, rel_tol=1e-6)
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(net.parameters(), again.parameters()))
+    before = [p.detach().clone() for p in net.parameters()]
+    try:
+        backward_later()
+    except RuntimeError as error:
+        assert "only while the test calls" in str(error), error
+    else:
+        raise AssertionError("a graph's backward answered after its call")
+    net = _Recorder()
+    assert forges_gradients(net, batches[0][0]) == 6
+    try:
+        forges_at_the_end(net)
+    except TypeError as error:
+        assert "not a parameter of this call" in str(error), error
+    else:
+        raise AssertionError("a forged parameter's change was taken")
+    assert all(p.grad is None for p in net.parameters()), [p.grad for p in net.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), _Recorder().parameters()))
+    print("trained across the channel")
+""")
+
+
+def test_autograd_crosses_the_channel_as_in_one_process(monkeypatch, tmp_path):
+    kernel = FakeKernel(monkeypatch)
+    exec(STUDENT_TRAIN, kernel.namespace)
+    kernel.folder = tmp_path
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        kernel.session = session = checker.Session(zygote, tmp_path, timeout=120)
+        names = sorted(checker.bound_names(STUDENT_TRAIN))
+        # the same functions run in the checker too (STUDENT_NAMESPACE), on the other copy: one process
+        tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_TRAIN
+        outputs = session.run(tests, "test", names, fixture=False, on_call=kernel.call)
+        session.close()
+    finally:
+        zygote.stop()
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, "".join(errors[0]["traceback"])
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "trained across the channel\n"}]

@@ -55,13 +55,15 @@ def test_no_call_time_cheat_gains_a_point(calltime_class):
 # ---------------------------------------------------------------------------------------------------------
 #: (assignment, answer cell, the mistake of tests/grading/students_<assignment>.py that the cheat wears);
 #: every cell the mistake loses is judged by the checker (none is in-kernel: checker.in_kernel). 06's
-#: predict is handed the test's recording model and sample_next the test's generator: the reverse channel.
+#: predict is handed the test's recording model, sample_next the test's generator and train_epoch the test's
+#: model and optimizer: the reverse channel (train_epoch's backward through the test's graph).
 CALLTIME_MISTAKES = [
     ("02_recurrence", "init_rnn_params", "zero_weights"),
     ("05_clipping", "grad_clipping", "per_parameter"),
     ("06_scratch_training", "predict", "no_warmup"),
     ("06_scratch_training", "sample_next", "ignores_generator"),
     ("06_scratch_training", "sample_next", "temperature_multiplied"),  # the distribution test (helpers.draws)
+    ("06_scratch_training", "train_epoch", "loss_times_three"),  # autograd across the channel, and REACH below
     # 07's model stays in the kernel, driven by handle (tools/handles.py); its forward switches off the checks
     # before test_RNNModel_begin_state reads its random state (the training cells run in the kernel)
     ("07_concise_rnn", "RNNModel", "random_begin_state"),
@@ -82,15 +84,39 @@ SWITCH_OFF = """\
 """
 
 
-def _with_switch_off(source: str) -> str:
-    """The function of `source` (its `def` line first), the tampering at the top of its body; a class (its
-    `class` line first): at the top of its `forward`."""
+#: Besides switching off the checks, train_epoch reaches through the reverse channel: it rewrites what the
+#: test's recording optimizer saw (in the kernel, the real record: every step as the first, what zero_grad
+#: would give), and backpropagates a graph of the test's model kept from an earlier call (its backward is a
+#: reverse call of a call that has ended).
+REACH = {
+    "train_epoch": """\
+    _seen = optimizer.seen if hasattr(optimizer, "seen") else None
+    if isinstance(_seen, list) and _seen:
+        _seen[:] = [_seen[0]] * len(_seen)
+    _kept = globals().setdefault("_kept_outputs", [])
+    for _old in _kept:
+        try:
+            _old.sum().backward()
+        except Exception:
+            pass
+    _kept.append(outputs)
+"""
+}
+
+
+def _with_switch_off(source: str, cell: str = "") -> str:
+    """The function of `source` (its `def` line first), the tampering at the top of its body (and REACH's
+    of the cell before its last `return`); a class (its `class` line first): at the top of its `forward`."""
     if source.startswith("class "):
         head, method = source.split("\n    def forward(", 1)
         method = _with_switch_off(textwrap.dedent("    def forward(" + method))
         return f"{head}\n{textwrap.indent(method, '    ')}"
     head, body = source.split("\n", 1)
     assert head.startswith("def ") and head.endswith(":"), head
+    if cell in REACH:
+        lines = body.rstrip("\n").split("\n")
+        last = max(i for i, line in enumerate(lines) if line.startswith("    return "))
+        body = "\n".join(lines[:last]) + "\n" + REACH[cell] + "\n".join(lines[last:]) + "\n"
     return f"{head}\n{SWITCH_OFF}{body}"
 
 
@@ -113,7 +139,7 @@ def graded_course(released_course, tmp_path_factory):
         _submit(course, student, _notebook(course, calltime.answers(student)))
     for assignment, cell, mistake in CALLTIME_MISTAKES:
         impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
-        answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source)}
+        answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source, cell)}
         nbgrader_run.submit(course, _student(cell, mistake), assignment, answers)
     with pytest.MonkeyPatch.context() as patch:  # the design alone: no scan, no verification run
         patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
@@ -130,6 +156,7 @@ def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(grade
 
     assert assignment in checker.JUDGED
     lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
+    assert not any(test in checker.IN_KERNEL_CELLS.get(assignment, {}) for test in lost)
     scores = nbgrader_run.cell_scores(graded_course, assignment, _student(cell, mistake))
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
     assert lost and set(lost) <= set(scores)

@@ -6,38 +6,68 @@ must stay in the checker: a copy in the student's kernel would record in the ker
 code can write the record. So an argument whose class the notebook's own cells define (its `__module__` is
 `__main__` in the checker: the tests' instruments, the read-only cells' models such as `RNNModelScratch`) is
 not sent: the student's side gets a *stand-in* (`__RnnCourseRemote__`), and what the function asks of it —
-a call (`net(X, state)`), an attribute (`net.begin_state`, `model.vocab_size`), an item, its length, its
-items — is a *reverse call*: the stand-in sends it to GradingExecute over a Unix socket in the kernel's
-private folder (`Relay`, listening only while that call runs), GradingExecute hands it to the checker,
-which is waiting for the call's answer, and the checker (`Handles.answer`) runs it on the real object and
-answers. Both ways the same value-only rules hold as for a call: the request is `torch.save`d on the
-student's side and loaded here with `torch.load(weights_only=True)` (tensors, numbers, strings, None,
-lists, tuples and dicts of these, and markers naming this call's stand-ins); the answer is pickled here (the
-student's side may unpickle anything of ours) with tensors detached (a graph does not cross) and anything
-that is not a value (a bound method, an iterator, another object) sent as a new stand-in. The request runs
-with autograd on or off as the student's side has it (`with torch.no_grad()` around `net(X, state)`).
+a call (`net(X, state)`), a method (`net.begin_state(1)`, `optimizer.step()`: one round trip), an attribute
+(`model.vocab_size`), an item, its length, its items — is a *reverse call*: the stand-in sends it to
+GradingExecute over a Unix socket in the kernel's private folder (`Relay`, listening only while that call
+runs), GradingExecute hands it to the checker, which is waiting for the call's answer, and the checker
+(`Handles.answer`) runs it on the real object and answers. Both ways the same value-only rules hold as for
+a call: the request is packed on the student's side (checker.PACK, or `torch.save`) and loaded here by
+checker.decode (tensors, numbers, strings, None, lists, tuples and dicts of these, and markers naming this
+call's stand-ins, graph tensors and parameters); the answer is packed here (PACK; the student's side may unpack
+anything of ours) and anything that is not a value (a bound method, an iterator, another object) is sent as
+a new stand-in. The request runs with autograd on or off as the student's side has it (`with
+torch.no_grad()` around `net(X, state)`). An optimizer argument stays here too (it steps the test's
+parameters), and a stand-in of an nn.Module or an optimizer is one to `isinstance` (toolbox's
+`grad_clipping` asks).
 
 A `torch.Generator` argument crosses as its state: the student's side gets a generator in that state and
 sends back the state it left, which the checker's generator takes (a test that draws from it afterwards
 draws what it would in one process).
 
+Autograd across the channel (06's train_epoch: the student's `loss.backward()` on outputs of the test's
+model, the test's optimizer, `grad_clipping` on the test's parameters):
+
+* *Graph tensors.* A tensor of an answer that is part of the test's autograd graph (`requires_grad` and a
+  `grad_fn`: the model's outputs, its state) crosses as its values, and the student's side makes it the
+  output of one custom autograd.Function per answer (`_Graph`, whose input is a throw-away leaf): the
+  student's arithmetic on it builds its own graph, and when its backward reaches those tensors, their
+  gradients go back as a reverse call ("backward") and the checker runs `torch.autograd.backward` on its own
+  tensors: the gradients land in the test's parameters, as in one process. Such a tensor handed back still
+  attached (a state carried without `detach()`) resolves to the checker's own tensor, so the test's model
+  sees a state that requires grad and autograd's "backward through the graph a second time" fires, here, as
+  it would; detached (`detach()`, `detach_()`), it is a plain value.
+* *Parameters.* A leaf tensor that requires grad (`net.params`, the items of `net.parameters()`) crosses as
+  a *mirror*: a leaf of the student's side with the same values and `.grad`, the same mirror each time the
+  call is handed that parameter. What either side does to them (values stepped, gradients accumulated by a
+  backward, scaled in place by `grad_clipping` or `clip_grad_norm_`, replaced, set to None by `zero_grad`)
+  is sent with the next reverse call, its answer, and the call's answer (MIRROR's `diff`, `apply`: values
+  of the parameter's shape and dtype only), so each side sees the other's change before it acts: the
+  test's optimizer steps on the gradients the student's code clipped, as in one process.
+
+Cost: a minibatch of train_epoch is about five reverse calls (the model's call, `zero_grad`, the backward,
+`grad_clipping`'s parameters, `step`), each a round trip kernel -> GradingExecute -> checker and back: 06's
+test_train_epoch_returns and test_train_epoch_bound (68 and 312 minibatches) stay in the kernel for that
+only (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
+
 Threat model: the student's function can ask the test's objects it was handed (and what they hand back)
 anything they answer: call them and their public methods with values, read their public attributes (as
-copies). It cannot reach an object's private attributes (names starting with `_`), set an attribute, or
-reach any other object of the checker's; a stand-in is valid only during the call that made it (the
-checker forgets the call's objects and GradingExecute stops listening when the call returns). What the
-test's objects record is what the function did to them through their own methods: its behaviour.
+copies), backpropagate gradients (of the right shapes) into the graph of their answers, change the values
+and gradients of the parameters they handed it (in value only). It cannot reach an object's private
+attributes (names starting with `_`), set an attribute, or reach any other object, tensor or graph of the
+checker's; a stand-in, a graph tensor's backward and a mirror are valid only during the call that made
+them (the checker forgets the call's objects, nodes and parameters and GradingExecute stops listening when
+the call returns: a backward or a request after it raises). What the test's objects record is what the
+function did to them through their own methods and parameters: its behaviour; what the tests compute from
+them (expected values, verdicts) is computed here.
 
 Not covered: a test object's method runs with the checker's random state as it was when the call began
-(none of 06's draws); a test object cannot call the student's functions back; autograd across the channel
-(the student's `loss.backward()` on outputs of a test's model): the cells of 06 that need it run in the
-kernel (checker.IN_KERNEL_CELLS). A way to judge them, not built: the model's outputs come back as tensors
-whose backward is a reverse call (a custom autograd.Function; a state handed back without `detach()`
-resolves to the checker's own tensor, so autograd's "backward through the graph a second time" still
-fires); optimizers stay in the checker like the tests' objects (`zero_grad`, `step` run there); and the
-parameters the student's side asks for (`grad_clipping` scales their gradients in place) are mirrored
-there, their values and gradients synchronised at every reverse call and at the call's end, as
-checker.LEAVES does once per call.
+(none of 06's draws); a test object cannot call the student's functions back; a graph tensor's backward
+runs once (`retain_graph=True` and `create_graph=True` are not forwarded, nor `torch.autograd.grad` with a
+mirror as input: the mirrors are not in the student's graph); an optimizer's `param_groups` and `state` read
+by the student are copies (setting a learning rate there changes nothing); a method of a test's object that
+an attribute of the same name shadows on the instance is read, then called (two round trips); an attribute
+read again with nothing asked of the test's objects and no parameter changed since is not asked again (a
+property with side effects would run once: the tests' objects have none).
 """
 
 from __future__ import annotations
@@ -49,6 +79,7 @@ import os
 import pickle
 import socket
 import struct
+import sys
 import threading
 from pathlib import Path
 
@@ -56,13 +87,76 @@ from pathlib import Path
 REMOTE = "__rnn_course_remote__"
 #: How a torch.Generator argument crosses: (GENERATOR, its state).
 GENERATOR = "__rnn_course_generator__"
-#: What a reverse call may ask.
-OPS = ("call", "getattr", "getitem", "len", "iter")
+#: How a tensor of the test's autograd graph is named in an answer: (GRAPH, node, index) (`Handles._out`).
+GRAPH = "__rnn_course_graph__"
+#: How a leaf tensor that requires grad (a parameter of the test's model) is named: (PARAM, index).
+PARAM = "__rnn_course_param__"
+#: What a reverse call may ask. "method": a public method called in one round trip (getattr, then call);
+#: "backward": the gradients of a graph node's tensors, sent back through the test's graph.
+OPS = ("call", "getattr", "getitem", "len", "iter", "method", "backward")
+
+#: The parameters' mirrors, both sides (the same code runs in the checker and in the student's kernel): a
+#: snapshot of a leaf (its values, its .grad tensor, that .grad's values) as the other side last saw it; what
+#: changed since (`diff`: values, a .grad changed in place, replaced or dropped); and that change made on the
+#: other side's leaf (`apply`: values of the same shape and dtype only).
+MIRROR = r"""
+def __rnn_course_snap__(leaf, torch):
+    grad = leaf.grad
+    return (leaf.detach().clone(), grad, None if grad is None else grad.detach().clone())
+
+
+def __rnn_course_diff__(leaf, snap, torch):
+    def same(a, b):
+        return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+
+    data, grad_then, grad_values = snap
+    update = {}
+    if not same(leaf.detach(), data):
+        update["data"] = leaf.detach().clone()
+    grad = leaf.grad
+    if grad is None and grad_then is not None:
+        update["how"] = "none"
+    elif grad is not None and grad is grad_then and not same(grad.detach(), grad_values):
+        update["how"], update["grad"] = "same", grad.detach().clone()
+    elif grad is not None and grad is not grad_then:
+        update["how"], update["grad"] = "new", grad.detach().clone()
+    return update or None
+
+
+def __rnn_course_apply__(leaf, update, torch):
+    def fits(value, like):
+        return type(value) is torch.Tensor and value.shape == like.shape and value.dtype == like.dtype
+
+    if type(update) is not dict:
+        raise TypeError("not a parameter's change")
+    data, how, grad = update.get("data"), update.get("how"), update.get("grad")
+    with torch.no_grad():
+        if data is not None:
+            if not fits(data, leaf):
+                raise TypeError("a parameter's values of another shape or dtype")
+            leaf.copy_(data)
+        if how == "none":
+            leaf.grad = None
+        elif how in ("same", "new"):
+            if not fits(grad, leaf):
+                raise TypeError("a gradient of another shape or dtype than its parameter")
+            if how == "same" and leaf.grad is not None and fits(leaf.grad, leaf):
+                leaf.grad.copy_(grad)
+            else:
+                leaf.grad = grad.detach().clone()
+        elif how is not None:
+            raise TypeError("not a parameter's change")
+"""
+_mirror: dict = {}
+exec(MIRROR, _mirror)
+_snap, _diff, _apply = _mirror["__rnn_course_snap__"], _mirror["__rnn_course_diff__"], _mirror["__rnn_course_apply__"]
 
 # ---------------------------------------------------------------------------
 # The student's side: defined in the kernel with checker.BRIDGE
 # ---------------------------------------------------------------------------
-REVERSE_BRIDGE = r'''
+REVERSE_BRIDGE = (
+    MIRROR
+    + r'''
 class __RnnCourseLink__:
     """The way back to the grader's checker during one call, where the test's objects are."""
 
@@ -71,6 +165,9 @@ class __RnnCourseLink__:
 
         reverse = _json.loads(reverse) if reverse else {}
         self.path, self.keys, self.sock, self.generators = reverse.get("path"), reverse.get("keys", []), None, []
+        self.mirrors = {}  # index -> [the parameter's mirror, what the checker last saw of it]
+        self.graph = {}  # id(tensor) -> (tensor, its grad_fn, marker): the tensors of the test's graph handed here
+        self.last = None  # (handle, name, answer, graph tensors) of the last reverse call, if it read an attribute
 
     def standins(self, arguments):  # the arguments (a list or a dict) with the markers replaced
         keys = range(len(arguments)) if isinstance(arguments, list) else list(arguments)
@@ -80,27 +177,39 @@ class __RnnCourseLink__:
                 arguments[key] = self._standin(arguments[key])
         return arguments
 
-    def _standin(self, value):
+    def _standin(self, value, outputs=None):
         import torch as _torch
 
-        if type(value) is tuple and len(value) == 2 and value[0] == REMOTE_:
-            return __RnnCourseRemote__(value[1], self)
+        if type(value) is tuple and len(value) in (2, 3, 4) and value[0] == REMOTE_:
+            kind, methods = (value[2], value[3]) if len(value) == 4 else (None, ())
+            return __RnnCourseRemote__(value[1], self, kind, methods)
         if type(value) is tuple and len(value) == 2 and value[0] == GENERATOR_:
             generator = _torch.Generator()
             generator.set_state(value[1])
             self.generators.append(generator)
             return generator
+        if type(value) is tuple and len(value) == 2 and value[0] == PARAM_ and value[1] in self.mirrors:
+            return self.mirrors[value[1]][0]
+        if type(value) is tuple and len(value) == 3 and value[0] == GRAPH_ and outputs is not None:
+            return outputs[value[2]]
         if type(value) in (list, tuple):
-            return type(value)(self._standin(item) for item in value)
+            return type(value)(self._standin(item, outputs) for item in value)
         if type(value) is dict:
-            return {key: self._standin(item) for key, item in value.items()}
+            return {key: self._standin(item, outputs) for key, item in value.items()}
         return value
 
-    def _marked(self, value):  # a request's values: stand-ins as markers, a tensor of a subclass as a tensor
+    def _marked(self, value):  # a request's values: stand-ins, the test's tensors as markers, a subclass as a tensor
         import torch as _torch
 
         if isinstance(value, __RnnCourseRemote__):
             return (REMOTE_, object.__getattribute__(value, "_rnn_course_id"))
+        if isinstance(value, _torch.Tensor):
+            known = self.graph.get(id(value))
+            if known is not None and known[0] is value and value.grad_fn is known[1]:
+                return known[2]  # still attached to the test's graph: the checker's own tensor
+            for index, (mirror, _) in self.mirrors.items():
+                if mirror is value:
+                    return (PARAM_, index)
         if isinstance(value, _torch.Tensor) and type(value) is not _torch.Tensor:
             with _torch._C.DisableTorchFunctionSubclass():
                 return _torch.Tensor.as_subclass(value, _torch.Tensor).detach()
@@ -109,6 +218,27 @@ class __RnnCourseLink__:
         if type(value) is dict:
             return {key: self._marked(item) for key, item in value.items()}
         return value
+
+    def changes(self):  # what this side did to the parameters' mirrors since the checker last saw them
+        import torch as _torch
+
+        changes = {}
+        for index, entry in self.mirrors.items():
+            update = __rnn_course_diff__(entry[0], entry[1], _torch)
+            if update is not None:
+                changes[index] = update
+                entry[1] = __rnn_course_snap__(entry[0], _torch)
+        return changes
+
+    def _adopt(self, changes):  # what the checker did to the parameters (new ones: their mirrors made)
+        import torch as _torch
+
+        for index, update in (changes or {}).items():
+            if index not in self.mirrors:
+                mirror = update["data"].detach().clone().requires_grad_(True)
+                self.mirrors[index] = [mirror, None]
+            __rnn_course_apply__(self.mirrors[index][0], update, _torch)
+            self.mirrors[index][1] = __rnn_course_snap__(self.mirrors[index][0], _torch)
 
     def _read(self, size):
         data = b""
@@ -128,19 +258,53 @@ class __RnnCourseLink__:
         if self.sock is None:
             self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             self.sock.connect(self.path)
+        changes = self.changes()
+        if op == "getattr" and not changes and self.last is not None and self.last[:2] == (handle, name):
+            return self._standin(self.last[2]["result"], self.last[3])  # read again, nothing asked or changed since
         request = {"id": handle, "op": op, "name": name, "args": list(self._marked(list(args))),
-                   "kwargs": self._marked(dict(kwargs)), "grad": _torch.is_grad_enabled()}
-        buffer = _io.BytesIO()
-        _torch.save(request, buffer)
-        data = buffer.getvalue()
+                   "kwargs": self._marked(dict(kwargs)), "grad": _torch.is_grad_enabled(), "mirrors": changes}
+        self.last = None
+        try:
+            data = __rnn_course_pack__(request, _torch, _pickle)
+        except Exception:  # something only torch.save sends (or refuses)
+            buffer = _io.BytesIO()
+            _torch.save(request, buffer)
+            data = buffer.getvalue()
         self.sock.sendall(_struct.pack("!Q", len(data)) + data)
-        answer = _pickle.loads(self._read(_struct.unpack("!Q", self._read(8))[0]))
+        answer = __rnn_course_unpack__(self._read(_struct.unpack("!Q", self._read(8))[0]), _torch, _pickle)
+        self._adopt(answer.get("mirrors"))
         if not answer["ok"]:
             known = getattr(_builtins, answer["ename"], None)
             if isinstance(known, type) and issubclass(known, Exception):
                 raise known(answer["evalue"])
             raise RuntimeError(answer["ename"] + ": " + answer["evalue"])
-        return self._standin(answer["result"])
+        outputs = None
+        if answer.get("graph"):  # tensors of the test's graph: their backward is a reverse call
+            outputs = self._attach(answer["node"], answer["graph"])
+        if op == "getattr":  # `hasattr(net, "params")`, then `net.params`: one round trip
+            self.last = (handle, name, answer, outputs)
+        return self._standin(answer["result"], outputs)
+
+    def _attach(self, node, values):
+        import torch as _torch
+
+        link = self
+
+        class _Graph(_torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, anchor, *values):
+                ctx.set_materialize_grads(False)
+                return tuple(value.clone() for value in values)
+
+            @staticmethod
+            def backward(ctx, *grads):
+                link.ask(node, "backward", None, (list(grads),), {})
+                return (None,) * (len(grads) + 1)
+
+        outputs = _Graph.apply(_torch.zeros((), requires_grad=True), *values)
+        for index, output in enumerate(outputs):
+            self.graph[id(output)] = (output, output.grad_fn, (GRAPH_, node, index))
+        return outputs
 
     def states(self):
         return [generator.get_state() for generator in self.generators]
@@ -152,14 +316,24 @@ class __RnnCourseLink__:
 
 
 class __RnnCourseRemote__:
-    """One of the test's objects (a model, a recorder): it stays in the grader's checker; a call, an
-    attribute, an item, its length or its items are asked there, and the answer comes back as values."""
+    """One of the test's objects (a model, a recorder, an optimizer): it stays in the grader's checker; a
+    call, a method, an attribute, an item, its length or its items are asked there, and the answer comes
+    back as values. It is an nn.Module or an optimizer to isinstance when the test's object is one."""
 
-    __slots__ = ("_rnn_course_id", "_rnn_course_link")
+    __slots__ = ("_rnn_course_id", "_rnn_course_link", "_rnn_course_kind", "_rnn_course_methods")
 
-    def __init__(self, handle, link):
+    def __init__(self, handle, link, kind=None, methods=()):
         object.__setattr__(self, "_rnn_course_id", handle)
         object.__setattr__(self, "_rnn_course_link", link)
+        object.__setattr__(self, "_rnn_course_kind", kind)
+        object.__setattr__(self, "_rnn_course_methods", frozenset(methods))
+
+    @property
+    def __class__(self):
+        import torch as _torch
+
+        kind = object.__getattribute__(self, "_rnn_course_kind")
+        return {"module": _torch.nn.Module, "optimizer": _torch.optim.Optimizer}.get(kind, __RnnCourseRemote__)
 
     def __call__(self, *args, **kwargs):
         return self._rnn_course_link.ask(self._rnn_course_id, "call", None, args, kwargs)
@@ -167,6 +341,9 @@ class __RnnCourseRemote__:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
+        if name in self._rnn_course_methods:  # called in one round trip
+            link, handle = self._rnn_course_link, self._rnn_course_id
+            return lambda *args, **kwargs: link.ask(handle, "method", name, args, kwargs)
         return self._rnn_course_link.ask(self._rnn_course_id, "getattr", name, (), {})
 
     def __setattr__(self, name, value):
@@ -183,25 +360,70 @@ class __RnnCourseRemote__:
 
     def __repr__(self):
         return "<the test's object, in the grader's checker>"
-'''.replace("REMOTE_", repr(REMOTE)).replace("GENERATOR_", repr(GENERATOR))
+'''.replace("REMOTE_", repr(REMOTE))
+    .replace("GENERATOR_", repr(GENERATOR))
+    .replace("GRAPH_", repr(GRAPH))
+)
+REVERSE_BRIDGE = REVERSE_BRIDGE.replace("PARAM_", repr(PARAM))
 
 
 # ---------------------------------------------------------------------------
 # The checker's side: one call's objects
 # ---------------------------------------------------------------------------
 def by_handle(value) -> bool:
-    """Whether an argument stays in the checker: an object of a class the notebook's cells define."""
-    return not isinstance(value, type) and getattr(type(value), "__module__", None) == "__main__"
+    """Whether an argument stays in the checker: an object of a class the notebook's cells define, or an
+    optimizer (it steps the parameters of the test's model, which stay here)."""
+    if isinstance(value, type):
+        return False
+    if getattr(type(value), "__module__", None) == "__main__":
+        return True
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.optim.Optimizer)
+
+
+_methods: dict = {}
+
+
+def _kind(value) -> tuple[str | None, tuple]:
+    """What a stand-in of `value` is to isinstance ("module", "optimizer" or None) and the public methods of
+    its class (called in one round trip each)."""
+    import inspect
+
+    import torch
+
+    kind = (
+        "module"
+        if isinstance(value, torch.nn.Module)
+        else "optimizer"
+        if isinstance(value, torch.optim.Optimizer)
+        else None
+    )
+    cls = type(value)
+    if cls not in _methods:
+        names = [
+            n for n in dir(cls) if not n.startswith("_") and inspect.isroutine(inspect.getattr_static(cls, n, None))
+        ]
+        _methods[cls] = tuple(names)
+    own = getattr(value, "__dict__", {})
+    return kind, tuple(n for n in _methods[cls] if n not in own)
 
 
 class Handles:
-    """The test's objects one call of a student's function hands it (and those they hand back), and the
-    generators it is given: what the student's side holds stand-ins for while the call runs."""
+    """The test's objects one call of a student's function hands it (and those they hand back), the
+    generators it is given, the tensors of the test's graph and the parameters its side mirrors: what the
+    student's side holds stand-ins, tensors and mirrors for while the call runs."""
 
-    def __init__(self, decode, max_items: int):
+    def __init__(self, decode, max_items: int, pack):
+        """`decode`: checker.decode (a request, values only); `pack`: checker's PACK (an answer, its tensors as
+        raw bytes; the student's side may unpack anything of ours)."""
         self.objects: list = []
         self.generators: list = []
-        self._decode, self._max_items = decode, max_items
+        self.nodes: list[list] = []  # per answer that handed tensors of the test's graph: those tensors
+        self.params: list = []  # the leaves that require grad handed to the student's side (mirrored there)
+        self._seen: list = []  # what the student's side last saw of each (MIRROR's snapshot)
+        self._param_index: dict[int, int] = {}
+        self._graph: list | None = None  # the graph tensors of the answer being made
+        self._decode, self._max_items, self._pack = decode, max_items, pack
 
     def substitute(self, values: dict) -> tuple[dict, list]:
         """The arguments {key: value} with the test's objects and generators replaced by markers, and the
@@ -213,6 +435,10 @@ class Handles:
                 keys.append(key)
         return out, keys
 
+    def _handle(self, value) -> tuple:
+        self.objects.append(value)
+        return (REMOTE, len(self.objects) - 1, *_kind(value))
+
     def _marker(self, value):
         import torch
 
@@ -220,8 +446,7 @@ class Handles:
             self.generators.append(value)
             return (GENERATOR, value.get_state())
         if by_handle(value):
-            self.objects.append(value)
-            return (REMOTE, len(self.objects) - 1)
+            return self._handle(value)
         if type(value) in (list, tuple) and value and type(value[0]) in (bool, int, float, str):
             return value  # a corpus: no object of the test's in it (and thousands of items to look at)
         if type(value) in (list, tuple, dict):
@@ -243,32 +468,104 @@ class Handles:
                 raise TypeError("a generator's state the student's kernel sent back is not one")
             generator.set_state(state)
 
+    def settle(self, changes) -> None:
+        """What the student's side did to the parameters it mirrors (values, gradients: MIRROR's changes,
+        {index: change}) is done to the parameters here. Nothing else can change: the indices are those of
+        this call's parameters, the values of their shapes and dtypes."""
+        import torch
+
+        if changes is None:
+            return
+        if not isinstance(changes, dict):
+            raise TypeError("not the parameters' changes")
+        for index, update in changes.items():
+            if type(index) is not int or not 0 <= index < len(self.params):
+                raise TypeError("not a parameter of this call")
+            _apply(self.params[index], update, torch)
+            self._seen[index] = _snap(self.params[index], torch)
+
+    def _changes(self) -> dict:
+        """What happened here to the parameters the student's side mirrors since it last saw them (a new one:
+        all of it)."""
+        import torch
+
+        changes = {}
+        for index, param in enumerate(self.params):
+            seen = self._seen[index]
+            if seen is None:
+                update = {"data": param.detach().clone()}
+                if param.grad is not None:
+                    update["how"], update["grad"] = "new", param.grad.detach().clone()
+            else:
+                update = _diff(param, seen, torch)
+            if update is not None:
+                changes[index] = update
+                self._seen[index] = _snap(param, torch)
+        return changes
+
     def answer(self, payload: bytes) -> bytes:
-        """Serve one reverse call (the request as the student's side sent it); the answer, pickled."""
+        """Serve one reverse call (the request as the student's side sent it); the answer, packed."""
         import torch
 
         try:
-            request = self._decode(payload)
-            if not isinstance(request, dict) or request.get("op") not in OPS:
-                raise TypeError("not a request")
-            target = self._object(request.get("id"))
-            args, kwargs = self._resolve(request.get("args")), self._resolve(request.get("kwargs"))
-            if not (isinstance(args, list) and isinstance(kwargs, dict) and all(type(k) is str for k in kwargs)):
-                raise TypeError("not a request")
-            with torch.set_grad_enabled(request.get("grad") is True):
-                result = self._run(target, request["op"], request.get("name"), args, kwargs)
-            answer = {"ok": True, "result": self._out(result)}
-            data = pickle.dumps(answer)
+            try:
+                request = self._decode(payload)
+                if not isinstance(request, dict) or request.get("op") not in OPS:
+                    raise TypeError("not a request")
+                self.settle(request.get("mirrors"))
+                args, kwargs = self._resolve(request.get("args")), self._resolve(request.get("kwargs"))
+                if not (isinstance(args, list) and isinstance(kwargs, dict) and all(type(k) is str for k in kwargs)):
+                    raise TypeError("not a request")
+                if request["op"] == "backward":
+                    self._backward(request.get("id"), args)
+                    result = None
+                else:
+                    target = self._object(request.get("id"))
+                    with torch.set_grad_enabled(request.get("grad") is True):
+                        result = self._run(target, request["op"], request.get("name"), args, kwargs)
+                self._graph = []
+                answer = {"ok": True, "result": self._out(result)}
+                if self._graph:
+                    answer["graph"] = [tensor.detach() for tensor in self._graph]
+                    answer["node"] = len(self.nodes)
+                    self.nodes.append(self._graph)
+            finally:
+                self._graph = None
         except Exception as error:  # every error is the answer: raised on the student's side
-            data = pickle.dumps({"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]})
-        return data
+            answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
+        answer["mirrors"] = self._changes()  # after an error too: what the call did so far
+        import torch
+
+        return self._pack(answer, torch, pickle, strict=False)
+
+    def _backward(self, node, args: list) -> None:
+        """The student's backward pass reached tensors of the test's graph: their gradients (None: not used)
+        go on through it, here (into the test's parameters, as in one process)."""
+        import torch
+
+        if type(node) is not int or not 0 <= node < len(self.nodes):
+            raise TypeError("not a node of the test's graph of this call")
+        tensors, grads = self.nodes[node], args[0] if len(args) == 1 else None
+        if not isinstance(grads, list) or len(grads) != len(tensors):
+            raise TypeError("not the gradients of that node's tensors")
+        pairs = []
+        for tensor, grad in zip(tensors, grads):
+            if grad is None:
+                continue
+            if not (type(grad) is torch.Tensor and grad.shape == tensor.shape and grad.dtype == tensor.dtype):
+                raise TypeError("a gradient of another shape or dtype than its tensor")
+            pairs.append((tensor, grad))
+        if pairs:
+            torch.autograd.backward([t for t, _ in pairs], [g for _, g in pairs])
 
     def _run(self, target, op: str, name, args: list, kwargs: dict):
+        if op in ("getattr", "method") and (not isinstance(name, str) or name.startswith("_")):
+            raise AttributeError(f"the test's object has no attribute {name!r} you can read")
         if op == "call":
             return target(*args, **kwargs)
+        if op == "method":
+            return getattr(target, name)(*args, **kwargs)
         if op == "getattr":
-            if not isinstance(name, str) or name.startswith("_"):
-                raise AttributeError(f"the test's object has no attribute {name!r} you can read")
             return getattr(target, name)
         if op == "getitem":
             return target[args[0]]
@@ -284,6 +581,17 @@ class Handles:
     def _resolve(self, value):
         if type(value) is tuple and len(value) == 2 and value[0] == REMOTE:
             return self._object(value[1])
+        if type(value) is tuple and len(value) == 2 and value[0] == PARAM:
+            if type(value[1]) is not int or not 0 <= value[1] < len(self.params):
+                raise TypeError("not a parameter of this call")
+            return self.params[value[1]]
+        if type(value) is tuple and len(value) == 3 and value[0] == GRAPH:
+            node, index = value[1], value[2]
+            if not (type(node) is int and 0 <= node < len(self.nodes) and type(index) is int):
+                raise TypeError("not a tensor of the test's graph of this call")
+            if not 0 <= index < len(self.nodes[node]):
+                raise TypeError("not a tensor of the test's graph of this call")
+            return self.nodes[node][index]
         if type(value) in (list, tuple):
             return type(value)(self._resolve(item) for item in value)
         if type(value) is dict:
@@ -294,6 +602,11 @@ class Handles:
         import torch
 
         if isinstance(value, torch.Tensor):
+            if value.requires_grad and value.grad_fn is not None and self._graph is not None:
+                self._graph.append(value)  # a tensor of the test's graph: its backward comes back here
+                return (GRAPH, len(self.nodes), len(self._graph) - 1)
+            if value.requires_grad and value.is_leaf and type(value) in (torch.Tensor, torch.nn.Parameter):
+                return (PARAM, self._mirror(value))
             return value.detach()
         if value is None or type(value) in (bool, int, float, complex, str, bytes, torch.Size, torch.device):
             return value
@@ -301,8 +614,18 @@ class Handles:
             return type(value)(self._out(item) for item in value)
         if type(value) is dict:
             return {key: self._out(item) for key, item in value.items()}
+        if by_handle(value):
+            return self._handle(value)
         self.objects.append(value)  # a method, an iterator, an object: a stand-in of its own
         return (REMOTE, len(self.objects) - 1)
+
+    def _mirror(self, param) -> int:
+        """The index of a parameter the student's side mirrors (the same index for the same tensor)."""
+        if id(param) not in self._param_index:
+            self._param_index[id(param)] = len(self.params)
+            self.params.append(param)  # kept: its id is not reused during the call
+            self._seen.append(None)
+        return self._param_index[id(param)]
 
 
 # ---------------------------------------------------------------------------
