@@ -730,3 +730,23 @@ def test_the_files_a_zip_ships_beside_the_notebook_are_no_finding(course):
     folder = submit(course, "omar", release(course))
     (folder / "nbgrader_config.py").write_text("import os\n")
     assert inspect(course, "omar")[1][0][0] == "possible-tampering"
+
+
+def test_a_submission_whose_checker_failed_is_graded_again_alone(tmp_path, monkeypatch):
+    """The checker failing (it died or hung: tools/checker.py) is the machine's fault: tools/run.py's retry
+    grades that submission once more, alone, as it does a shard's failures; a clean one is not regraded."""
+    from tools import run
+    from tools.checker import CHECKER_ERROR
+    from tools.pipeline import Job, Options
+
+    course = grade.Course(tmp_path)
+    failed = nbformat.v4.new_code_cell("check(one_hot)")
+    failed.outputs = [nbformat.v4.new_output("error", ename=CHECKER_ERROR, evalue="EOFError: gone", traceback=[])]
+    for student, cell in (("ann", failed), ("ben", nbformat.v4.new_code_cell("check(one_hot)"))):
+        path = course.autograded_notebook(student, A)
+        path.parent.mkdir(parents=True)
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), path)
+    again = []
+    monkeypatch.setattr(run, "_run_single", lambda c, a, s, o, g: again.append((a, s)) or Job(a, [s]))
+    retried = run.retry(course, [Job(A, ["ann", "ben"])], Options(), None, grade.Anomalies())
+    assert again == [(A, "ann")] and [j.students for j in retried] == [["ann"]]

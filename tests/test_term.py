@@ -171,6 +171,34 @@ def test_export_leaves_ungraded_empty_and_needs_an_identifier(tmp_path, monkeypa
         export.export(course, "moodle", out=said.append)
 
 
+def test_export_invents_no_score_where_the_checker_failed(tmp_path, monkeypatch):
+    """A submission whose checker failed (twice: tools/run.py retries) has a score the machine made up (its
+    judged cells 0): it is not exported, and the export says so; an override (the instructor's) is."""
+    import csv
+
+    from tools import export
+    from tools.pipeline import CHECKER_FAILED, Anomalies
+
+    course = Course(tmp_path)
+    course.grading.mkdir(parents=True)
+    (tmp_path / "solutions" / A).mkdir(parents=True)
+    course.roster.write_text("id,first_name,last_name,email,lms_id\nann,Ann,Lee,ann@x.org,7\nben,Ben,Ng,b@x.org,8\n")
+    anomalies = Anomalies()
+    anomalies.add("ann", A, CHECKER_FAILED, "cell test_x could not be judged: the checker failed (EOFError)")
+    anomalies.add("ben", A, CHECKER_FAILED, "cell test_x could not be judged: the checker failed (EOFError)")
+    anomalies.save(course.anomalies_file)
+    override = [term.Override(1, "2026-12-06T20:00Z", "prof", "ben", A, "test_x", 2.0, "judged by hand")]
+    ann = term.Standing("ann", A, 1, 9, 0, 0, None, None, None, [], 0)
+    ben = term.Standing("ben", A, 9, 9, 0, 0, None, None, None, override, 0)
+    monkeypatch.setattr(term, "standings", lambda c: {("ann", A): ann, ("ben", A): ben})
+    monkeypatch.setattr(export, "_flags", lambda c, a: [])
+    said = []
+    rows = list(csv.reader(export.export(course, "canvas", out=said.append).open()))
+    assert rows[2] == ["Lee, Ann", "7", "", "ann@x.org", "", ""], "the checker failed: no score, the LMS keeps its own"
+    assert rows[3][-1] == "9", "an override is the instructor's score: exported"
+    assert any("not exported, the checker could not judge them" in line and f"ann/{A}" in line for line in said)
+
+
 # ---------------------------------------------------------------------------
 # The students' texts in their edition's language (issue 27): the due-date cell and the standing section
 # ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from tools import integrity, judge, submissions, term
 from tools.checker import CHECKER_ERROR
 from tools.layout import COURSE_ID, ROOT, Course, grade_id, is_test_cell
 from tools.layout import GRADING_KERNEL as KERNEL_NAME
-from tools.pipeline import TAMPERING, Anomalies, Anomaly, GradingError, Job, Options, progress
+from tools.pipeline import CHECKER_FAILED, TAMPERING, Anomalies, Anomaly, GradingError, Job, Options, progress
 
 
 def account(
@@ -239,7 +239,7 @@ def _execution_anomalies(course: Course, assignments: list[str], students: list[
                         found.append(Anomaly(student, assignment, "exit", f"cell {gid} tried to end the kernel"))
                     elif name == CHECKER_ERROR:
                         detail = f"cell {gid} could not be judged: the checker failed ({output.get('evalue', '')})"
-                        found.append(Anomaly(student, assignment, "checker-failed", detail))
+                        found.append(Anomaly(student, assignment, CHECKER_FAILED, detail))
                     if judge.was_cut(output):
                         found.append(Anomaly(student, assignment, "output-flood", f"cell {gid} output was cut"))
     return found

@@ -8,7 +8,9 @@ the gradebook's score (manual grades and regrades included) minus the late penal
 override set (tools/term.py). Free-text answers count once graded in Formgrader (tools/freetext.py); until
 then their points are missing from the score, and the export says how many wait. A submission that was not
 graded, or not handed in, is left empty: the LMS then keeps what it has (enter a zero there yourself if that
-is the rule).
+is the rule). So is a submission the checker could not judge (a `checker-failed` anomaly, twice: the grading
+machine failed, not the student): its score would be invented; grade it again (`make grade`) or set an
+override.
 
 * **Canvas** (Gradebook → Import; Canvas's "How do I import grades in the Gradebook?"): the columns of
   Canvas's own gradebook export, `Student` ("Last, First"), `ID` (Canvas's user id), `SIS User ID`,
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from tools import freetext, term
 from tools.layout import ROOT, Course
+from tools.pipeline import CHECKER_FAILED, Anomalies
 
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
 MOODLE_COLUMNS = ["First name", "Last name", "ID number", "Email address"]
@@ -62,7 +65,9 @@ def _canvas_ids(course: Course) -> dict[str, str]:
 def grades(course: Course, assignments: list[str]) -> tuple[dict[tuple[str, str], float], dict[str, float]]:
     """(student, assignment) -> final score, and assignment -> points possible."""
     standing = term.standings(course)
+    failed = {(a.student, a.assignment) for a in Anomalies.load(course.anomalies_file) if a.kind == CHECKER_FAILED}
     final = {key: s.final for key, s in standing.items() if key[1] in assignments}
+    final = {key: value for key, value in final.items() if key not in failed or standing[key].overrides}
     points = {a: s.max_score for (_, a), s in standing.items() if a in assignments}
     return final, points
 
@@ -76,6 +81,11 @@ def export(course: Course, lms: str, assignments: list[str] | None = None, out=p
     unknown = sorted({s for s, _ in final} - {row["id"] for row in students})
     if unknown:
         out(f"warning: graded but not in the roster (not exported): {', '.join(unknown)}")
+    anomalies = Anomalies.load(course.anomalies_file)
+    failed = {(a.student, a.assignment) for a in anomalies if a.kind == CHECKER_FAILED and a.assignment in assignments}
+    failed = sorted(f"{s}/{a}" for s, a in failed if (s, a) not in final)
+    if failed:
+        out(f"warning: not exported, the checker could not judge them (run `make grade` again): {', '.join(failed)}")
     to_grade, _ = freetext.waiting(course, assignments)
     if to_grade:
         out(f"warning: {to_grade} free-text answers wait for a grader (Formgrader): their points are not exported yet")

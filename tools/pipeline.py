@@ -113,3 +113,6 @@ class Anomalies:
 
 
 TAMPERING = "possible-tampering"
+#: A cell the checker could not judge, twice (tools/run.py retries once): the machine failed, not the student;
+#: tools/export.py exports no score for the submission until it is graded again or overridden.
+CHECKER_FAILED = "checker-failed"

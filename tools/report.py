@@ -24,7 +24,7 @@ import nbformat
 
 from tools import freetext, gradebook, judge, layout, submissions, term
 from tools.layout import BIN, COURSE_ID, Course, grade_id, grade_ids, is_answer_cell, is_test_cell, owner
-from tools.pipeline import TAMPERING, Anomalies, GradingError
+from tools.pipeline import CHECKER_FAILED, TAMPERING, Anomalies, GradingError
 
 
 def autograded(course: Course, assignment: str, students: list[str] | None = None) -> list[str]:
@@ -109,7 +109,7 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
             row = [cell(student, a) for a in assignments]
             total = sum(x for x in row if not isinstance(x, str))
             flagged = sum(1 for a in anomalies if a.student == student and a.assignment in assignments)
-            held = {a.assignment for a in anomalies if a.student == student and a.kind == TAMPERING}
+            held = {a.assignment for a in anomalies if a.student == student and a.kind in (TAMPERING, CHECKER_FAILED)}
             held = sorted(held | extras.held(student))
             mine = [(a, gid, answer) for a in graded for gid, answer in written[a].get(student, {}).items()]
             by_hand = sum(score for _, _, (state, score, _) in mine if state == freetext.GRADED)
@@ -143,6 +143,18 @@ def report(course: Course, assignments: list[str] | None = None) -> Path:
         lines += ["## Held for review (possible tampering)", ""]
         lines += [f"- {a.line()}" for a in held]
         lines += ["", "Their scores are not final: read the cells named above (autograder/autograded/).", ""]
+    failed = sorted(
+        {f"{a.student}/{a.assignment}" for a in anomalies if a.kind == CHECKER_FAILED and a.assignment in assignments}
+    )
+    if failed:
+        lines += ["## Not judged (the checker failed twice)", ""]
+        lines += [f"- {name}" for name in failed]
+        lines += [
+            "",
+            "The grading machine failed, not the student: these scores are not exported. Grade them again",
+            "(`make grade ASSIGNMENT=… STUDENT=…`) or set an override.",
+            "",
+        ]
     lines += extras.summary()
     to_grade, blank = freetext.waiting(course, graded)
     if to_grade or blank:

@@ -3,9 +3,10 @@
 `autograde_local` reads as its steps: prepare (the sandbox, the gradebook holding the cells of solutions/
 now, the grading kernel, the roster) -> plan (the checks before grading, tools/checks.py, then the
 gradable submissions of each assignment split into shards) -> run (one `nbgrader autograde` process per
-shard, `Options.workers` at a time) -> retry (what a shard killed at its wall clock left, and its
-failures, one submission at a time) -> account (tools/account.py). The grading kernel is the `rnn-grading`
-kernelspec (prlimit: memory, CPU time; one BLAS thread) started in the sandbox (tools/sandbox.py).
+shard, `Options.workers` at a time) -> retry (what a shard killed at its wall clock left, its
+failures, and the submissions whose checker failed, one submission at a time) -> account
+(tools/account.py). The grading kernel is the `rnn-grading` kernelspec (prlimit: memory, CPU time; one
+BLAS thread) started in the sandbox (tools/sandbox.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import nbformat
 
 from tools import checks, release, sandbox, submissions, term
 from tools.account import _run_verification, _zero, account, import_roster, with_term
+from tools.checker import CHECKER_ERROR
 from tools.layout import BIN, Course
 from tools.layout import GRADING_KERNEL as KERNEL_NAME
 from tools.pipeline import Anomalies, GradingError, Job, Options, check_assignments, progress_counter
@@ -222,8 +224,10 @@ def _run_single(course: Course, assignment: str, student: str, options: Options,
 
 def retry(course: Course, done: list[Job], options: Options, graded, anomalies: Anomalies) -> list[Job]:
     """Retry, one submission at a time: what a shard killed at its wall clock left ungraded (a second
-    timeout scores 0), and the failures of a shard (a transient failure gets a second try; a failure
-    of a submission graded alone is final). Returns the new single-submission jobs."""
+    timeout scores 0), the failures of a shard (a transient failure gets a second try; a failure
+    of a submission graded alone is final), and a submission a cell of which the checker could not judge
+    (it died or hung: tools/checker.py; a second failure stays a `checker-failed` anomaly, and
+    tools/export.py exports no score for it). Returns the new single-submission jobs."""
     retried = []
     for job in [j for j in done if j.timed_out]:
         for student in job.students:
@@ -242,7 +246,19 @@ def retry(course: Course, done: list[Job], options: Options, graded, anomalies: 
     for job in [j for j in done if j.failed and len(j.students) > 1]:
         retried += [_run_single(course, job.assignment, student, options, graded) for student in job.failed]
         job.failed = []
+    for job in done:  # the checker failed (the machine's fault, not the student's): a second try, alone
+        for student in [s for s in job.students if checker_failed(course, s, job.assignment)]:
+            retried.append(_run_single(course, job.assignment, student, options, graded))
     return retried
+
+
+def checker_failed(course: Course, student: str, assignment: str) -> bool:
+    """Whether a cell of this autograded submission could not be judged because the checker failed."""
+    path = course.autograded_notebook(student, assignment)
+    if not path.exists():
+        return False
+    nb = nbformat.read(path, as_version=4)
+    return any(o.get("ename") == CHECKER_ERROR for cell in nb.cells for o in cell.get("outputs", []))
 
 
 def probe_kernel(course: Course, options: Options) -> None:
