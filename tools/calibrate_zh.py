@@ -14,7 +14,8 @@
 4. **epochs**: epochs of small nn.RNN / nn.GRU language models (`--models`; sequential minibatches of
    32 x 35 over the training part, Adam, gradient clipping at 1), with one-hot inputs (D2L's concise
    model, as 07 has) or a row lookup (nn.Embedding): seconds and CPU seconds per epoch, the training and
-   held-out perplexities after each.
+   held-out perplexities after each. A model name ending in `-n01` (`gru-256-onehot-n01`) draws the
+   layer's input weights from N(0, 1), as 07's `train` does; `--corpus timemachine` times the other corpus.
 5. **bounds**: every unigram and bigram of 04's synthetic students (tests/grading/students_04_perplexity.py)
    on both corpora's split, against the reference the hidden corpus checks compare with (relative
    difference, pass or fail at their rtol), and its CPU time.
@@ -162,12 +163,15 @@ def compare_lookup(vocab_size: int, hidden: int, batch_size: int, num_steps: int
 class LanguageModel(nn.Module):
     """nn.RNN / nn.GRU + a linear output layer; inputs one-hot (D2L's concise model) or looked up."""
 
-    def __init__(self, cell: str, vocab_size: int, hidden: int, lookup: bool):
+    def __init__(self, cell: str, vocab_size: int, hidden: int, lookup: bool, n01: bool = False):
         super().__init__()
         self.vocab_size, self.lookup = vocab_size, lookup
         self.embedding = nn.Embedding(vocab_size, hidden) if lookup else None
         rnn = {"rnn": nn.RNN, "gru": nn.GRU}[cell]
         self.rnn = rnn(hidden if lookup else vocab_size, hidden)
+        if n01:  # 07's train(): each token's input column drawn as nn.Embedding draws a row
+            with torch.no_grad():
+                self.rnn.weight_ih_l0.normal_(0, 1)
         self.output = nn.Linear(hidden, vocab_size)
 
     def forward(self, X, state=None):
@@ -197,17 +201,22 @@ def heldout_perplexity(model: LanguageModel, test: list[int]) -> float:
 MODELS = ("rnn-256-onehot", "rnn-256-lookup", "gru-256-onehot", "gru-256-lookup", "gru-128-lookup", "gru-512-lookup")
 
 
-def epoch_numbers(models, epochs: int, threads: int, seed: int, lr: float, batch_size: int = 32, num_steps: int = 35):
+def epoch_numbers(
+    models, epochs: int, threads: int, seed: int, lr: float, batch_size: int = 32, num_steps: int = 35, name="tangshi"
+):
     torch.set_num_threads(threads)
-    corpus, vocab = helpers.load_corpus(corpus="tangshi")
+    corpus, vocab = helpers.load_corpus(corpus=name)
     train, test = helpers.train_test_split(corpus)
     tokens = len(list(sequential_batches(train, batch_size, num_steps))) * batch_size * num_steps
-    print(f"## epochs ({threads} thread(s), seed {seed}, Adam lr {lr}; {tokens:,} tokens per epoch, V = {len(vocab)})")
+    print(
+        f"## epochs of {name} ({threads} thread(s), seed {seed}, Adam lr {lr}; {tokens:,} tokens per epoch, "
+        f"V = {len(vocab)})"
+    )
     for model_name in models:
-        cell, hidden, inputs = model_name.split("-")  # e.g. gru-256-lookup
+        cell, hidden, inputs, *init = model_name.split("-")  # e.g. gru-256-lookup, rnn-256-onehot-n01
         hidden, lookup = int(hidden), inputs == "lookup"
         helpers.set_seed(seed)
-        model = LanguageModel(cell, len(vocab), hidden, lookup)
+        model = LanguageModel(cell, len(vocab), hidden, lookup, n01=init == ["n01"])
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         seconds, cpu_seconds, train_perplexities, perplexities = [], [], [], []
         for _ in range(epochs):
@@ -226,11 +235,11 @@ def epoch_numbers(models, epochs: int, threads: int, seed: int, lr: float, batch
             train_perplexities.append(math.exp(statistics.mean(losses)))
             perplexities.append(heldout_perplexity(model, test))
         print(
-            f"{cell.upper()} H={hidden}, {'row lookup' if lookup else 'one-hot'}: "
+            f"{cell.upper()} H={hidden}, {'row lookup' if lookup else 'one-hot'}{', W_ih N(0, 1)' if init else ''}: "
             f"{statistics.median(seconds):.2f} s per epoch, "
             f"{statistics.median(cpu_seconds):.2f} CPU-s ({tokens / statistics.median(cpu_seconds):,.0f} tokens per "
             f"CPU-second); perplexity after each epoch, train / held out: "
-            f"{', '.join(f'{a:.0f} / {b:.0f}' for a, b in zip(train_perplexities, perplexities))}"
+            f"{', '.join(f'{a:.2f} / {b:.2f}' for a, b in zip(train_perplexities, perplexities))}"
         )
 
 
@@ -298,7 +307,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (06, 07 pin 1)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lr", type=float, default=0.005, help="Adam's learning rate of the epoch runs")
-    parser.add_argument("--models", default=",".join(MODELS), help="cell-hidden-inputs, comma-separated")
+    parser.add_argument("--models", default=",".join(MODELS), help="cell-hidden-inputs[-n01], comma-separated")
+    parser.add_argument("--corpus", default="tangshi", choices=["tangshi", "timemachine"], help="of the epoch runs")
     args = parser.parse_args()
     only = args.only or ["corpus", "counts", "lookup", "epochs", "bounds", "notebooks"]
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, torch {torch.__version__}, load {os.getloadavg()}")
@@ -309,7 +319,7 @@ def main() -> None:
     if "lookup" in only:
         lookup_numbers(args.threads)
     if "epochs" in only:
-        epoch_numbers(args.models.split(","), args.epochs, args.threads, args.seed, args.lr)
+        epoch_numbers(args.models.split(","), args.epochs, args.threads, args.seed, args.lr, name=args.corpus)
     if "bounds" in only:
         bound_numbers()
     if "notebooks" in only:
