@@ -223,6 +223,33 @@ def chinese_page(course, student, _) -> None:
     assert _(NOT_RUN_WHILE_GRADING) in text_of(chinese), student
 
 
+def test_the_chinese_read_only_cells_run_and_print_chinese(graded):
+    """Autograde ran the read-only code of the Chinese release (tools/i18n.GradingEdition), not the gradebook's
+    English: what those cells print, on the feedback page too, is Chinese (tests/test_zh_notebooks.py's
+    english_output finds English in the same cells of the English edition)."""
+    from tests.test_zh_notebooks import english_output
+
+    course, _ = graded
+    translated = {
+        cell.id: cell for cell in solution(course).cells if cell.cell_type == "code" and i18n.translation(cell, "zh")
+    }
+    for student in STUDENTS:
+        english, chinese = (
+            nbformat.read(grade.Course(course).autograded_notebook(who, ASSIGNMENT), as_version=4)
+            for who in (student, zh(student))
+        )
+        read_only = [c for c in chinese.cells if c.id in translated and not is_answer_cell(c) and not is_test_cell(c)]
+        assert len(read_only) >= 5, student
+        for cell in read_only:
+            assert cell.source == i18n.translation(translated[cell.id], "zh")["source"], (student, cell.id)
+        ran = [c for c in read_only if c.execution_count]  # not those after the last graded cell
+        assert len(ran) >= 5 and {c.id: english_output(c) for c in ran if english_output(c)} == {}, student
+        assert [c.id for c in english.cells if c.id in translated and english_output(c)], student
+        text = text_of(page(course, zh(student)))
+        assert "characters. The opening lines" in text_of(page(course, student)), student
+        assert "characters. The opening lines" not in text and "个字符。开头几行" in text, student
+
+
 def literal(message: str) -> str:
     """The longest text of a message between its placeholders."""
     return max(re.split(r"\{\w+\}", message), key=len)
