@@ -77,8 +77,10 @@ c.Execute.raise_on_iopub_timeout = False
 # each kernel runs in a bubblewrap sandbox (no course files, no network, no other process), and
 # stderr output (warnings, progress bars) is shown but never scores a test cell zero. The rest of
 # nbgrader's list is unchanged. `tools.grade --unsafe` turns the sandbox off
-# (--SandboxKernelManager.sandbox=False), loudly.
+# (--SandboxKernelManager.sandbox=False), loudly. First, a notebook of another edition gets that edition's
+# read-only code back (tools/i18n.GradingEdition): what it prints is in the student's language.
 c.Autograde.autograde_preprocessors = [
+    "tools.i18n.GradingEdition",
     "tools.sandbox.GradingExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",

@@ -21,7 +21,8 @@ import pytest
 from tests.grading import cases, nbgrader_run
 from tests.grading.nbgrader_run import notebook_path
 from tools import feedback, grade, i18n, release
-from tools.layout import is_answer_cell
+from tools.layout import grade_id, is_answer_cell, is_test_cell, owner
+from tools.sandbox import NOT_RUN_WHILE_GRADING
 
 pytestmark = pytest.mark.grading
 
@@ -181,6 +182,7 @@ def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
         for en_heading, zh_heading in headings:
             assert en_heading in english, (student, en_heading)
             assert zh_heading in chinese and en_heading not in chinese, (student, zh_heading)
+        chinese_page(course, student, _)
     # a passing test cell's ✓ line (helpers.passed, translated like the checks' texts)
     english, chinese = text_of(page(course, SOLUTION)), text_of(page(course, zh(SOLUTION)))
     assert "✓ one_hot returns the right shapes" in english and "✓ one_hot 返回的形状正确" in chinese
@@ -195,6 +197,57 @@ def test_the_chinese_feedback_is_chinese_and_the_english_english(graded):
         assert CJK.search(_(msgid)), msgid
         assert literal(msgid) in english and literal(msgid) not in chinese, student
         assert literal(_(msgid)) in chinese, student
+
+
+def chinese_page(course, student, _) -> None:
+    """What nbconvert and nbgrader write around the notebook, in each edition's words: the prompts (JupyterLab's
+    "[8]:" on the Chinese page, not "In [8]:"), each test's name in the table of contents and the summary (its
+    translated passed() title, not the grade id's English "shape"), and the note of the cells not run while
+    grading."""
+    english, chinese = page(course, student), page(course, zh(student))
+    assert 'input_prompt">In&nbsp;[' in english and 'input_prompt">[' in chinese, student
+    for kind, word in (("input", "In&nbsp;"), ("output", "Out")):
+        english_prompt, prompt = f'{kind}_prompt">{word}[', f'{kind}_prompt">['
+        assert english_prompt not in chinese and english.count(english_prompt) == chinese.count(prompt), student
+    tests = [cell for cell in solution(course).cells if is_test_cell(cell)]
+    functions = [grade_id(cell) for cell in solution(course).cells if is_answer_cell(cell)]
+    assert len(tests) >= 5, tests
+    for cell in tests:
+        name, function = grade_id(cell), owner(grade_id(cell), functions)
+        label = html.escape(f"{function}: {feedback.aspect(name, function)}")
+        assert f'href="#{name}">{label}</a>' in english, (student, label)
+        assert f'href="#{name}">{label}</a>' not in chinese, (student, label)
+        title = feedback.title(cell.source, name, "zh", _)
+        assert CJK.search(title) and f'href="#{name}">{html.escape(title)}</a>' in chinese, (student, title)
+    assert NOT_RUN_WHILE_GRADING in text_of(english) and NOT_RUN_WHILE_GRADING not in text_of(chinese), student
+    assert _(NOT_RUN_WHILE_GRADING) in text_of(chinese), student
+
+
+def test_the_chinese_read_only_cells_run_and_print_chinese(graded):
+    """Autograde ran the read-only code of the Chinese release (tools/i18n.GradingEdition), not the gradebook's
+    English: what those cells print, on the feedback page too, is Chinese (tests/test_zh_notebooks.py's
+    english_output finds English in the same cells of the English edition)."""
+    from tests.test_zh_notebooks import english_output
+
+    course, _ = graded
+    translated = {
+        cell.id: cell for cell in solution(course).cells if cell.cell_type == "code" and i18n.translation(cell, "zh")
+    }
+    for student in STUDENTS:
+        english, chinese = (
+            nbformat.read(grade.Course(course).autograded_notebook(who, ASSIGNMENT), as_version=4)
+            for who in (student, zh(student))
+        )
+        read_only = [c for c in chinese.cells if c.id in translated and not is_answer_cell(c) and not is_test_cell(c)]
+        assert len(read_only) >= 5, student
+        for cell in read_only:
+            assert cell.source == i18n.translation(translated[cell.id], "zh")["source"], (student, cell.id)
+        ran = [c for c in read_only if c.execution_count]  # not those after the last graded cell
+        assert len(ran) >= 5 and {c.id: english_output(c) for c in ran if english_output(c)} == {}, student
+        assert [c.id for c in english.cells if c.id in translated and english_output(c)], student
+        text = text_of(page(course, zh(student)))
+        assert "characters. The opening lines" in text_of(page(course, student)), student
+        assert "characters. The opening lines" not in text and "个字符。开头几行" in text, student
 
 
 def literal(message: str) -> str:

@@ -559,17 +559,27 @@ def test_the_english_detector_finds_an_untranslated_text():
 TRANSLATED_CODE = ("helpers.py", "tools/feedback.py", "tools/term.py", "hub/student/nbgrader_config.py")
 
 
+def messages_of_module(path) -> dict[str, str]:
+    """The string constants of a module: {name: text}."""
+    return {
+        target.id: node.value.value
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
 def messages_of(path) -> set[str]:
     """The texts of `_("...")` and `self._("...")` calls in a Python file, also of `_(NAME)` where NAME is one
     of its module's string constants: what a student reads from it."""
     tree = ast.parse(path.read_text())
-    constants = {
-        target.id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-        for target in node.targets
-        if isinstance(target, ast.Name) and isinstance(node.value.value, str)
-    }
+    constants = messages_of_module(path)
+    for node in tree.body:  # and the string constants it imports from the course's tools (tools/sandbox.py's note)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tools."):
+            imported = messages_of_module(ROOT / f"{node.module.replace('.', '/')}.py")
+            names = [alias for alias in node.names if alias.name in imported]
+            constants |= {alias.asname or alias.name: imported[alias.name] for alias in names}
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and n.args]
     named = [c for c in calls if getattr(c.func, "id", None) == "_" or getattr(c.func, "attr", None) == "_"]
     texts = {c.args[0].value for c in named if isinstance(c.args[0], ast.Constant)}

@@ -23,7 +23,10 @@ The autograded notebooks and the gradebook keep everything.
 
 from __future__ import annotations
 
+import functools
+import gettext
 import html
+import io
 import re
 
 import nbformat
@@ -35,6 +38,7 @@ from traitlets import Bool, Unicode
 
 from tools import i18n, judge
 from tools.layout import HIDDEN_TESTS, is_answer_cell, is_test_cell, nbgrader, owner
+from tools.sandbox import NOT_RUN_WHILE_GRADING
 
 HIDDEN_NOTE = "# (hidden tests ran here; they are not shown in the feedback)"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -47,6 +51,29 @@ def hide_hidden_tests(source: str, note: str = HIDDEN_NOTE) -> str:
 def aspect(test_id: str, function: str) -> str:
     rest = test_id.removeprefix(f"test_{function}").strip("_")
     return rest.replace("_", " ") or "behaviour"
+
+
+#: What a visible test says it checked, `passed("one_hot returns the right shapes")`: the test's title in another
+#: edition (its translation in the tests' catalogue, as the student's kernel prints it under the cell).
+PASSED = re.compile(r"""\bpassed\(\s*"([^"{}]+)"\s*\)""")
+
+
+@functools.lru_cache
+def tests_translator(language: str):
+    """The gettext function of the tests' texts (locale/<lang>/LC_MESSAGES/tests.po, which helpers.passed reads)."""
+    po = i18n.LOCALE / language / "LC_MESSAGES" / "tests.po"
+    return gettext.GNUTranslations(io.BytesIO(i18n.mo_bytes(po))).gettext
+
+
+def title(source: str, grade_id: str, language: str, _=str) -> str:
+    """What a test cell checks, in `language`: the translation of its visible `passed(...)` text, else "test
+    <grade id>" in that language (a hidden passed() is not quoted: its cell's hidden lines stay hidden)."""
+    visible = hide_hidden_tests(source, "")
+    for text in PASSED.findall(visible):
+        found = tests_translator(language)(text)
+        if found != text:
+            return found
+    return _("test {grade_id}").format(grade_id=grade_id)
 
 
 def error_of(cell) -> dict | None:
@@ -101,7 +128,8 @@ class TeachingFeedback(Preprocessor):
     language = Unicode("", help="the feedback's language (en, zh); default: the notebook's edition").tag(config=True)
 
     def preprocess(self, nb, resources):
-        self._ = i18n.translator(self.language or language_of(nb))
+        self._language = self.language or language_of(nb)
+        self._ = i18n.translator(self._language)
         answers = {nbgrader(c)["grade_id"]: c for c in nb.cells if is_answer_cell(c)}
         functions = list(answers)
         status = {name: _status(cell) for name, cell in answers.items()}
@@ -113,10 +141,15 @@ class TeachingFeedback(Preprocessor):
                 self._demo_cell(cell, functions, status)
         nb.cells.insert(0, self._summary(rows, status, answers))
         # names for the table of contents of tools/templates/course_feedback ("one_hot: shape")
-        labels = {grade_id: f"{function}: {what}" for function, what, _, _, _, grade_id in rows}
+        labels = {grade_id: self._label(function, what) for function, what, _, _, _, grade_id in rows}
         resources.setdefault("rnn_course", {})["labels"] = labels
         resources["rnn_course"]["words"] = self._template_words(resources)
         return nb, resources
+
+    def _label(self, function: str, what: str) -> str:
+        if self._language == i18n.SOURCE_LANGUAGE:
+            return f"{function}: {what}"
+        return what if function in what else f"{function}：{what}"  # "one_hot 返回 float32"
 
     def _template_words(self, resources) -> list[tuple[str, str]]:
         """The words nbgrader's feedback template (feedback/index.html.j2) writes itself, in the page's language:
@@ -138,8 +171,15 @@ class TeachingFeedback(Preprocessor):
             ('<span class="pull-right">\n      ', score, " ", "Score:"),
             ("(", score, " -", "Score:"),  # the late penalty's
         ]
+        # the prompts: "[8]:" as JupyterLab shows them, without nbconvert's English "In" and "Out"
+        prompts = [
+            (f'<div class="prompt {kind}_prompt">{english}[', f'<div class="prompt {kind}_prompt">[')
+            for kind, english in (("input", "In&nbsp;"), ("output", "Out"))
+        ]
+        if self._language == i18n.SOURCE_LANGUAGE:
+            prompts = []
         # no space after a full-width colon ("得分：0.0 / 1.0")
-        return [
+        return prompts + [
             (f"{a}{english}{b}", f"{a}{word}{b.lstrip(' ') if word.endswith('：') else b}")
             for a, word, b, english in found
             if word != english
@@ -148,6 +188,10 @@ class TeachingFeedback(Preprocessor):
     def _test_cell(self, cell, functions, status, answers) -> tuple:
         meta = nbgrader(cell)
         function = owner(meta["grade_id"], functions)
+        if self._language == i18n.SOURCE_LANGUAGE:
+            what = aspect(meta["grade_id"], function)
+        else:  # "one_hot 返回的形状正确", not "shape"
+            what = title(cell.source, meta["grade_id"], self._language, self._)
         cell.source = hide_hidden_tests(cell.source, self._(HIDDEN_NOTE))
         error = error_of(cell)
         state = status.get(function, "answered")
@@ -165,10 +209,12 @@ class TeachingFeedback(Preprocessor):
         else:
             note = ""
         score, points = meta.get("score"), meta.get("points", 0)
-        return function, aspect(meta["grade_id"], function), score, points, note, meta["grade_id"]
+        return function, what, score, points, note, meta["grade_id"]
 
     def _demo_cell(self, cell, functions, status) -> None:
         """A read-only cell that failed because an exercise is missing gets a quiet note."""
+        if [o.get("text") for o in cell.get("outputs", [])] == [NOT_RUN_WHILE_GRADING + "\n"]:
+            cell.outputs[0]["text"] = self._(NOT_RUN_WHILE_GRADING) + "\n"
         error = error_of(cell)
         if error is None:
             return

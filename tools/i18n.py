@@ -362,8 +362,9 @@ class FeedbackEdition(Preprocessor):
 
     Every edition is graded against the one gradebook that `generate_assignment` of the English source
     writes, so autograde puts the English of each read-only cell back (OverwriteCells: the checksums differ).
-    The autograded notebook keeps that English, as the gradebook has it; the page the student reads has the
-    translation that the source keeps of exactly that English. Likewise an answer cell the student left as
+    The autograded notebook keeps that English in its markdown, as the gradebook has it (its read-only code runs
+    translated: GradingEdition); the page the student reads has the translation that the source keeps of exactly
+    that English. Likewise an answer cell the student left as
     the edition's release wrote it was given the English release's stub before grading (tools/checks.py's
     `edition_stubs`: the gradebook's checksum knows that one); the page shows the edition's stub again, with
     the checksum of what it shows, so that TeachingFeedback still finds it "not attempted"."""
@@ -379,6 +380,29 @@ class FeedbackEdition(Preprocessor):
             source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
             restore_translations(nb, source, language)
             restore_stubs(nb, source, language)
+        return nb, resources
+
+
+class GradingEdition(Preprocessor):
+    """First of c.Autograde.autograde_preprocessors: a notebook released in another edition runs its read-only code
+    cells as that edition wrote them. OverwriteCells has put the gradebook's English back into every read-only cell;
+    of a code cell whose English is the source's now, the translation is the same program (`program_differences`)
+    with its printed sentences, labels and comments in the edition's language, so that what it prints, on the
+    feedback page too, is in that language, as in the student's own run. Answer and test cells stay as they are."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        import nbformat
+
+        from tools.layout import is_answer_cell, is_test_cell
+
+        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
+        language = edition(nb, assignment)
+        if assignment and language != SOURCE_LANGUAGE:
+            source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
+            code = [c for c in nb.cells if c.cell_type == "code" and not (is_answer_cell(c) or is_test_cell(c))]
+            restore_translations(nbformat.v4.new_notebook(cells=code), source, language)
         return nb, resources
 
 

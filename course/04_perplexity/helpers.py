@@ -1292,7 +1292,7 @@ def fit(
     lines: tuple[str, ...] = ("train", "held-out"),
     baselines: dict[str, float] | None = None,
     title: str | None = None,
-    desc: str = "training",
+    desc: str | None = None,
     verbose: bool = True,
 ) -> History:
     """Train ``net`` for ``num_epochs`` epochs with your ``train_epoch``.
@@ -1325,7 +1325,7 @@ def fit(
             ``evaluate`` is given).
         baselines: ``{name: perplexity}`` drawn as dashed horizontal lines on a
             new plot (e.g. the count-based models of assignment 4).
-        title, desc: titles of the plot and of the progress bar.
+        title, desc: titles of the plot and of the progress bar (default: "training").
         verbose: print the samples and a one-line summary at the end.
 
     Returns:
@@ -1341,8 +1341,8 @@ def fit(
         raise ValueError(f"fit(evaluate=...) needs two names in lines (train, held-out), got {lines}")
     if plot is True:
         live = LivePlot(
-            xlabel="epoch",
-            ylabel="perplexity",
+            xlabel=_("epoch"),
+            ylabel=_("perplexity"),
             legend=[train_line, heldout_line] if evaluate is not None else [train_line],
             title=title,
             hlines=baselines,
@@ -1362,7 +1362,7 @@ def fit(
         live.show()  # the plot first, then the progress bar: the same order in every cell
     history = History()
     start = time.perf_counter()
-    bar = progress(range(1, num_epochs + 1), desc=desc)
+    bar = progress(range(1, num_epochs + 1), desc=desc or _("training"))
     for epoch in bar:
         perplexity, speed = train_epoch(net, batches(), loss_fn, optimizer, use_random_iter, theta=theta, device=device)
         perplexity, speed = float(perplexity), float(speed)
@@ -1385,17 +1385,17 @@ def fit(
             text = sample(net)
             history.samples.append((epoch, text))
             if verbose:
-                print(f"epoch {epoch:3d}: {text!r}")
+                print(_("epoch {epoch:3d}: {text!r}").format(epoch=epoch, text=text))
     bar.close()
     history.seconds = time.perf_counter() - start
     if live is not None:
         live.show()
     if verbose:
-        line = f"train perplexity {history.final_train_perplexity:.2f}"
+        line = _("train perplexity {perplexity:.2f}").format(perplexity=history.final_train_perplexity)
         if history.heldout:
-            line += f", held-out perplexity {history.final_heldout_perplexity:.2f}"
-        line += f", {history.mean_tokens_per_second:,.0f} tokens/s, {history.seconds:.1f} s"
-        print(line)
+            line += _(", held-out perplexity {perplexity:.2f}").format(perplexity=history.final_heldout_perplexity)
+        speed = _(", {speed:,.0f} tokens/s, {seconds:.1f} s")
+        print(line + speed.format(speed=history.mean_tokens_per_second, seconds=history.seconds))
     return history
 
 
