@@ -385,7 +385,8 @@ def __rnn_course_call__(name, request, reverse=None):
     def _equal(a, b):
         return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
 
-    args, kwargs, rng, grads, iterators, repeat = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
+    request = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
+    args, kwargs, rng, grads, iterators, repeat, *mode = request  # mode: autograd on in the test (or not)
     # the student's function draws from the grader's random state; None: the state this kernel's last call
     # ended with, which the grader still has (this kernel's own cells may have drawn since)
     last = __rnn_course_call__.__dict__.setdefault("rng", {})
@@ -441,8 +442,11 @@ def __rnn_course_call__(name, request, reverse=None):
         if name not in globals():
             raise NameError(f"name {name!r} is not defined")
         # repeat: helpers.draws(f, n, ...): the n calls one after the other, their results as one list
-        result = _one() if repeat is None else [_one() for _ in range(repeat)]
+        with _torch.set_grad_enabled(mode[0] is not False if mode else True):  # autograd as the test has it
+            result = _one() if repeat is None else [_one() for _ in range(repeat)]
         answer = {"ok": True, "result": result}
+        if repeat is None:  # tensors connected to a graph here: the graph kept for the test's backward
+            answer["graph"] = __rnn_course_handles__.keep(result, sent)
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
     link.close()
@@ -631,7 +635,7 @@ def encode_request(values: dict, iterators: set, last: dict | None = None, repea
     args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
     kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
-        request = (args, kwargs, rng, grads, iterators, repeat)
+        request = (args, kwargs, rng, grads, iterators, repeat, torch.is_grad_enabled())
         return base64.b64encode(_pack(request, torch, pickle, strict=False)).decode()
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
@@ -754,7 +758,10 @@ class StudentFunction:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
         if repeat is not None:
             return answer["result"]
-        return models.inbound(_restore(answer["result"]), self._channel, sent)  # a model: its handle
+        result = answer["result"]
+        if answer.get("graph") is not None:  # tensors of a graph kept in the kernel: autograd across the channel
+            result = models.attach(self._channel, result, answer["graph"], values, lambda v: _leaves(v, _torch()))
+        return models.inbound(_restore(result), self._channel, sent)  # a model: its handle
 
     def __repr__(self):
         return f"<function {self.__name__}, run in the student's kernel>"
