@@ -263,10 +263,10 @@ def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
 
 
 def test_in_kernel_marks_count_in_code_not_in_strings():
-    assert checker.in_kernel("loss = f(x)\nloss.backward()")
+    assert not checker.in_kernel("loss = f(x)\nloss.backward()")  # judged: autograd through the student's function
     assert checker.in_kernel("check_no_builtin(one_hot, 'one_hot')")
-    assert not checker.in_kernel('HINT = "call grad_clipping(net, theta) after loss.backward()"\ncheck(x, hint=HINT)')
-    assert not checker.in_kernel('check(x, hint=f"{n} steps: then loss.backward()")')
+    assert not checker.in_kernel('HINT = "written without check_no_builtin(one_hot)"\ncheck(x, hint=HINT)')
+    assert not checker.in_kernel('check(x, hint=f"{n} steps: then check_no_builtin(f)")')
     assert checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")
 
 

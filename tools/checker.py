@@ -70,6 +70,15 @@ the checker (tests/test_checker.py; 07's cells that train still run in the kerne
 handle is an index into the table of the kernel that grades this notebook; nothing of the student's is
 unpickled here.
 
+Autograd through a student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch): the same for
+a plain call. The function runs with autograd on or off as the test has it; when its answer holds tensors
+connected to a graph in the kernel, the kernel keeps the graph (the last handles.GRAPHS) and those tensors
+reach the test as outputs of one autograd function (handles.attach) whose inputs are the test's leaves among
+the arguments and the answer's own leaves: `is_leaf`, `requires_grad` and `grad_fn` read as in one process.
+The test's backward sends the outputs' gradients to the kernel, which answers the gradients of those inputs
+(values, one per input, of its shape and dtype, or refused); the checker's autograd accumulates them into the
+test's tensors. A second backward without retain_graph fails as autograd's own does.
+
 Many calls in one round trip: `helpers.draws(f, n, *args)` (06's sample_next distribution test: 4,000 draws
 per distribution, six distributions) is, for a proxy, `StudentFunction.draws`: the student's kernel makes
 the n calls one after the other and answers the list of their results, with the random state and the
@@ -99,8 +108,7 @@ hold-for-review watch them; the README lists them with their points):
 
 * test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (a
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
-  "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
-  test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
+  "without clip_grad_norm_");
 * test cells listed in IN_KERNEL_CELLS, for their cost only: 06's test_train_epoch_returns and
   test_train_epoch_bound (68 and 312 minibatches of about five reverse calls each; the other five train_epoch
   tests, where the student's `loss.backward()` runs on outputs of the test's model, are judged:
@@ -168,9 +176,9 @@ MIME = "application/x-rnn-course-value"
 
 
 #: What marks a test cell that runs in the student's kernel (`in_kernel`): it watches that process from
-#: inside (`check_no_builtin`), or it sends gradients back through the student's function (`.backward(`):
-#: autograd's graph cannot cross a value-only channel.
-IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
+#: inside (`check_no_builtin`). A cell that backpropagates through the student's function (`.backward(`) is
+#: judged: the graph stays in the kernel and the gradients cross as values (tools/handles.py, `attach`).
+IN_KERNEL_MARKS = ("check_no_builtin",)
 
 
 #: Test cells of a judged assignment that run in the student's kernel for a reason their source does not

@@ -32,6 +32,19 @@ While grading, `RNNModel` in the checker is a proxy of the student's class (a `S
   they land in the mirrors' `.grad`, where `grad_clipping` and the optimizer (the checker's) find them.
   It costs two round trips per minibatch: 07's cells that train (test_RNNModel_training; test_RNNModel_lstm,
   whose hidden part trains) still run in the kernel (checker.IN_KERNEL_CELLS), for cost.
+* **Autograd through a student's function** (02's test_init_rnn_params_grad and test_rnn_forward_torch: a
+  loss of what `init_rnn_params` or `rnn_forward` returns, backpropagated). The same for a plain call: when
+  its answer holds tensors connected to a graph in the kernel (requires_grad and a grad_fn), the kernel keeps
+  that graph (`keep`, the last `GRAPHS`) and the checker (`attach`) makes those tensors the outputs of one
+  `_Call` autograd function whose inputs are the graph's inputs on this side: the test's leaves among the
+  arguments (the tensors it sent that require gradients) and the answer's own leaves. So `is_leaf`,
+  `requires_grad` and `grad_fn is None` read as in one process (a leaf returned is a leaf here, a non-leaf a
+  non-leaf). The test's backward reaches `_Call.backward`, which sends the outputs' gradients to the kernel
+  (`__rnn_course_backward__`: `torch.autograd.grad` on the kept graph, a call of its own, values both ways)
+  and hands autograd the gradients of the inputs, one per input, of its shape and dtype (else refused); the
+  checker's autograd accumulates them into the test's `.grad`. A second backward without retain_graph fails
+  here as autograd's own does; a graph the kernel no longer keeps is refused there. A backward cannot reach
+  the kernel while a call of it is under way (it is refused).
 
 Threat model: the student's side only ever gets values and records (and may unpickle anything of ours:
 nothing of theirs is unpickled here); the checker gets values (checker.decode: no global at all) and
