@@ -44,7 +44,8 @@ While grading, `RNNModel` in the checker is a proxy of the student's class (a `S
   and hands autograd the gradients of the inputs, one per input, of its shape and dtype (else refused); the
   checker's autograd accumulates them into the test's `.grad`. A second backward without retain_graph fails
   here as autograd's own does; a graph the kernel no longer keeps is refused there. A backward cannot reach
-  the kernel while a call of it is under way (it is refused).
+  the kernel while a call of it is under way (it is refused). Not covered: a test's own leaf handed back comes
+  back as a copy (a leaf of its own, as any answer); `helpers.draws` keeps no graph; `create_graph=True`.
 
 Threat model: the student's side only ever gets values and records (and may unpickle anything of ours:
 nothing of theirs is unpickled here); the checker gets values (checker.decode: no global at all) and
