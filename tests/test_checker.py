@@ -263,10 +263,10 @@ def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
 
 
 def test_in_kernel_marks_count_in_code_not_in_strings():
-    assert checker.in_kernel("loss = f(x)\nloss.backward()")
+    assert not checker.in_kernel("loss = f(x)\nloss.backward()")  # judged: autograd through the student's function
     assert checker.in_kernel("check_no_builtin(one_hot, 'one_hot')")
-    assert not checker.in_kernel('HINT = "call grad_clipping(net, theta) after loss.backward()"\ncheck(x, hint=HINT)')
-    assert not checker.in_kernel('check(x, hint=f"{n} steps: then loss.backward()")')
+    assert not checker.in_kernel('HINT = "written without check_no_builtin(one_hot)"\ncheck(x, hint=HINT)')
+    assert not checker.in_kernel('check(x, hint=f"{n} steps: then check_no_builtin(f)")')
     assert checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")
 
 
@@ -932,3 +932,135 @@ def test_autograd_crosses_the_channel_as_in_one_process(monkeypatch, tmp_path):
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, "".join(errors[0]["traceback"])
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "trained across the channel\n"}]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Autograd through a student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch): the graph
+# stays in the kernel, the answer's tensors reach the test through tools/handles.py's _Call
+# ---------------------------------------------------------------------------------------------------------
+STUDENT_GRAD = textwrap.dedent("""
+    import torch
+
+    def init_rnn_params(vocab_size, num_hiddens, scaled_after=True):
+        def normal(*shape):
+            if scaled_after:
+                return (torch.randn(*shape) * 0.01).requires_grad_()
+            return torch.randn(*shape, requires_grad=True) * 0.01  # a non-leaf
+
+        return [normal(vocab_size, num_hiddens), normal(num_hiddens, num_hiddens),
+                torch.zeros(num_hiddens, requires_grad=True), normal(num_hiddens, vocab_size),
+                torch.zeros(vocab_size, requires_grad=True)]
+
+    def rnn_forward(inputs, state, params):
+        W_xh, W_hh, b_h, W_hq, b_q = params
+        (H,) = state
+        outputs = []
+        for X in inputs:
+            H = torch.tanh(X @ W_xh + H @ W_hh + b_h)
+            outputs.append(H @ W_hq + b_q)
+        return torch.cat(outputs, dim=0), (H,)
+
+    def leaf_and_twice():  # a leaf of its own and a tensor computed from it
+        W = torch.ones(3, requires_grad=True)
+        return W, W * 2
+
+    def forge(kind, X):  # the student's kernel answers what it likes: a backward or a graph forged
+        handles = globals()["__rnn_course_handles__"]
+        if kind == "descriptor":
+            handles.keep = lambda result, sent: {"key": 1, "diff": [0], "inputs": [["arg", 0, 5]]}
+        else:
+            forged = {"shape": [torch.zeros(2)], "dtype": [torch.zeros(3, dtype=torch.float64)], "count": []}[kind]
+            globals()["__rnn_course_backward__"] = lambda key, grads: forged
+        return X * 2
+""")
+
+TESTS_GRAD = textwrap.dedent("""
+    import warnings
+    import torch
+
+    def fails(action, error, says):
+        try:
+            action()
+        except error as caught:
+            assert says in str(caught), caught
+        else:
+            raise AssertionError(f"expected {error.__name__}: {says}")
+
+    own = {}
+    exec(STUDENT_GRAD, own)  # the same functions, in this process: what one process computes
+    for scaled_after in (True, False):
+        torch.manual_seed(1)
+        params = init_rnn_params(7, 5, scaled_after)
+        torch.manual_seed(1)
+        ref = own["init_rnn_params"](7, 5, scaled_after)
+        facts = lambda ps: [(p.requires_grad, p.is_leaf, p.grad_fn is None) for p in ps]  # noqa: E731
+        assert facts(params) == facts(ref), (facts(params), facts(ref))
+        for ps in (params, ref):
+            sum((p**2).sum() for p in ps).backward()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # .grad of a non-leaf: None, and a warning, in one process too
+            grads = [(p.grad is None, None if p.grad is None else p.grad.tolist()) for p in params]
+            assert grads == [(q.grad is None, None if q.grad is None else q.grad.tolist()) for q in ref]
+
+    g = torch.Generator().manual_seed(3)
+    T, B, V, H = 6, 3, 8, 5
+    base = [torch.randn(*shape, generator=g) * 0.3 for shape in [(V, H), (H, H), (H,), (H, V), (V,)]]
+    inputs = torch.nn.functional.one_hot(torch.randint(0, V, (T, B), generator=g), V).float()
+    H0 = torch.randn(B, H, generator=g)
+    weights = torch.randn(T * B, V, generator=g)
+
+    def run(forward):
+        leaves = [p.clone().requires_grad_() for p in [*base, H0]]
+        leaves[0].grad = torch.ones(V, H)  # a gradient already there: backward accumulates into it
+        outputs, (H_T,) = forward(inputs, (leaves[5],), leaves[:5])
+        assert outputs.requires_grad and not outputs.is_leaf and H_T.grad_fn is not None
+        ((outputs * weights).sum() + H_T.sum()).backward(retain_graph=True)
+        (outputs.sum() * 0.5).backward()  # a second loss through the same graph, retained
+        fails(lambda: outputs.sum().backward(), RuntimeError, "backward through the graph a second time")
+        return [leaf.grad for leaf in leaves], outputs.detach()
+
+    got, got_out = run(rnn_forward)
+    expected, expected_out = run(own["rnn_forward"])
+    assert torch.allclose(got_out, expected_out, atol=1e-6)
+    for a, b in zip(got, expected):
+        assert a is not None and torch.allclose(a, b, atol=1e-5), (a, b)
+    with torch.no_grad():  # as in one process: no graph
+        outputs, (H_T,) = rnn_forward(inputs, (H0.requires_grad_(),), base)
+    assert not outputs.requires_grad and outputs.grad_fn is None
+    H0.requires_grad_(False)
+
+    W, twice = leaf_and_twice()  # the answer's own leaf is the graph's input, as in one process
+    assert W.is_leaf and W.requires_grad and not twice.is_leaf
+    twice.sum().backward()
+    assert W.grad.tolist() == [2.0, 2.0, 2.0], W.grad
+
+    first = rnn_forward(inputs, (H0,), [p.clone().requires_grad_() for p in base])[0]
+    for _ in range(8):  # the kernel keeps the last 8 graphs
+        rnn_forward(inputs, (H0,), [p.clone().requires_grad_() for p in base])
+    fails(lambda: first.sum().backward(), RuntimeError, "the graph of that call is gone")
+
+    X = torch.ones(3, requires_grad=True)
+    for kind in ("shape", "dtype", "count"):
+        out = forge(kind, X)
+        fails(lambda: out.sum().backward(), TypeError, "the student's kernel sent back")
+    fails(lambda: forge("descriptor", X), TypeError, "the graph the student's kernel kept is not one")
+    assert X.grad is None
+    print("autograd crossed as in one process")
+""")
+
+
+def test_autograd_through_a_students_function_is_as_in_one_process(monkeypatch, tmp_path):
+    kernel = FakeKernel(monkeypatch)
+    exec(STUDENT_GRAD, kernel.namespace)
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        session = checker.Session(zygote, tmp_path, timeout=120)
+        names = sorted(checker.bound_names(STUDENT_GRAD))
+        tests = f"STUDENT_GRAD = {STUDENT_GRAD!r}\n" + TESTS_GRAD
+        outputs = session.run(tests, "test", names, fixture=False, on_call=kernel.call)
+        session.close()
+    finally:
+        zygote.stop()
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, "".join(errors[0]["traceback"])
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "autograd crossed as in one process\n"}]

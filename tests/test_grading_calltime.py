@@ -59,6 +59,9 @@ def test_no_call_time_cheat_gains_a_point(calltime_class):
 #: model and optimizer: the reverse channel (train_epoch's backward through the test's graph).
 CALLTIME_MISTAKES = [
     ("02_recurrence", "init_rnn_params", "zero_weights"),
+    # its gradients are wrong (detached at every step); the test backpropagates through it: autograd across
+    # the channel (tools/handles.py), the graph in the kernel, where REACH forges what torch.autograd.grad gives
+    ("02_recurrence", "rnn_forward", "detach_every_step"),
     ("05_clipping", "grad_clipping", "per_parameter"),
     ("06_scratch_training", "predict", "no_warmup"),
     ("06_scratch_training", "sample_next", "ignores_generator"),
@@ -84,11 +87,15 @@ SWITCH_OFF = """\
 """
 
 
-#: Besides switching off the checks, train_epoch reaches through the reverse channel: it rewrites what the
-#: test's recording optimizer saw (in the kernel, the real record: every step as the first, what zero_grad
-#: would give), and backpropagates a graph of the test's model kept from an earlier call (its backward is a
-#: reverse call of a call that has ended).
+#: Besides switching off the checks, rnn_forward forges the gradients its kernel computes, and train_epoch
+#: reaches through the reverse channel: it rewrites what the test's recording optimizer saw (in the kernel,
+#: the real record: every step as the first, what zero_grad would give), and backpropagates a graph of the
+#: test's model kept from an earlier call (its backward is a reverse call of a call that has ended).
 REACH = {
+    # the kernel's torch.autograd.grad answers zeros: what the checker's backward asks the kernel for
+    "rnn_forward": """\
+    torch.autograd.grad = lambda outputs, inputs, *args, **kwargs: tuple(torch.zeros_like(t) for t in inputs)
+""",
     "train_epoch": """\
     _seen = optimizer.seen if hasattr(optimizer, "seen") else None
     if isinstance(_seen, list) and _seen:
@@ -100,7 +107,7 @@ REACH = {
         except Exception:
             pass
     _kept.append(outputs)
-"""
+""",
 }
 
 

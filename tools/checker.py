@@ -70,6 +70,15 @@ the checker (tests/test_checker.py; 07's cells that train still run in the kerne
 handle is an index into the table of the kernel that grades this notebook; nothing of the student's is
 unpickled here.
 
+Autograd through a student's function (02's test_init_rnn_params_grad, test_rnn_forward_torch): the same for
+a plain call. The function runs with autograd on or off as the test has it; when its answer holds tensors
+connected to a graph in the kernel, the kernel keeps the graph (the last handles.GRAPHS) and those tensors
+reach the test as outputs of one autograd function (handles.attach) whose inputs are the test's leaves among
+the arguments and the answer's own leaves: `is_leaf`, `requires_grad` and `grad_fn` read as in one process.
+The test's backward sends the outputs' gradients to the kernel, which answers the gradients of those inputs
+(values, one per input, of its shape and dtype, or refused); the checker's autograd accumulates them into the
+test's tensors. A second backward without retain_graph fails as autograd's own does.
+
 Many calls in one round trip: `helpers.draws(f, n, *args)` (06's sample_next distribution test: 4,000 draws
 per distribution, six distributions) is, for a proxy, `StudentFunction.draws`: the student's kernel makes
 the n calls one after the other and answers the list of their results, with the random state and the
@@ -99,8 +108,7 @@ hold-for-review watch them; the README lists them with their points):
 
 * test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (a
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
-  "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
-  test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
+  "without clip_grad_norm_");
 * test cells listed in IN_KERNEL_CELLS, for their cost only: 06's test_train_epoch_returns and
   test_train_epoch_bound (68 and 312 minibatches of about five reverse calls each; the other five train_epoch
   tests, where the student's `loss.backward()` runs on outputs of the test's model, are judged:
@@ -168,9 +176,9 @@ MIME = "application/x-rnn-course-value"
 
 
 #: What marks a test cell that runs in the student's kernel (`in_kernel`): it watches that process from
-#: inside (`check_no_builtin`), or it sends gradients back through the student's function (`.backward(`):
-#: autograd's graph cannot cross a value-only channel.
-IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
+#: inside (`check_no_builtin`). A cell that backpropagates through the student's function (`.backward(`) is
+#: judged: the graph stays in the kernel and the gradients cross as values (tools/handles.py, `attach`).
+IN_KERNEL_MARKS = ("check_no_builtin",)
 
 
 #: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
@@ -385,7 +393,8 @@ def __rnn_course_call__(name, request, reverse=None):
     def _equal(a, b):
         return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
 
-    args, kwargs, rng, grads, iterators, repeat = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
+    request = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
+    args, kwargs, rng, grads, iterators, repeat, *mode = request  # mode: autograd on in the test (or not)
     # the student's function draws from the grader's random state; None: the state this kernel's last call
     # ended with, which the grader still has (this kernel's own cells may have drawn since)
     last = __rnn_course_call__.__dict__.setdefault("rng", {})
@@ -441,8 +450,11 @@ def __rnn_course_call__(name, request, reverse=None):
         if name not in globals():
             raise NameError(f"name {name!r} is not defined")
         # repeat: helpers.draws(f, n, ...): the n calls one after the other, their results as one list
-        result = _one() if repeat is None else [_one() for _ in range(repeat)]
+        with _torch.set_grad_enabled(mode[0] is not False if mode else True):  # autograd as the test has it
+            result = _one() if repeat is None else [_one() for _ in range(repeat)]
         answer = {"ok": True, "result": result}
+        if repeat is None:  # tensors connected to a graph here: the graph kept for the test's backward
+            answer["graph"] = __rnn_course_handles__.keep(result, sent)
     except BaseException as error:  # every error is the answer
         answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
     link.close()
@@ -631,7 +643,7 @@ def encode_request(values: dict, iterators: set, last: dict | None = None, repea
     args = tuple(values[key] for key in sorted(k for k in values if isinstance(k, int)))
     kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
-        request = (args, kwargs, rng, grads, iterators, repeat)
+        request = (args, kwargs, rng, grads, iterators, repeat, torch.is_grad_enabled())
         return base64.b64encode(_pack(request, torch, pickle, strict=False)).decode()
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
@@ -754,7 +766,10 @@ class StudentFunction:
             raise rebuild_error(str(answer.get("ename", "Exception")), str(answer.get("evalue", "")))
         if repeat is not None:
             return answer["result"]
-        return models.inbound(_restore(answer["result"]), self._channel, sent)  # a model: its handle
+        result = answer["result"]
+        if answer.get("graph") is not None:  # tensors of a graph kept in the kernel: autograd across the channel
+            result = models.attach(self._channel, result, answer["graph"], values, lambda v: _leaves(v, _torch()))
+        return models.inbound(_restore(result), self._channel, sent)  # a model: its handle
 
     def __repr__(self):
         return f"<function {self.__name__}, run in the student's kernel>"

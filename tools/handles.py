@@ -32,6 +32,20 @@ While grading, `RNNModel` in the checker is a proxy of the student's class (a `S
   they land in the mirrors' `.grad`, where `grad_clipping` and the optimizer (the checker's) find them.
   It costs two round trips per minibatch: 07's cells that train (test_RNNModel_training; test_RNNModel_lstm,
   whose hidden part trains) still run in the kernel (checker.IN_KERNEL_CELLS), for cost.
+* **Autograd through a student's function** (02's test_init_rnn_params_grad and test_rnn_forward_torch: a
+  loss of what `init_rnn_params` or `rnn_forward` returns, backpropagated). The same for a plain call: when
+  its answer holds tensors connected to a graph in the kernel (requires_grad and a grad_fn), the kernel keeps
+  that graph (`keep`, the last `GRAPHS`) and the checker (`attach`) makes those tensors the outputs of one
+  `_Call` autograd function whose inputs are the graph's inputs on this side: the test's leaves among the
+  arguments (the tensors it sent that require gradients) and the answer's own leaves. So `is_leaf`,
+  `requires_grad` and `grad_fn is None` read as in one process (a leaf returned is a leaf here, a non-leaf a
+  non-leaf). The test's backward reaches `_Call.backward`, which sends the outputs' gradients to the kernel
+  (`__rnn_course_backward__`: `torch.autograd.grad` on the kept graph, a call of its own, values both ways)
+  and hands autograd the gradients of the inputs, one per input, of its shape and dtype (else refused); the
+  checker's autograd accumulates them into the test's `.grad`. A second backward without retain_graph fails
+  here as autograd's own does; a graph the kernel no longer keeps is refused there. A backward cannot reach
+  the kernel while a call of it is under way (it is refused). Not covered: a test's own leaf handed back comes
+  back as a copy (a leaf of its own, as any answer); `helpers.draws` keeps no graph; `create_graph=True`.
 
 Threat model: the student's side only ever gets values and records (and may unpickle anything of ours:
 nothing of theirs is unpickled here); the checker gets values (checker.decode: no global at all) and
@@ -171,6 +185,7 @@ class __RnnCourseHandles__:
 
     def __init__(self):
         self.objects, self.params, self.versions, self.graphs, self.count = [], [], [], {}, 0
+        self.calls = {}  # the graphs of function calls kept for the checker's backward (`keep`)
 
     def kind(self, name):
         import torch
@@ -284,8 +299,60 @@ class __RnnCourseHandles__:
         found = torch.autograd.grad(outputs, wanted, list(grads), retain_graph=True, allow_unused=True)
         return {"params": list(found[: len(used)]), "inputs": list(found[len(used) :])}
 
+    def keep(self, result, sent):
+        """A function's answer whose tensors are connected to a graph here (requires_grad, a grad_fn): the
+        graph kept (the last GRAPHS_) for the checker's backward; what the checker needs to stand for it: the
+        key, which tensors of the answer are the graph's outputs (`diff`, positions in __rnn_course_flat__'s
+        order, each tensor once), and its inputs (`inputs`): the arguments' leaves that require gradients
+        (["arg", key, index in __rnn_course_leaves__'s order]) and the answer's own ones (["answer", position]).
+        `sent`: {argument key: [(leaf, ...)]}, as __rnn_course_call__ took them. None: no graph."""
+        flat = __rnn_course_flat__(result, [])
+        seen, diff = set(), []
+        for position, tensor in enumerate(flat):
+            if tensor.requires_grad and tensor.grad_fn is not None and id(tensor) not in seen:
+                seen.add(id(tensor))
+                diff.append(position)
+        if not diff:
+            return None
+        inputs, wanted = [], []
+        for key, entries in sent.items():
+            for index, entry in enumerate(entries):
+                leaf = entry[0]
+                if leaf.requires_grad and leaf.grad_fn is None and id(leaf) not in seen:
+                    seen.add(id(leaf))
+                    inputs.append(["arg", key, index])
+                    wanted.append(leaf)
+        for position, tensor in enumerate(flat):
+            if tensor.requires_grad and tensor.grad_fn is None and id(tensor) not in seen:
+                seen.add(id(tensor))
+                inputs.append(["answer", position])
+                wanted.append(tensor)
+        self.count += 1
+        self.calls[self.count] = ([flat[i] for i in diff], wanted)
+        for key in sorted(self.calls)[:-GRAPHS_]:
+            del self.calls[key]
+        return {"key": self.count, "diff": diff, "inputs": inputs}
+
+    def backward_call(self, key, grads):
+        """The gradients of a kept call's inputs, given its outputs' gradients (the graph is retained: the
+        checker refuses a second backward itself, as autograd would there)."""
+        import torch
+
+        if key not in self.calls:
+            raise RuntimeError("the graph of that call is gone (the student's kernel keeps the last GRAPHS_)")
+        outputs, wanted = self.calls[key]
+        if type(grads) is not list or len(grads) != len(outputs):
+            raise RuntimeError("not the gradients of that call's outputs")
+        if not wanted:
+            return []
+        return list(torch.autograd.grad(outputs, wanted, grads, retain_graph=True, allow_unused=True))
+
 
 __rnn_course_handles__ = __RnnCourseHandles__()
+
+
+def __rnn_course_backward__(key, grads):
+    return __rnn_course_handles__.backward_call(key, grads)
 
 
 def __rnn_course_kind__(name):
@@ -370,6 +437,96 @@ def inbound(result, channel, sent: list):
     if type(result) is dict and HANDLE in result:
         return _remote_class()(channel, result, sent)
     return result
+
+
+def attach(channel, result, graph, values: dict, leaves):
+    """A function's answer whose tensors the student's kernel keeps a graph of (`keep`): those tensors
+    become the outputs of one `_Call` autograd function whose inputs are the tensors of the graph's inputs on
+    this side (the test's own leaves among the call's arguments, `values` by key, `leaves` giving an
+    argument's tensors; and the answer's own leaves): non-leaves that require gradients, as in one process,
+    and the test's backward reaches the kernel (`_Call.backward`). Anything else in `graph` is refused."""
+    import torch
+
+    flat = _shared["__rnn_course_flat__"](result, [])
+    try:
+        key, diff, wanted = graph["key"], graph["diff"], graph["inputs"]
+        if not (type(key) is int and type(diff) is list and type(wanted) is list) or not diff:
+            raise TypeError("not a graph")
+        if not all(type(i) is int and 0 <= i < len(flat) for i in diff) or len(set(diff)) != len(diff):
+            raise TypeError("not a graph's outputs")
+        outputs = [flat[i] for i in diff]
+        if not all(type(t) is torch.Tensor and (t.is_floating_point() or t.is_complex()) for t in outputs):
+            raise TypeError("not a graph's outputs")
+        if len({id(t) for t in outputs}) != len(outputs):
+            raise TypeError("not a graph's outputs")
+        inputs, found = [], {}
+        for item in wanted:
+            if type(item) is list and len(item) == 3 and item[0] == "arg" and item[1] in values:
+                if item[1] not in found:
+                    found[item[1]] = leaves(values[item[1]])
+                tensors, index = found[item[1]], item[2]
+            elif type(item) is list and len(item) == 2 and item[0] == "answer":
+                tensors, index = flat, item[1]
+                if index in diff:
+                    raise TypeError("not a graph's input")
+            else:
+                raise TypeError("not a graph's input")
+            if not (type(index) is int and 0 <= index < len(tensors) and isinstance(tensors[index], torch.Tensor)):
+                raise TypeError("not a graph's input")
+            inputs.append(tensors[index])
+        if len({id(t) for t in inputs}) != len(inputs):
+            raise TypeError("not a graph's inputs")
+    except (TypeError, KeyError) as error:
+        from tools.checker import ChannelError
+
+        raise ChannelError(f"the graph the student's kernel kept is not one ({error})") from None
+    anchor = torch.empty(0, requires_grad=True)  # the outputs require gradients even with no input that does
+    with torch.enable_grad():  # as the kernel computed them (a call under no_grad makes no graph there)
+        made = _call_class().apply(channel, key, [t.detach() for t in outputs], anchor, *inputs)
+    mapped = {id(t): output for t, output in zip(outputs, made)}
+    return _shared["__rnn_course_replace__"](result, iter([mapped.get(id(t), t) for t in flat]))
+
+
+_CALL = None
+
+
+def _call_class():
+    """_Call, made once torch is imported (the grading process imports this module without it)."""
+    global _CALL
+    if _CALL is not None:
+        return _CALL
+    import torch
+
+    class _Call(torch.autograd.Function):
+        """The tensors a student's function answered that are connected to a graph in its kernel: their
+        backward sends their gradients there (`__rnn_course_backward__`, a call of its own, values both ways)
+        and hands autograd the gradients of the graph's inputs, checked: one per input, of its shape and dtype."""
+
+        @staticmethod
+        def forward(ctx, channel, key, values, anchor, *inputs):
+            ctx.channel, ctx.key = channel, key
+            ctx.metas = [(t.shape, t.dtype) for t in inputs]
+            ctx.save_for_backward(anchor)  # freed by a backward: a second one fails as autograd's own do
+            return tuple(values)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, *grads):
+            from tools.checker import ChannelError, StudentFunction
+
+            ctx.saved_tensors  # noqa: B018 -- "Trying to backward through the graph a second time"
+            if getattr(ctx.channel, "handles", None) is not None:
+                raise RuntimeError("a graph of the student's function cannot be backpropagated during a call of it")
+            found = StudentFunction("__rnn_course_backward__", ctx.channel)(ctx.key, list(grads))
+            if type(found) is not list or len(found) != len(ctx.metas):
+                raise ChannelError("the gradients the student's kernel sent back are not those of the call's inputs")
+            for grad, (shape, dtype) in zip(found, ctx.metas):
+                if grad is not None and not (type(grad) is torch.Tensor and (grad.shape, grad.dtype) == (shape, dtype)):
+                    raise ChannelError("a gradient the student's kernel sent back is not of its input's shape, dtype")
+            return (None, None, None, None, *found)
+
+    _CALL = _Call
+    return _CALL
 
 
 def _fail(message: str):
