@@ -82,13 +82,19 @@ CALLTIME_MISTAKES = [
 ASSIGNMENTS = sorted({assignment for assignment, _, _ in CALLTIME_MISTAKES})
 
 
+#: The assignments whose cheats share submissions (each a full grading of the notebook): 06's, measured not to
+#: interfere (each mistake loses the same cells alone and together).
+PACKED = {"06_scratch_training"}
+
+
 def _packed() -> list[tuple[str, dict[str, str]]]:
-    """CALLTIME_MISTAKES handed in as few submissions as possible: an assignment's cheats share a notebook when
-    they are in different answer cells (each a full grading of its notebook; the cells their mistakes lose are
-    disjoint, so each cheat's gain would show on its own cells). [(assignment, {cell: mistake})], in order."""
+    """CALLTIME_MISTAKES handed in as few submissions as possible: in PACKED, an assignment's cheats share a
+    notebook when they are in different answer cells (the cells their mistakes lose are disjoint, so each
+    cheat's gain would show on its own cells). [(assignment, {cell: mistake})], in order."""
     packed: list[tuple[str, dict[str, str]]] = []
     for assignment, cell, mistake in CALLTIME_MISTAKES:
-        free = next((cells for a, cells in packed if a == assignment and cell not in cells), None)
+        shared = [cells for a, cells in packed if a == assignment and a in PACKED]
+        free = next((cells for cells in shared if cell not in cells), None)
         if free is None:
             packed.append((assignment, free := {}))
         free[cell] = mistake
