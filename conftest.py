@@ -67,10 +67,16 @@ SLOWEST = (
 )
 
 
+# Files that share a grading run (tests/conftest.py's class_01, a session fixture): one group, so one worker builds it.
+SHARED_RUN = {"tests/test_grading_editions.py": "tests/test_grading_hostile.py"}
+
+
 def group(nodeid: str) -> str:
     """The group of tests one xdist worker runs together: the test's file (a notebook's cells stay in one kernel,
-    a module's fixtures are built once), or in SPLIT_BY_ASSIGNMENT the file and the assignment."""
+    a module's fixtures are built once), or in SPLIT_BY_ASSIGNMENT the file and the assignment; the files of
+    SHARED_RUN with the file that they share a grading run with."""
     path, _, name = nodeid.partition("::")
+    path = SHARED_RUN.get(path, path)
     if path == SPLIT_BY_ASSIGNMENT and "[" in name:
         return f"{path}[{name.split('[', 1)[1].split('-')[0].rstrip(']')}]"
     return path

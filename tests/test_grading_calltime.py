@@ -5,8 +5,8 @@ loses exactly the cells the honest wrong student loses: no point gained, flagged
 On every other judged assignment (CALLTIME_MISTAKES), one classic mistake whose function switches off the
 check functions when a test calls it must lose exactly what the mistake loses.
 
-One grading run grades the whole module (01's class and every other assignment's cheats), the
-assignments' shards shared by its two workers.
+One grading run grades the whole module (01's class, every other assignment's cheats, and the Chinese copies
+of some: ZH_CALLTIME), the assignments' shards shared by its two workers.
 
 With the checker switched off (RNN_COURSE_CHECKER=0: test cells in the student's kernel, as before
 tools/checker.py) most of these cheats gain points: that is what this test is for.
@@ -14,8 +14,10 @@ tools/checker.py) most of these cheats gain points: that is what this test is fo
 
 from __future__ import annotations
 
+import re
 import textwrap
 
+import nbformat
 import pytest
 
 from tests.grading import hostile_01_one_hot as hostile
@@ -29,21 +31,30 @@ pytestmark = pytest.mark.grading
 
 @pytest.fixture(scope="module")
 def calltime_class(graded_course):
-    return {
-        student: nbgrader_run.cell_scores(graded_course, A, student) for student in ["honest_wrong", *calltime.CHEATS]
-    }
+    return {student: nbgrader_run.cell_scores(graded_course, A, student) for student in calltime.CHEATS}
 
 
-def test_the_honest_wrong_student_scores_as_usual(calltime_class):
-    assert sum(score for score, _ in calltime_class["honest_wrong"].values()) == hostile.HONEST_SCORE
+def honest_wrong_scores(course) -> dict[str, tuple[float, float]]:
+    """What the honest wrong student scores, cell for cell: what its two classic mistakes lose (each graded by
+    tests/test_grading.py; the honest wrong student itself by tests/test_grading_hostile.py, in the same
+    conditions but the scan: it has nothing to scan)."""
+    from tests.grading.students_01_one_hot import IMPLEMENTATIONS
+
+    lost = IMPLEMENTATIONS["one_hot"]["class_dim_first"].loses | IMPLEMENTATIONS["one_hot_batch"]["int64_result"].loses
+    nb = nbformat.read(nbgrader_run.notebook_path(course / "solutions", A), as_version=4)
+    return {cell: (0.0 if cell in lost else pts, pts) for cell, pts in nbgrader_run.autograded_cells(nb).items()}
 
 
-def test_no_call_time_cheat_gains_a_point(calltime_class):
-    honest = calltime_class["honest_wrong"]
+def test_the_honest_wrong_student_scores_as_usual(graded_course):
+    assert sum(score for score, _ in honest_wrong_scores(graded_course).values()) == hostile.HONEST_SCORE
+
+
+def test_no_call_time_cheat_gains_a_point(graded_course, calltime_class):
+    honest = honest_wrong_scores(graded_course)
     gained = {}
     for student in calltime.CHEATS:
         differ = {cell: score for cell, (score, _) in calltime_class[student].items() if honest[cell][0] != score}
-        if differ:
+        if differ or calltime_class[student].keys() != honest.keys():
             gained[student] = differ
     assert not gained, f"cells scored differently from the honest wrong student: {gained}"
 
@@ -74,8 +85,49 @@ CALLTIME_MISTAKES = [
 ASSIGNMENTS = sorted({assignment for assignment, _, _ in CALLTIME_MISTAKES})
 
 
-def _student(cell: str, mistake: str) -> str:
-    return f"switches_off_checks_in_{cell}_{mistake}"
+#: The assignments whose cheats share submissions (each a full grading of the notebook): 06's, measured not to
+#: interfere (each mistake loses the same cells alone and together).
+PACKED = {"06_scratch_training"}
+
+
+def _packed() -> list[tuple[str, dict[str, str]]]:
+    """CALLTIME_MISTAKES handed in as few submissions as possible: in PACKED, an assignment's cheats share a
+    notebook when they are in different answer cells (the cells their mistakes lose are disjoint, so each
+    cheat's gain would show on its own cells). [(assignment, {cell: mistake})], in order."""
+    packed: list[tuple[str, dict[str, str]]] = []
+    for assignment, cell, mistake in CALLTIME_MISTAKES:
+        shared = [cells for a, cells in packed if a == assignment and a in PACKED]
+        free = next((cells for cells in shared if cell not in cells), None)
+        if free is None:
+            packed.append((assignment, free := {}))
+        free[cell] = mistake
+    return packed
+
+
+SUBMISSIONS = _packed()
+
+
+def _student(cells: dict[str, str]) -> str:
+    return "switches_off_checks_in_" + "_and_".join(f"{cell}_{mistake}" for cell, mistake in cells.items())
+
+
+def _id(submission: tuple[str, dict[str, str]]) -> str:
+    assignment, cells = submission
+    return f"{assignment}:" + "+".join(f"{cell}.{mistake}" for cell, mistake in cells.items())
+
+
+#: The Chinese edition (issue 27, item 5): cheats handed in again in the Chinese release (course-zh/,
+#: tests/conftest.py's released_course) as zh_<student>, graded in the same run: each must score cell for cell
+#: what its English copy scores, and fail in Chinese. The edition changes what the checker says, not what it
+#: judges: one of 01's cheats per thing reached from the kernel -- the test cell's namespace (own_globals;
+#: traceback_frame reaches the same), the helpers module's failure path, which the edition's catalogue
+#: translates (check_globals; gc_code_swap and helpers_via_torch_sys reach the same), torch (patches_torch), the
+#: result handed across the channel (lying_subclass) -- and 06's first submission (its cheats that reach across
+#: the channel: the recording model, the test's generator, autograd), whose edition trains on the Tang poems.
+ZH_CALLTIME = ("own_globals", "check_globals", "patches_torch", "lying_subclass")
+ZH = "zh_"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ZH_SUBMISSIONS = [next(s for s in SUBMISSIONS if s[0] == "06_scratch_training")]
 
 
 SWITCH_OFF = """\
@@ -141,13 +193,20 @@ def graded_course(released_course, tmp_path_factory):
     if sandbox.problem():
         pytest.fail(f"the sandbox is required: {sandbox.problem()}")
     course = nbgrader_run.copy_released(released_course, tmp_path_factory.mktemp("calltime"), GRADED)
-    _submit(course, "honest_wrong", _notebook(course, hostile.HONEST_WRONG))
+    editions = nbgrader_run.zh_released()
     for student in calltime.CHEATS:
         _submit(course, student, _notebook(course, calltime.answers(student)))
-    for assignment, cell, mistake in CALLTIME_MISTAKES:
-        impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
-        answers = nbgrader_run.reference_answers(course, assignment) | {cell: _with_switch_off(impl.source, cell)}
-        nbgrader_run.submit(course, _student(cell, mistake), assignment, answers)
+        if A in editions and student in ZH_CALLTIME:
+            answers = nbgrader_run.reference_answers(course, A) | calltime.answers(student)
+            nbgrader_run.submit(course, ZH + student, A, answers, release="course-zh")
+    for assignment, cells in SUBMISSIONS:
+        answers = nbgrader_run.reference_answers(course, assignment)
+        for cell, mistake in cells.items():
+            impl = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake]
+            answers[cell] = _with_switch_off(impl.source, cell)
+        nbgrader_run.submit(course, _student(cells), assignment, answers)
+        if (assignment, cells) in ZH_SUBMISSIONS and assignment in editions:
+            nbgrader_run.submit(course, ZH + _student(cells), assignment, answers, release="course-zh")
     with pytest.MonkeyPatch.context() as patch:  # the design alone: no scan, no verification run
         patch.setattr(integrity, "scan", lambda *args, **kwargs: [])
         patch.setattr(integrity, "verification_notebook", lambda *args, **kwargs: None)
@@ -156,26 +215,64 @@ def graded_course(released_course, tmp_path_factory):
     return course
 
 
-@pytest.mark.parametrize("assignment,cell,mistake", CALLTIME_MISTAKES)
-def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(graded_course, assignment, cell, mistake):
+@pytest.mark.parametrize("assignment,cells", SUBMISSIONS, ids=map(_id, SUBMISSIONS))
+def test_a_cheat_that_switches_off_the_checks_loses_what_its_mistake_loses(graded_course, assignment, cells):
     from tests.grading import cases
     from tools import checker
 
     assert assignment in checker.JUDGED
-    lost = cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses
+    losses = [cases.load_cases(assignment).IMPLEMENTATIONS[cell][mistake].loses for cell, mistake in cells.items()]
+    assert all(losses) and len(set().union(*losses)) == sum(map(len, losses)), f"shared lost cells: {losses}"
+    lost = set().union(*losses)
     assert not any(test in checker.IN_KERNEL_CELLS.get(assignment, {}) for test in lost)
-    scores = nbgrader_run.cell_scores(graded_course, assignment, _student(cell, mistake))
+    scores = nbgrader_run.cell_scores(graded_course, assignment, _student(cells))
     expected = {test: (0.0 if test in lost else points, points) for test, (_, points) in scores.items()}
-    assert lost and set(lost) <= set(scores)
+    assert set(lost) <= set(scores)
     differ = {test: scores[test] for test in scores if scores[test] != expected[test]}
-    assert not differ, (differ, _why(graded_course, assignment, _student(cell, mistake), differ))
+    assert not differ, (differ, _why(graded_course, assignment, _student(cells), differ))
+
+
+def _zh_students() -> list[tuple[str, str]]:
+    """(assignment, English student) of every submission handed in again in the Chinese edition."""
+    return [(A, student) for student in ZH_CALLTIME] + [(a, _student(cells)) for a, cells in ZH_SUBMISSIONS]
+
+
+@pytest.mark.parametrize("assignment,student", _zh_students(), ids=[f"{a}-{s[:48]}" for a, s in _zh_students()])
+def test_the_chinese_edition_scores_what_the_english_scores(graded_course, assignment, student):
+    """Cell for cell (with 01's honest wrong student's score checked above, and the English copies' by the
+    tests above): the kernel and the checker speak Chinese, the edition's marker and files came along."""
+    from tools import i18n
+
+    if assignment not in nbgrader_run.zh_released():
+        pytest.skip(f"{assignment}'s Chinese edition is not generated (--assignments)")
+    english = nbgrader_run.cell_scores(graded_course, assignment, student)
+    chinese = nbgrader_run.cell_scores(graded_course, assignment, ZH + student)
+    differ = {test: (english[test], chinese.get(test)) for test in english if chinese.get(test) != english[test]}
+    assert english and not differ, (differ, _why(graded_course, assignment, ZH + student, differ))
+    errors = {}
+    for who in (student, ZH + student):
+        nb = nbformat.read(grade.Course(graded_course).autograded_notebook(who, assignment), as_version=4)
+        assert i18n.edition(nb, assignment) == ("zh" if who != student else "en"), f"{who}: graded as another edition"
+        errors[who] = {
+            cell.metadata.nbgrader.grade_id: [(o.ename, o.evalue) for o in outputs]
+            for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade_id") in english
+            and (outputs := [o for o in cell.get("outputs", []) if o.output_type == "error"])
+        }
+    # the lost test cells fail alike, each check's message in its edition's language (judged in the checker; a
+    # read-only demo's error may differ: 01's and 06's Chinese editions read the Tang poems)
+    english, chinese = errors[student], errors[ZH + student]
+    assert english.keys() == chinese.keys(), (english.keys(), chinese.keys())
+    assert {c: [e for e, _ in english[c]] for c in english} == {c: [e for e, _ in chinese[c]] for c in chinese}
+    assert not [text for found in english.values() for _, text in found if CJK.search(text)], english
+    said = [text for found in chinese.values() for _, text in found]
+    assert [text for text in said if CJK.search(text)], chinese
+    assert not [text for text in said if not CJK.search(text) and text not in str(english)], chinese
 
 
 def _why(course, assignment: str, student: str, cells) -> dict:
     """What the autograded notebook says of the cells that scored otherwise (their errors), and the
     submission's anomalies: a failure explains itself."""
-    import nbformat
-
     c = grade.Course(course)
     path = course / "autograder" / "autograded" / student / assignment / f"{assignment}.ipynb"
     nb = nbformat.read(path, as_version=4)

@@ -250,3 +250,39 @@ HONEST_NOISY: dict[str, dict[str, str]] = {
             """),
     },
 }
+
+#: The Chinese edition's noisy control (tests/test_grading_hostile.py): correct work that prints, warns and writes
+#: to stderr in Chinese, written otherwise than noisy_but_correct (a copy of it would be held for review as similar
+#: to it: tools/similarity.py).
+HONEST_NOISY_ZH: dict[str, dict[str, str]] = {
+    "zh_noisy_but_correct": {
+        "one_hot": _d("""
+            import sys
+            import warnings
+
+            import matplotlib.pyplot as plt
+
+
+            def one_hot(indices, num_classes):
+                print("调用 one_hot，形状", list(indices.shape), file=sys.stderr)
+                warnings.warn("one_hot：这是一条友好的警告")
+                flat = indices.reshape(-1)
+                out = torch.zeros(flat.numel(), num_classes)
+                out[torch.arange(flat.numel()), flat] = 1.0
+                return out.reshape(*indices.shape, num_classes)
+
+
+            print("试一试：", one_hot(torch.tensor([1, 0]), 2))
+            plt.imshow(one_hot(torch.tensor([0, 1, 2]), 3))
+            plt.show()
+            """),
+        "one_hot_batch": _d("""
+            def one_hot_batch(X, vocab_size):
+                steps = [one_hot(X[:, t], vocab_size) for t in range(X.shape[1])]
+                return torch.stack(steps)
+
+
+            print("批量：", one_hot_batch(torch.zeros(2, 3, dtype=torch.long), 4).shape, file=sys.stderr)
+            """),
+    }
+}

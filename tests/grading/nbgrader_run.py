@@ -52,6 +52,16 @@ def assignments() -> list[str]:
     return [a for a in all_assignments() if a in _selected] if _selected else all_assignments()
 
 
+#: The assignments whose Chinese edition (course-zh/) tests/conftest.py's released_course generates: 01 (the
+#: editions test, the hostile and call-time classes) and 06 (call-time; its edition reads the Tang poems)
+ZH_RELEASED = ("01_one_hot", "06_scratch_training")
+
+
+def zh_released() -> list[str]:
+    """The assignments of ZH_RELEASED under test (--assignments)."""
+    return [a for a in ZH_RELEASED if a in assignments()]
+
+
 def copy_course(dest: Path) -> Path:
     """Copy what nbgrader needs (config, helpers, data, tools, the message catalogues, solutions, and the
     students' settings that the config loads) into dest; the relative symlinks of solutions/ keep pointing
