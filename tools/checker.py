@@ -4,11 +4,11 @@ While grading, the test cells of a notebook do not run in the student's kernel. 
 Python process of their own that never executes the student's code: it holds the check functions (helpers.py,
 from the course's release), the test cell's code and the fixtures of the read-only cells the tests use. Each
 name the student's cells define reaches it as a `StudentFunction`: calling one runs the student's function in
-the student's kernel (GradingExecute sends the kernel the call), and what comes back crosses a value-only
-channel: tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an
-object of the student's class, a module) cannot cross: the test sees a `TypeError` saying so; except an
-object a test builds from the student's nn.Module class (07's RNNModel), which stays in the kernel and
-reaches the test as a handle (below, tools/handles.py). An answer made
+the student's kernel (the checker sends the kernel the call directly: Processes, below), and what comes back
+crosses a value-only channel: tensors, numbers, strings, None, lists, tuples and dicts of
+these. Anything else (a function, an object of the student's class, a module) cannot cross: the test sees a
+`TypeError` saying so; except an object a test builds from the student's nn.Module class (07's RNNModel),
+which stays in the kernel and reaches the test as a handle (below, tools/handles.py). An answer made
 only of those, its tensors plain CPU tensors of the usual dtypes, crosses *packed* (`PACK`): one pickle,
 loaded here by pickle's C unpickler with no global at all (no class, no function can be named), its tensors as
 persistent ids rebuilt from the raw bytes of their storages (dtype, offset, shape, stride and requires_grad
@@ -49,9 +49,9 @@ or a dtype does not depend on.
 The test's own objects (tools/reverse.py): an argument whose class the notebook's cells define (06's
 `_CountingModel`, which records what `predict` feeds it; the read-only cell's `RNNModelScratch`) is not
 sent: it stays here, and the student's function drives a stand-in whose calls, attribute reads, items and
-iteration come back to the checker while the call runs (a *reverse call*, relayed by GradingExecute over a
-socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
-state and comes back as the state the function left. An optimizer argument stays here too; tensors of the
+iteration come back to the checker while the call runs (a *reverse call*, over the same socket as the
+call), values only both ways. A `torch.Generator` argument crosses as its state and comes back as the state the function
+left. An optimizer argument stays here too; tensors of the
 test's autograd graph cross as values whose backward is a reverse call, and parameters as mirrors synchronised
 at every reverse call and at the call's end (`mirrors` in the answer): 06's train_epoch trains the test's model.
 
@@ -66,7 +66,7 @@ when the kernel did), and whose methods (`net(X, state)`, `begin_state`, any pub
 in the kernel, values both ways. A call made with gradients on keeps its graph in the kernel; its outputs
 reach the test through an autograd function whose backward asks the kernel for the gradients of the
 parameters and of the test's tensors, so the toolbox's `train_epoch` can train the student's model from
-the checker (tests/test_checker.py; 07's cells that train still run in the kernel, for cost: below). A
+the checker (tests/test_checker.py; 07's two cells that train the student's model are judged so). A
 handle is an index into the table of the kernel that grades this notebook; nothing of the student's is
 unpickled here.
 
@@ -86,8 +86,9 @@ functions return for the inputs they are given: its answers. Replacing `helpers.
 returning a tensor subclass that lies — at the top of a cell or inside a function the tests call — change
 only the student's kernel, not the checks, the inputs the tests build, the expected values or the verdict
 (tests/test_grading_calltime.py: graded with the static scan off). It can still lose its own points (a
-kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
-means the tests cannot see (hidden tests keep their inputs unknown). The test's objects it is handed it can
+kernel it breaks, a function that hangs: the cell timeout applies to the test cell from its first call of
+the student's code, as to a test cell in the kernel), and answer correctly by means the tests cannot see
+(hidden tests keep their inputs unknown). The test's objects it is handed it can
 only ask what they answer through their public methods and attributes (reverse calls, during that call):
 what they record is what the function did to them. An object of its class that a test builds (07's RNNModel) answers
 the methods the test calls as the student's code decides, and describes its structure (its torch.nn
@@ -101,13 +102,10 @@ hold-for-review watch them; the README lists them with their points):
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_"), and those that call `.backward()` through the student's function (02's
   test_init_rnn_params_grad, test_rnn_forward_torch: autograd's graph cannot cross a value-only channel);
-* test cells listed in IN_KERNEL_CELLS, for their cost only: 06's test_train_epoch_returns and
-  test_train_epoch_bound (68 and 312 minibatches of about five reverse calls each; the other five train_epoch
-  tests, where the student's `loss.backward()` runs on outputs of the test's model, are judged:
-  tools/reverse.py carries autograd across the channel); 07's two cells that train the student's model with
-  the toolbox's train_epoch (test_RNNModel_training, and test_RNNModel_lstm whose hidden part trains an LSTM
-  model): judged by handle they train alike (autograd across the channel, tools/handles.py), but at two round
-  trips per minibatch they cost 7x the notebook's grading time (docs/benchmarks.md);
+* test cells listed in IN_KERNEL_CELLS, for a reason their source does not show: none now. Until the kernel
+  and the checker talked directly, 06's test_train_epoch_returns and test_train_epoch_bound (68 and 312
+  minibatches of about five reverse calls each) and 07's two cells that train the student's model by handle
+  (test_RNNModel_training, test_RNNModel_lstm) stayed there for their cost (docs/benchmarks.md);
 * the assignments not in `JUDGED` (none of the course's seven now).
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
@@ -117,7 +115,19 @@ names it binds (proxies).
 Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
 sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
 imports torch once and forks a fresh checker for every notebook, which talks to GradingExecute over a Unix
-socket: JSON lines, values as base64.
+socket (JSON lines: the cells to run, their outputs). The values go between the checker and the kernel
+directly: when a cell in the checker first calls the student's code (`connect`), GradingExecute runs one
+kernel cell, the serve loop of BRIDGE (`__rnn_course_serve__`), which connects to a socket GradingExecute
+listens on in the kernel's private folder; GradingExecute hands the accepted connection to the checker
+(SCM_RIGHTS over the checker's socket, after the checker's `ack`: no buffered reader holds the byte that
+carries it) and only waits for the cell's outputs. Calls, answers, reverse calls and their answers then go
+between the checker and the kernel as frames (tools/reverse.py's FRAMES: a kind, a length, the bytes; no
+base64), one wake-up of each process per round trip. The checker ends the loop when its cell is done; the
+kernel reaches neither the zygote's socket nor GradingExecute's, only its end of that connection, where
+it writes answers and reverse calls (loaded here as values, as ever). The cell timeout is the serve cell's:
+a hang interrupts the kernel, GradingExecute shuts the connection down (the checker hears its end, whatever
+the kernel does) and the test cell's outcome is the timeout (tools/sandbox.py); a dead kernel stops the
+notebook as any cell does.
 """
 
 from __future__ import annotations
@@ -174,23 +184,7 @@ IN_KERNEL_MARKS = ("check_no_builtin", ".backward(")
 
 #: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
 #: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
-IN_KERNEL_CELLS = {
-    "06_scratch_training": {
-        # judged they would cost too much: the checker can judge them (tools/reverse.py: autograd across the
-        # channel, as the other five train_epoch tests), but they train for 68 and 312 minibatches of about five
-        # round trips each (the model's call, zero_grad, backward, grad_clipping's parameters, step):
-        # docs/benchmarks.md
-        "test_train_epoch_returns": "cost",
-        "test_train_epoch_bound": "cost",
-    },
-    "07_concise_rnn": {
-        # train the student's model with the toolbox's train_epoch (the LSTM run: the hidden part of the LSTM
-        # cell). Judged by handle, autograd across the channel works (tools/handles.py, tests/test_checker.py)
-        # but costs two round trips per minibatch, 117 per run: 7x the notebook's grading time
-        "test_RNNModel_lstm": "cost",
-        "test_RNNModel_training": "cost",
-    },
-}
+IN_KERNEL_CELLS: dict[str, dict[str, str]] = {}
 
 
 def in_kernel(source: str, assignment: str | None = None, grade_id: str | None = None) -> bool:

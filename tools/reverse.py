@@ -8,10 +8,9 @@ code can write the record. So an argument whose class the notebook's own cells d
 not sent: the student's side gets a *stand-in* (`__RnnCourseRemote__`), and what the function asks of it —
 a call (`net(X, state)`), a method (`net.begin_state(1)`, `optimizer.step()`: one round trip), an attribute
 (`model.vocab_size`), an item, its length, its items — is a *reverse call*: the stand-in sends it to
-GradingExecute over a Unix socket in the kernel's private folder (`Relay`, listening only while that call
-runs), GradingExecute hands it to the checker, which is waiting for the call's answer, and the checker
-(`Handles.answer`) runs it on the real object and answers. Both ways the same value-only rules hold as for
-a call: the request is packed on the student's side (checker.PACK, or `torch.save`) and loaded here by
+the checker over the socket the call came by (a frame, `FRAMES`); the checker, waiting for the call's answer,
+runs it on the real object (`Handles.answer`) and answers with a frame. Both ways the same value-only rules
+hold as for a call: the request is packed on the student's side (checker.PACK, or `torch.save`) and loaded here by
 checker.decode (tensors, numbers, strings, None, lists, tuples and dicts of these, and markers naming this
 call's stand-ins, graph tensors and parameters); the answer is packed here (PACK; the student's side may unpack
 anything of ours) and anything that is not a value (a bound method, an iterator, another object) is sent as
@@ -45,9 +44,8 @@ model, the test's optimizer, `grad_clipping` on the test's parameters):
   test's optimizer steps on the gradients the student's code clipped, as in one process.
 
 Cost: a minibatch of train_epoch is about five reverse calls (the model's call, `zero_grad`, the backward,
-`grad_clipping`'s parameters, `step`), each a round trip kernel -> GradingExecute -> checker and back: 06's
-test_train_epoch_returns and test_train_epoch_bound (68 and 312 minibatches) stay in the kernel for that
-only (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
+`grad_clipping`'s parameters, `step`), each a round trip kernel -> checker and back over one socket (a
+millisecond or so; through GradingExecute, as until 2026-12-06, about three: docs/benchmarks.md).
 
 Threat model: the student's function can ask the test's objects it was handed (and what they hand back)
 anything they answer: call them and their public methods with values, read their public attributes (as
@@ -55,7 +53,7 @@ copies), backpropagate gradients (of the right shapes) into the graph of their a
 and gradients of the parameters they handed it (in value only). It cannot reach an object's private
 attributes (names starting with `_`), set an attribute, or reach any other object, tensor or graph of the
 checker's; a stand-in, a graph tensor's backward and a mirror are valid only during the call that made
-them (the checker forgets the call's objects, nodes and parameters and GradingExecute stops listening when
+them (the checker forgets the call's objects, nodes and parameters and the stand-ins' link is closed when
 the call returns: a backward or a request after it raises). What the test's objects record is what the
 function did to them through their own methods and parameters: its behaviour; what the tests compute from
 them (expected values, verdicts) is computed here.
