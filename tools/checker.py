@@ -825,6 +825,7 @@ class _Channel(_Lines):
     handles: reverse.Handles | None = None  # the objects of the call under way
     link: socket.socket | None = None  # to the kernel's serve loop (checker.BRIDGE), for this cell
     lost = False  # the link of this cell is gone (the kernel stopped serving): no answer comes any more
+    calling = False  # a call is under way (the reverse calls it makes are answered here)
 
     def _kernel(self) -> socket.socket:
         """The link to the student's kernel: on the cell's first call, GradingExecute starts the kernel's serve
@@ -848,8 +849,11 @@ class _Channel(_Lines):
         nothing else to do for them)."""
         if not name.isidentifier():
             raise NameError(f"not a name: {name!r}")
+        if self.calling:  # the kernel waits for a reverse call's answer, not for a call
+            raise RuntimeError("a test's object cannot call the student's function back")
         link = self._kernel()
         head = json.dumps({"name": name, "keys": list(marked)}).encode()
+        self.calling = True
         try:
             reverse.send_frame(link, b"C", head + b"\n" + request)
             while True:
@@ -865,6 +869,8 @@ class _Channel(_Lines):
         except (OSError, EOFError):  # the kernel died, was interrupted (the cell's timeout) or closed the link
             self.finish(lost=True)
             raise rebuild_error("RuntimeError", "your function gave no answer") from None
+        finally:
+            self.calling = False
 
     def finish(self, lost: bool = False) -> None:
         """The end of the cell (its kernel link told to end its serve loop), or of its link (`lost`)."""
