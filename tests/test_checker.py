@@ -240,13 +240,11 @@ def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "all crossed as expected\n"}]
 
 
-def test_in_kernel_marks_count_in_code_not_in_strings(monkeypatch):
+def test_in_kernel_marks_count_in_code_not_in_strings():
     assert checker.in_kernel("loss = f(x)\nloss.backward()")
     assert checker.in_kernel("check_no_builtin(one_hot, 'one_hot')")
     assert not checker.in_kernel('HINT = "call grad_clipping(net, theta) after loss.backward()"\ncheck(x, hint=HINT)')
     assert not checker.in_kernel('check(x, hint=f"{n} steps: then loss.backward()")')
-    assert not checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")  # judged: no cost left
-    monkeypatch.setitem(checker.IN_KERNEL_CELLS, "06_scratch_training", {"test_train_epoch_bound": "a reason"})
     assert checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")
 
 

@@ -30,8 +30,8 @@ While grading, `RNNModel` in the checker is a proxy of the student's class (a `S
   tensors that require gradients). The test's `loss.backward()` reaches `_Remote.backward`, which asks the
   kernel for the gradients (`torch.autograd.grad` on the kept graph, a call of its own, values both ways);
   they land in the mirrors' `.grad`, where `grad_clipping` and the optimizer (the checker's) find them.
-  It costs two round trips per minibatch, over the kernel's direct socket to the checker: 07's cells that
-  train (test_RNNModel_training; test_RNNModel_lstm, whose hidden part trains) are judged so.
+  It costs two round trips per minibatch: 07's cells that train (test_RNNModel_training; test_RNNModel_lstm,
+  whose hidden part trains) still run in the kernel (checker.IN_KERNEL_CELLS), for cost.
 
 Threat model: the student's side only ever gets values and records (and may unpickle anything of ours:
 nothing of theirs is unpickled here); the checker gets values (checker.decode: no global at all) and

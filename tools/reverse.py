@@ -45,7 +45,9 @@ model, the test's optimizer, `grad_clipping` on the test's parameters):
 
 Cost: a minibatch of train_epoch is about five reverse calls (the model's call, `zero_grad`, the backward,
 `grad_clipping`'s parameters, `step`), each a round trip kernel -> checker and back over one socket (a
-millisecond or so; through GradingExecute, as until 2026-12-06, about three: docs/benchmarks.md).
+millisecond or so; through GradingExecute, as until 2026-12-06, about three). 06's test_train_epoch_returns
+and test_train_epoch_bound (68 and 312 minibatches) still stay in the kernel for that only: judged, they cost
+1.6x the notebook's in-kernel grading time, idle (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
 
 Threat model: the student's function can ask the test's objects it was handed (and what they hand back)
 anything they answer: call them and their public methods with values, read their public attributes (as
