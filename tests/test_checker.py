@@ -14,13 +14,12 @@ checker's random state, and the state it leaves is the checker's (as if the call
 
 from __future__ import annotations
 
-import base64
 import shutil
 import textwrap
 
 import pytest
 
-from tools import checker, reverse
+from tools import checker
 from tools.layout import ROOT
 
 STUDENT = textwrap.dedent("""
@@ -209,42 +208,21 @@ TESTS = textwrap.dedent("""
 
 
 class FakeKernel:
-    """The student's kernel: the bridge and the student's code in one namespace; a call's outputs are
-    what `display` and `print` would have sent."""
+    """The student's kernel: the bridge and the student's code in one namespace; the serve loop of a cell
+    runs in this process, as GradingExecute runs it in the kernel (what it prints is the test's output)."""
 
     def __init__(self, monkeypatch):
-        import IPython.display
-
         self.namespace: dict = {"__name__": "__main__"}
         exec(checker.BRIDGE, self.namespace)
         exec(STUDENT, self.namespace)
-        self.outputs: list[dict] = []
-        monkeypatch.setattr(IPython.display, "display", self._display)
 
-    def _display(self, data, raw=False):
-        self.outputs.append({"output_type": "display_data", "data": data})
-
-    session: checker.Session | None = None  # whose checker answers the reverse calls (tools/reverse.py)
-    folder = None  # where the relay listens
-
-    def call(self, name: str, request: str, marked: dict | None = None) -> dict:
+    def serve(self, path: str) -> None:
         import random
 
         import torch
 
-        self.outputs = []
-        random.random(), torch.rand(1)  # the student's cells between two calls draw from the kernel's own state
-        marked, relay = marked or {}, None
-        if marked.get("relay"):
-            relay = reverse.Relay(self.folder, self.session.lines, checker.MAX_VALUE)
-        keys = {"path": relay and relay.path, "keys": marked["keys"]} if marked.get("keys") else None
-        try:
-            exec(checker.call_source(name, request, keys), self.namespace)
-        finally:
-            if relay is not None:
-                relay.close()
-        payload = checker.answer_of(self.outputs)
-        return {"payload": base64.b64encode(payload).decode()}
+        random.random(), torch.rand(1)  # the student's cells between two test cells draw from the kernel's state
+        exec(f"__rnn_course_serve__({path!r})", self.namespace)
 
 
 def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
@@ -253,7 +231,7 @@ def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
     try:
         session = checker.Session(zygote, tmp_path, timeout=120)
         names = sorted(checker.bound_names(STUDENT))
-        outputs = session.run(TESTS, "test", names, fixture=False, on_call=kernel.call)
+        outputs = session.run(TESTS, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
         session.close()
     finally:
         zygote.stop()
@@ -313,7 +291,7 @@ def test_the_checker_speaks_the_language_of_the_submission(tmp_path):
         for language in ("zh", "en", None):
             env = {i18n.LANGUAGE_ENV: language} if language else None
             session = checker.Session(zygote, tmp_path, timeout=120, env=env)
-            outputs = session.run(test, "test", [], fixture=False, on_call=None)
+            outputs = session.run(test, "test", [], fixture=False, serve=None)
             session.close()
             said[language] = [o["evalue"] for o in outputs if o["output_type"] == "error"]
     finally:
@@ -542,12 +520,11 @@ TESTS_REVERSE = textwrap.dedent("""
 def test_the_tests_objects_stay_in_the_checker_and_answer_from_there(monkeypatch, tmp_path):
     kernel = FakeKernel(monkeypatch)
     exec(STUDENT_REVERSE, kernel.namespace)
-    kernel.folder = tmp_path
     zygote = checker.Zygote(ROOT, unsafe=True)
     try:
-        kernel.session = session = checker.Session(zygote, tmp_path, timeout=120)
+        session = checker.Session(zygote, tmp_path, timeout=120)
         names = sorted(checker.bound_names(STUDENT_REVERSE))
-        outputs = session.run(TESTS_REVERSE, "test", names, fixture=False, on_call=kernel.call)
+        outputs = session.run(TESTS_REVERSE, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
         session.close()
     finally:
         zygote.stop()
@@ -691,7 +668,7 @@ def test_an_object_of_the_students_class_stays_in_the_kernel(monkeypatch, tmp_pa
     try:
         session = checker.Session(zygote, tmp_path, timeout=120)
         names = sorted(checker.bound_names(MODEL + MODEL_MORE))
-        outputs = session.run(TESTS_MODEL, "test", names, fixture=False, on_call=kernel.call)
+        outputs = session.run(TESTS_MODEL, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
         session.close()
     finally:
         zygote.stop()
@@ -918,14 +895,13 @@ TESTS_TRAIN = textwrap.dedent("""
 def test_autograd_crosses_the_channel_as_in_one_process(monkeypatch, tmp_path):
     kernel = FakeKernel(monkeypatch)
     exec(STUDENT_TRAIN, kernel.namespace)
-    kernel.folder = tmp_path
     zygote = checker.Zygote(ROOT, unsafe=True)
     try:
-        kernel.session = session = checker.Session(zygote, tmp_path, timeout=120)
+        session = checker.Session(zygote, tmp_path, timeout=120)
         names = sorted(checker.bound_names(STUDENT_TRAIN))
         # the same functions run in the checker too (STUDENT_NAMESPACE), on the other copy: one process
         tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_TRAIN
-        outputs = session.run(tests, "test", names, fixture=False, on_call=kernel.call)
+        outputs = session.run(tests, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
         session.close()
     finally:
         zygote.stop()
@@ -1057,10 +1033,77 @@ def test_autograd_through_a_students_function_is_as_in_one_process(monkeypatch, 
         session = checker.Session(zygote, tmp_path, timeout=120)
         names = sorted(checker.bound_names(STUDENT_GRAD))
         tests = f"STUDENT_GRAD = {STUDENT_GRAD!r}\n" + TESTS_GRAD
-        outputs = session.run(tests, "test", names, fixture=False, on_call=kernel.call)
+        outputs = session.run(tests, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
         session.close()
     finally:
         zygote.stop()
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, "".join(errors[0]["traceback"])
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "autograd crossed as in one process\n"}]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The kernel and the checker talk directly: GradingExecute's end carries no value of a call
+# ---------------------------------------------------------------------------------------------------------
+STUDENT_DIRECT = textwrap.dedent("""
+    import torch
+
+    def doubles(x):
+        return x * 2
+
+    def asks(source, n):  # n reverse calls, each answered with 40 kB
+        return sum(float(source(i).sum()) for i in range(n))
+""")
+
+TESTS_DIRECT = textwrap.dedent("""
+    import torch
+
+    class Source:  # the test's own object: it stays here, the student's function asks it (reverse calls)
+        def __call__(self, i):
+            return torch.full((10_000,), float(i))
+
+    x = torch.arange(2_000_000, dtype=torch.float32)  # 8 MB each way
+    assert torch.equal(doubles(x), x * 2)
+    assert asks(Source(), 100) == 10_000 * sum(range(100))
+    print("answered directly")
+""")
+
+
+class _Counted:
+    """A file of the control channel whose bytes are counted."""
+
+    def __init__(self, file):
+        self.file, self.count = file, 0
+
+    def readline(self):
+        line = self.file.readline()
+        self.count += len(line)
+        return line
+
+    def write(self, data):
+        self.count += len(data)
+        return self.file.write(data)
+
+    def flush(self):
+        self.file.flush()
+
+
+def test_grading_executes_end_carries_no_value_of_a_call(monkeypatch, tmp_path):
+    """16 MB of a call and 4 MB of 100 reverse calls go between the kernel and the checker; the control
+    channel to GradingExecute carries a few messages (the cell, the kernel's socket, the outputs)."""
+    kernel = FakeKernel(monkeypatch)
+    exec(STUDENT_DIRECT, kernel.namespace)
+    zygote = checker.Zygote(ROOT, unsafe=True)
+    try:
+        session = checker.Session(zygote, tmp_path, timeout=120)
+        session.lines.reader, session.lines.writer = _Counted(session.lines.reader), _Counted(session.lines.writer)
+        names = sorted(checker.bound_names(STUDENT_DIRECT))
+        outputs = session.run(TESTS_DIRECT, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
+        carried = session.lines.reader.count + session.lines.writer.count
+        session.close()
+    finally:
+        zygote.stop()
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, "".join(errors[0]["traceback"])
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "answered directly\n"}]
+    assert carried < 16_000 + len(TESTS_DIRECT), f"GradingExecute's end carried {carried} bytes"

@@ -4,11 +4,11 @@ While grading, the test cells of a notebook do not run in the student's kernel. 
 Python process of their own that never executes the student's code: it holds the check functions (helpers.py,
 from the course's release), the test cell's code and the fixtures of the read-only cells the tests use. Each
 name the student's cells define reaches it as a `StudentFunction`: calling one runs the student's function in
-the student's kernel (GradingExecute sends the kernel the call), and what comes back crosses a value-only
-channel: tensors, numbers, strings, None, lists, tuples and dicts of these. Anything else (a function, an
-object of the student's class, a module) cannot cross: the test sees a `TypeError` saying so; except an
-object a test builds from the student's nn.Module class (07's RNNModel), which stays in the kernel and
-reaches the test as a handle (below, tools/handles.py). An answer made
+the student's kernel (the checker sends the kernel the call directly: Processes, below), and what comes back
+crosses a value-only channel: tensors, numbers, strings, None, lists, tuples and dicts of
+these. Anything else (a function, an object of the student's class, a module) cannot cross: the test sees a
+`TypeError` saying so; except an object a test builds from the student's nn.Module class (07's RNNModel),
+which stays in the kernel and reaches the test as a handle (below, tools/handles.py). An answer made
 only of those, its tensors plain CPU tensors of the usual dtypes, crosses *packed* (`PACK`): one pickle,
 loaded here by pickle's C unpickler with no global at all (no class, no function can be named), its tensors as
 persistent ids rebuilt from the raw bytes of their storages (dtype, offset, shape, stride and requires_grad
@@ -49,9 +49,9 @@ or a dtype does not depend on.
 The test's own objects (tools/reverse.py): an argument whose class the notebook's cells define (06's
 `_CountingModel`, which records what `predict` feeds it; the read-only cell's `RNNModelScratch`) is not
 sent: it stays here, and the student's function drives a stand-in whose calls, attribute reads, items and
-iteration come back to the checker while the call runs (a *reverse call*, relayed by GradingExecute over a
-socket in the kernel's private folder), values only both ways. A `torch.Generator` argument crosses as its
-state and comes back as the state the function left. An optimizer argument stays here too; tensors of the
+iteration come back to the checker while the call runs (a *reverse call*, over the same socket as the
+call), values only both ways. A `torch.Generator` argument crosses as its state and comes back as the state the function
+left. An optimizer argument stays here too; tensors of the
 test's autograd graph cross as values whose backward is a reverse call, and parameters as mirrors synchronised
 at every reverse call and at the call's end (`mirrors` in the answer): 06's train_epoch trains the test's model.
 
@@ -95,8 +95,9 @@ functions return for the inputs they are given: its answers. Replacing `helpers.
 returning a tensor subclass that lies — at the top of a cell or inside a function the tests call — change
 only the student's kernel, not the checks, the inputs the tests build, the expected values or the verdict
 (tests/test_grading_calltime.py: graded with the static scan off). It can still lose its own points (a
-kernel it breaks, a function that hangs: the cell timeout applies to each call), and answer correctly by
-means the tests cannot see (hidden tests keep their inputs unknown). The test's objects it is handed it can
+kernel it breaks, a function that hangs: the cell timeout applies to the test cell from its first call of
+the student's code, as to a test cell in the kernel), and answer correctly by means the tests cannot see
+(hidden tests keep their inputs unknown). The test's objects it is handed it can
 only ask what they answer through their public methods and attributes (reverse calls, during that call):
 what they record is what the function did to them. An object of its class that a test builds (07's RNNModel) answers
 the methods the test calls as the student's code decides, and describes its structure (its torch.nn
@@ -125,16 +126,28 @@ names it binds (proxies).
 Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
 sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
 imports torch once and forks a fresh checker for every notebook, which talks to GradingExecute over a Unix
-socket: JSON lines, values as base64.
+socket (JSON lines: the cells to run, their outputs). The values go between the checker and the kernel
+directly: when a cell in the checker first calls the student's code (`connect`), GradingExecute runs one
+kernel cell, the serve loop of BRIDGE (`__rnn_course_serve__`), which connects to a socket GradingExecute
+listens on in the kernel's private folder; GradingExecute hands the accepted connection to the checker
+(SCM_RIGHTS over the checker's socket, after the checker's `ack`: no buffered reader holds the byte that
+carries it) and only waits for the cell's outputs. Calls, answers, reverse calls and their answers then go
+between the checker and the kernel as frames (tools/reverse.py's FRAMES: a kind, a length, the bytes; no
+base64), one wake-up of each process per round trip. The checker ends the loop when its cell is done; the
+kernel reaches neither the zygote's socket nor GradingExecute's, only its end of that connection, where
+it writes answers and reverse calls (loaded here as values, as ever). The cell timeout is the serve cell's:
+a hang interrupts the kernel, GradingExecute shuts the connection down (the checker hears its end, whatever
+the kernel does) and the test cell's outcome is the timeout (tools/sandbox.py); a dead kernel stops the
+notebook as any cell does.
 """
 
 from __future__ import annotations
 
 import ast
-import base64
 import builtins
 import contextlib
 import io
+import itertools
 import json
 import linecache
 import os
@@ -144,6 +157,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 from pathlib import Path
 
@@ -171,8 +185,6 @@ MAX_ITEMS = 100_000
 CHECKER_ERROR = "CheckerError"
 #: What crosses the channel, as the errors say it.
 VALUES = "tensors, numbers, strings, None, and lists, tuples and dicts of these"
-#: The display-data type the student's side answers a call with.
-MIME = "application/x-rnn-course-value"
 
 
 #: What marks a test cell that runs in the student's kernel (`in_kernel`): it watches that process from
@@ -381,9 +393,8 @@ BRIDGE = (
     + r'''
 def __rnn_course_call__(name, request, reverse=None):
     """Run one of this notebook's functions for the grader's checker; answer with values only."""
-    import base64 as _b64, io as _io, pickle as _pickle, types as _types
+    import io as _io, pickle as _pickle, types as _types
     import torch as _torch
-    from IPython.display import display as _display
 
     import random as _random
 
@@ -393,8 +404,7 @@ def __rnn_course_call__(name, request, reverse=None):
     def _equal(a, b):
         return a is not None and b is not None and a.shape == b.shape and a.dtype == b.dtype and _torch.equal(a, b)
 
-    request = __rnn_course_unpack__(_b64.b64decode(request), _torch, _pickle)
-    args, kwargs, rng, grads, iterators, repeat, *mode = request  # mode: autograd on in the test (or not)
+    args, kwargs, rng, grads, iterators, repeat, *mode = __rnn_course_unpack__(request, _torch, _pickle)
     # the student's function draws from the grader's random state; None: the state this kernel's last call
     # ended with, which the grader still has (this kernel's own cells may have drawn since)
     last = __rnn_course_call__.__dict__.setdefault("rng", {})
@@ -489,41 +499,30 @@ def __rnn_course_call__(name, request, reverse=None):
                 buffer = _io.BytesIO()
                 _torch.save(refused, buffer)
         payload = payload or buffer.getvalue()
-    _display({MIME_: _b64.b64encode(payload).decode()}, raw=True)
-'''.replace("MAX_ITEMS_", str(MAX_ITEMS))
-    .replace("MIME_", repr(MIME))
-    .replace("VALUES_", VALUES)
+    return payload
+
+
+def __rnn_course_serve__(path):
+    """Serve the grader's checker while one of its test cells runs: each call of this notebook's functions
+    comes over a socket (a frame: a JSON head, then the packed request), its answer goes back; the test's
+    objects answer over the same socket while a call runs (reverse calls). Ends when the checker says so."""
+    import json as _json, socket as _socket
+
+    sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    sock.connect(path)
+    try:
+        while True:
+            kind, data = __rnn_course_receive__(sock, 1 << 40)
+            if kind != b"C":  # b"E": the test cell is done (None: the checker is gone)
+                return
+            head, _, request = data.partition(b"\n")
+            head = _json.loads(head)
+            reverse = {"keys": head["keys"], "sock": sock} if head.get("keys") else None
+            __rnn_course_send__(sock, b"A", __rnn_course_call__(head["name"], request, reverse))
+    finally:
+        sock.close()
+'''.replace("MAX_ITEMS_", str(MAX_ITEMS)).replace("VALUES_", VALUES)
 )
-
-
-def call_source(name: str, request: str, reverse: dict | None = None) -> str:
-    """The code GradingExecute runs in the student's kernel for one call (`request`: the checker's
-    pickled arguments, base64; `reverse`: {"path": the Relay's socket, "keys": the arguments holding the
-    test's objects or generators}, or None)."""
-    if not name.isidentifier():
-        raise ValueError(f"not a name: {name!r}")
-    if reverse is None:
-        return f"__rnn_course_call__({name!r}, {request!r})"
-    return f"__rnn_course_call__({name!r}, {request!r}, {json.dumps(reverse)!r})"
-
-
-def is_answer(output) -> bool:
-    return output.get("output_type") == "display_data" and MIME in output.get("data", {})
-
-
-def answer_text_of(outputs: list) -> str | None:
-    """The value payload among a call's outputs, as base64 (None: the kernel gave none: timeout, crash)."""
-    for output in outputs:
-        data = output.get("data", {}) if output.get("output_type") == "display_data" else {}
-        if MIME in data:
-            return data[MIME] if isinstance(data[MIME], str) else None
-    return None
-
-
-def answer_of(outputs: list) -> bytes | None:
-    """The value payload among a call's outputs (None: the kernel gave none: timeout, crash)."""
-    text = answer_text_of(outputs)
-    return None if text is None else base64.b64decode(text)
 
 
 # ---------------------------------------------------------------------------
@@ -621,7 +620,7 @@ def prepare(args: tuple, kwargs: dict) -> tuple[dict, set]:
     return {key: list(value) if key in iterators else value for key, value in values.items()}, iterators
 
 
-def encode_request(values: dict, iterators: set, last: dict | None = None, repeat: int | None = None) -> str:
+def encode_request(values: dict, iterators: set, last: dict | None = None, repeat: int | None = None) -> bytes:
     """A call's arguments for the student's side (pickle: that side may unpickle anything of ours) with the
     `.grad` of each of their tensors (pickle leaves gradients out) and the checker's random state: the
     student's function draws from it, as it would in one process (a test seeds, then calls a sampler).
@@ -644,7 +643,7 @@ def encode_request(values: dict, iterators: set, last: dict | None = None, repea
     kwargs = {key: value for key, value in values.items() if not isinstance(key, int)}
     try:
         request = (args, kwargs, rng, grads, iterators, repeat, torch.is_grad_enabled())
-        return base64.b64encode(_pack(request, torch, pickle, strict=False)).decode()
+        return _pack(request, torch, pickle, strict=False)
     except Exception as error:
         raise ChannelError(f"the test's arguments cannot be sent to your function: {error}") from None
 
@@ -853,23 +852,67 @@ class _Lines:
 
 
 class _Channel(_Lines):
-    """The checker's end: a call of a student's function is a message to GradingExecute, its answer a value."""
+    """The checker's end: a call of a student's function is a frame to the student's kernel, over the socket
+    GradingExecute hands over when the cell first calls one (`connect`); its answer a frame back."""
 
     handles: reverse.Handles | None = None  # the objects of the call under way
+    link: socket.socket | None = None  # to the kernel's serve loop (checker.BRIDGE), for this cell
+    lost = False  # the link of this cell is gone (the kernel stopped serving): no answer comes any more
+    calling = False  # a call is under way (the reverse calls it makes are answered here)
 
-    def call(self, name: str, request: str, marked: list = (), relay: bool = False) -> bytes:
-        """`marked`: the arguments that hold the test's objects or generators (tools/reverse.py); `relay`:
-        some are objects: while the call runs, the student's side asks them through GradingExecute
-        (`op: reverse`)."""
-        self.send({"op": "call", "name": name, "request": request, "reverse": list(marked), "relay": relay})
-        answer = self.receive()
-        while answer.get("op") == "reverse" and self.handles is not None:
-            payload = self.handles.answer(base64.b64decode(answer.get("payload", "")))
-            self.send({"op": "reverse-answer", "payload": base64.b64encode(payload).decode()})
-            answer = self.receive()
-        if answer.get("payload") is None:  # the kernel gave no answer: interrupted, or an error of the call itself
-            raise rebuild_error(str(answer.get("ename", "RuntimeError")), str(answer.get("evalue", "")))
-        return base64.b64decode(answer["payload"])
+    def _kernel(self) -> socket.socket:
+        """The link to the student's kernel: on the cell's first call, GradingExecute starts the kernel's serve
+        loop, accepts its connection and hands this process the socket (SCM_RIGHTS)."""
+        if self.link is None and not self.lost:
+            self.send({"op": "connect"})
+            reply = self.receive()
+            if reply.get("op") == "kernel" and reply.get("ok") is True:
+                self.send({"op": "ack"})  # nothing is buffered now: the next byte carries the socket
+                _, fds, _, _ = socket.recv_fds(self.conn, 1, 1)
+                if fds:
+                    self.link = socket.socket(fileno=fds[0])
+            self.lost = self.link is None
+        if self.link is None:
+            raise rebuild_error("RuntimeError", "your function gave no answer (the kernel stopped)")
+        return self.link
+
+    def call(self, name: str, request: bytes, marked: list = (), relay: bool = False) -> bytes:
+        """`marked`: the arguments that hold the test's objects or generators (tools/reverse.py); while the
+        call runs, the student's side asks the objects over the same socket (`relay`: some are objects;
+        nothing else to do for them)."""
+        if not name.isidentifier():
+            raise NameError(f"not a name: {name!r}")
+        if self.calling:  # the kernel waits for a reverse call's answer, not for a call
+            raise RuntimeError("a test's object cannot call the student's function back")
+        link = self._kernel()
+        head = json.dumps({"name": name, "keys": list(marked)}).encode()
+        self.calling = True
+        try:
+            reverse.send_frame(link, b"C", head + b"\n" + request)
+            while True:
+                kind, data = reverse.receive_frame(link, MAX_VALUE)
+                if kind == b"A":
+                    return data
+                if kind != b"R" or self.handles is None:
+                    raise EOFError("no answer")
+                reverse.send_frame(link, b"B", self.handles.answer(data))
+        except ValueError:  # larger than a value may be: the rest of the frame is not read, the link is lost
+            self.finish(lost=True)
+            raise ChannelError(f"the value is larger than {MAX_VALUE // 2**20} MB: it cannot cross") from None
+        except (OSError, EOFError):  # the kernel died, was interrupted (the cell's timeout) or closed the link
+            self.finish(lost=True)
+            raise rebuild_error("RuntimeError", "your function gave no answer") from None
+        finally:
+            self.calling = False
+
+    def finish(self, lost: bool = False) -> None:
+        """The end of the cell (its kernel link told to end its serve loop), or of its link (`lost`)."""
+        if self.link is not None:
+            with contextlib.suppress(OSError):
+                if not lost:
+                    reverse.send_frame(self.link, b"E")
+                self.link.close()
+        self.link, self.lost = None, lost
 
 
 def _outputs_of(source: str, name: str, namespace: dict) -> list[dict]:
@@ -914,6 +957,7 @@ def serve(conn: socket.socket) -> None:
                 if name not in trusted:
                     namespace[name] = StudentFunction(name, channel)
             outputs = _outputs_of(message["source"], message["name"], namespace)
+            channel.finish()  # the kernel's serve loop ends: its cell is done
             if message.get("fixture"):
                 trusted |= _bound_and_used(message["source"])[0]
             channel.send({"op": "done", "outputs": outputs})
@@ -1005,6 +1049,48 @@ class Zygote:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class _Listener:
+    """A Unix socket in `folder` (the kernel's private folder: the kernel sees it at the same path) that
+    accepts one connection, the kernel's serve loop. `close()` shuts it down, and the connection with it (the
+    checker holds the same socket: it hears the end)."""
+
+    def __init__(self, folder):
+        self.path = str(Path(folder) / f"checker-{os.getpid()}-{next(_count)}.sock")
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(1)
+        self.conn: socket.socket | None = None
+        self._closing, self._lock = False, threading.Lock()
+
+    def accept(self) -> socket.socket | None:
+        """The kernel's connection (None: closed first)."""
+        try:
+            conn, _ = self.server.accept()
+        except OSError:
+            return None
+        with self._lock:
+            if self._closing:
+                conn.close()
+                return None
+            self.conn = conn
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing = True
+        for sock in (self.server, self.conn):
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
+                    sock.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+_count = itertools.count()
+
+
 class Session:
     """One notebook's checker, as GradingExecute drives it."""
 
@@ -1015,19 +1101,54 @@ class Session:
         self.lines.send({"op": "enter", "folder": str(folder), "env": env or {}})
         self.lines.receive()
 
-    def run(self, source: str, name: str, student: list[str], fixture: bool, on_call) -> list[dict]:
-        """Run one cell in the checker; `on_call(name, request, marked) -> answer` serves each call of a
-        student's function (`marked`: {"keys": the arguments holding the test's objects or generators,
-        "relay": whether objects are among them}, tools/reverse.py). Returns the cell's outputs."""
+    def run(self, source: str, name: str, student: list[str], fixture: bool, serve=None, folder=None) -> list[dict]:
+        """Run one cell in the checker; returns its outputs. When the cell first calls a student's function,
+        `serve(path)` runs here (it must run the kernel's serve loop, `__rnn_course_serve__(path)`, to its
+        end: it returns when the checker ends the loop, or the kernel stopped) while a thread accepts the
+        kernel's connection on `path` (a socket in `folder`, the kernel's private folder) and hands it to the
+        checker, which then talks to the kernel directly. `serve` None: the cell's calls get no answer."""
         self.lines.send({"op": "run", "source": source, "name": name, "student": student, "fixture": fixture})
         while True:
             message = self.lines.receive()
             if message["op"] == "done":
                 return message["outputs"]
-            if message["op"] != "call":
+            if message["op"] != "connect":
                 raise ValueError(f"the checker sent {message['op']!r} where a call was expected")
-            marked = {"keys": message.get("reverse") or [], "relay": message.get("relay") is True}
-            self.lines.send(on_call(message["name"], message["request"], marked))
+            if serve is None:
+                self.lines.send({"op": "kernel", "ok": False})
+                continue
+            listener, done = _Listener(folder), {}
+            thread = threading.Thread(target=self._hand_over, args=(listener, done), daemon=True)
+            thread.start()
+            try:
+                serve(listener.path)
+            finally:  # the kernel's link shut down: the checker hears its end, whatever the kernel does
+                listener.close()
+                thread.join()
+            if "error" in done:
+                raise done["error"]
+            return done["outputs"]
+
+    def _hand_over(self, listener: _Listener, done: dict) -> None:
+        """The kernel's connection to the checker (or word that none came), then the checker's messages until
+        the cell is done (one link per cell: a second `connect` gets none)."""
+        try:
+            conn = listener.accept()
+            self.lines.send({"op": "kernel", "ok": conn is not None})
+            if conn is not None:
+                if self.lines.receive().get("op") != "ack":
+                    raise ValueError("the checker did not take the kernel's socket")
+                socket.send_fds(self.lines.conn, [b"\0"], [conn.fileno()])
+            while True:
+                message = self.lines.receive()
+                if message["op"] == "done":
+                    done["outputs"] = message["outputs"]
+                    return
+                if message["op"] != "connect":
+                    raise ValueError(f"the checker sent {message['op']!r} where a call was expected")
+                self.lines.send({"op": "kernel", "ok": False})
+        except (OSError, EOFError, ValueError) as error:
+            done["error"] = error
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

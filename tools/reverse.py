@@ -8,10 +8,9 @@ code can write the record. So an argument whose class the notebook's own cells d
 not sent: the student's side gets a *stand-in* (`__RnnCourseRemote__`), and what the function asks of it —
 a call (`net(X, state)`), a method (`net.begin_state(1)`, `optimizer.step()`: one round trip), an attribute
 (`model.vocab_size`), an item, its length, its items — is a *reverse call*: the stand-in sends it to
-GradingExecute over a Unix socket in the kernel's private folder (`Relay`, listening only while that call
-runs), GradingExecute hands it to the checker, which is waiting for the call's answer, and the checker
-(`Handles.answer`) runs it on the real object and answers. Both ways the same value-only rules hold as for
-a call: the request is packed on the student's side (checker.PACK, or `torch.save`) and loaded here by
+the checker over the socket the call came by (a frame, `FRAMES`); the checker, waiting for the call's answer,
+runs it on the real object (`Handles.answer`) and answers with a frame. Both ways the same value-only rules
+hold as for a call: the request is packed on the student's side (checker.PACK, or `torch.save`) and loaded here by
 checker.decode (tensors, numbers, strings, None, lists, tuples and dicts of these, and markers naming this
 call's stand-ins, graph tensors and parameters); the answer is packed here (PACK; the student's side may unpack
 anything of ours) and anything that is not a value (a bound method, an iterator, another object) is sent as
@@ -45,9 +44,10 @@ model, the test's optimizer, `grad_clipping` on the test's parameters):
   test's optimizer steps on the gradients the student's code clipped, as in one process.
 
 Cost: a minibatch of train_epoch is about five reverse calls (the model's call, `zero_grad`, the backward,
-`grad_clipping`'s parameters, `step`), each a round trip kernel -> GradingExecute -> checker and back: 06's
-test_train_epoch_returns and test_train_epoch_bound (68 and 312 minibatches) stay in the kernel for that
-only (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
+`grad_clipping`'s parameters, `step`), each a round trip kernel -> checker and back over one socket (a
+millisecond or so; through GradingExecute, as until 2026-12-06, about three). 06's test_train_epoch_returns
+and test_train_epoch_bound (68 and 312 minibatches) still stay in the kernel for that only: judged, they cost
+1.6x the notebook's in-kernel grading time, idle (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
 
 Threat model: the student's function can ask the test's objects it was handed (and what they hand back)
 anything they answer: call them and their public methods with values, read their public attributes (as
@@ -55,7 +55,7 @@ copies), backpropagate gradients (of the right shapes) into the graph of their a
 and gradients of the parameters they handed it (in value only). It cannot reach an object's private
 attributes (names starting with `_`), set an attribute, or reach any other object, tensor or graph of the
 checker's; a stand-in, a graph tensor's backward and a mirror are valid only during the call that made
-them (the checker forgets the call's objects, nodes and parameters and GradingExecute stops listening when
+them (the checker forgets the call's objects, nodes and parameters and the stand-ins' link is closed when
 the call returns: a backward or a request after it raises). What the test's objects record is what the
 function did to them through their own methods and parameters: its behaviour; what the tests compute from
 them (expected values, verdicts) is computed here.
@@ -72,16 +72,9 @@ property with side effects would run once: the tests' objects have none).
 
 from __future__ import annotations
 
-import base64
-import contextlib
 import itertools
-import os
 import pickle
-import socket
-import struct
 import sys
-import threading
-from pathlib import Path
 
 #: How an argument or a result that stays in the checker is named on the student's side: (REMOTE, index).
 REMOTE = "__rnn_course_remote__"
@@ -151,20 +144,63 @@ _mirror: dict = {}
 exec(MIRROR, _mirror)
 _snap, _diff, _apply = _mirror["__rnn_course_snap__"], _mirror["__rnn_course_diff__"], _mirror["__rnn_course_apply__"]
 
+#: The frames the kernel and the checker exchange over the socket GradingExecute hands the checker (both sides:
+#: the same code runs in the checker and in the student's kernel): a kind (one byte), the length (8 bytes),
+#: the bytes. Kinds: b"C" a call (checker -> kernel: a JSON head, a newline, the packed request), b"A" its
+#: answer, b"R" a reverse call (kernel -> checker), b"B" its answer, b"E" the end of the test cell.
+FRAMES = r"""
+def __rnn_course_send__(sock, kind, data=b""):
+    import struct as _struct
+
+    head = _struct.pack("!cQ", kind, len(data))
+    if len(data) < 1 << 16:
+        sock.sendall(head + data)
+    else:  # no copy of a large value
+        sock.sendall(head)
+        sock.sendall(data)
+
+
+def __rnn_course_read__(sock, size):
+    buffer = bytearray(size)
+    view, got = memoryview(buffer), 0
+    while got < size:
+        count = sock.recv_into(view[got:], min(size - got, 1 << 22))
+        if not count:
+            return None
+        got += count
+    return buffer
+
+
+def __rnn_course_receive__(sock, limit):
+    # One frame: (kind, its bytes); (None, None) when the other end is gone; ValueError past `limit` bytes.
+    import struct as _struct
+
+    head = __rnn_course_read__(sock, 9)
+    if head is None:
+        return None, None
+    kind, size = _struct.unpack("!cQ", head)
+    if size > limit:
+        raise ValueError(f"a frame of {size} bytes; at most {limit}")
+    data = __rnn_course_read__(sock, size)
+    return (None, None) if data is None else (kind, data)
+"""
+_frames: dict = {}
+exec(FRAMES, _frames)
+send_frame, receive_frame = _frames["__rnn_course_send__"], _frames["__rnn_course_receive__"]
+
 # ---------------------------------------------------------------------------
 # The student's side: defined in the kernel with checker.BRIDGE
 # ---------------------------------------------------------------------------
 REVERSE_BRIDGE = (
-    MIRROR
+    FRAMES
+    + MIRROR
     + r'''
 class __RnnCourseLink__:
     """The way back to the grader's checker during one call, where the test's objects are."""
 
     def __init__(self, reverse):
-        import json as _json
-
-        reverse = _json.loads(reverse) if reverse else {}
-        self.path, self.keys, self.sock, self.generators = reverse.get("path"), reverse.get("keys", []), None, []
+        reverse = reverse or {}  # {"keys": the arguments marked, "sock": the socket to the checker}
+        self.keys, self.sock, self.generators = reverse.get("keys", []), reverse.get("sock"), []
         self.mirrors = {}  # index -> [the parameter's mirror, what the checker last saw of it]
         self.graph = {}  # id(tensor) -> (tensor, its grad_fn, marker): the tensors of the test's graph handed here
         self.last = None  # (handle, name, answer, graph tensors) of the last reverse call, if it read an attribute
@@ -240,24 +276,12 @@ class __RnnCourseLink__:
             __rnn_course_apply__(self.mirrors[index][0], update, _torch)
             self.mirrors[index][1] = __rnn_course_snap__(self.mirrors[index][0], _torch)
 
-    def _read(self, size):
-        data = b""
-        while len(data) < size:
-            chunk = self.sock.recv(size - len(data))
-            if not chunk:
-                raise RuntimeError("the grader's checker did not answer")
-            data += chunk
-        return data
-
     def ask(self, handle, op, name, args, kwargs):
-        import builtins as _builtins, io as _io, pickle as _pickle, socket as _socket, struct as _struct
+        import builtins as _builtins, io as _io, pickle as _pickle
         import torch as _torch
 
-        if self.path is None:
-            raise RuntimeError("the test's objects answer only while the test calls your function")
         if self.sock is None:
-            self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-            self.sock.connect(self.path)
+            raise RuntimeError("the test's objects answer only while the test calls your function")
         changes = self.changes()
         if op == "getattr" and not changes and self.last is not None and self.last[:2] == (handle, name):
             return self._standin(self.last[2]["result"], self.last[3])  # read again, nothing asked or changed since
@@ -270,8 +294,11 @@ class __RnnCourseLink__:
             buffer = _io.BytesIO()
             _torch.save(request, buffer)
             data = buffer.getvalue()
-        self.sock.sendall(_struct.pack("!Q", len(data)) + data)
-        answer = __rnn_course_unpack__(self._read(_struct.unpack("!Q", self._read(8))[0]), _torch, _pickle)
+        __rnn_course_send__(self.sock, b"R", data)
+        kind, data = __rnn_course_receive__(self.sock, 1 << 40)
+        if kind != b"B":
+            raise RuntimeError("the grader's checker did not answer")
+        answer = __rnn_course_unpack__(data, _torch, _pickle)
         self._adopt(answer.get("mirrors"))
         if not answer["ok"]:
             known = getattr(_builtins, answer["ename"], None)
@@ -309,10 +336,8 @@ class __RnnCourseLink__:
     def states(self):
         return [generator.get_state() for generator in self.generators]
 
-    def close(self):
-        if self.sock is not None:
-            self.sock.close()
-        self.path = None
+    def close(self):  # the socket is the call's (checker.BRIDGE's serve loop): not asked over any more
+        self.sock = None
 
 
 class __RnnCourseRemote__:
@@ -626,73 +651,3 @@ class Handles:
             self.params.append(param)  # kept: its id is not reused during the call
             self._seen.append(None)
         return self._param_index[id(param)]
-
-
-# ---------------------------------------------------------------------------
-# GradingExecute's end: relays the student's side's requests to the checker during one call
-# ---------------------------------------------------------------------------
-_count = itertools.count()
-
-
-def _receive(conn: socket.socket, size: int) -> bytes | None:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(min(size - len(data), 1 << 20))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-class Relay:
-    """Listens on a Unix socket in `folder` (the kernel's private folder: the student's side sees it at the
-    same path) while one call runs; each request that comes in (8-byte length, then the bytes) goes to the
-    checker as {"op": "reverse"} over `lines` (the checker is waiting for the call's answer), and its
-    {"op": "reverse-answer"} goes back. `close()` when the call returns: nothing is heard after it."""
-
-    def __init__(self, folder: Path, lines, max_frame: int):
-        self.path = str(Path(folder) / f"reverse-{os.getpid()}-{next(_count)}.sock")
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(self.path)
-        self.server.listen(1)
-        self.conn: socket.socket | None = None
-        self._closing, self._lock, self._max = False, threading.Lock(), max_frame
-        self.thread = threading.Thread(target=self._run, args=(lines,), daemon=True)
-        self.thread.start()
-
-    def _run(self, lines) -> None:
-        try:
-            conn, _ = self.server.accept()
-        except OSError:
-            return
-        with self._lock:
-            if self._closing:
-                conn.close()
-                return
-            self.conn = conn
-        try:
-            while True:
-                head = _receive(conn, 8)
-                if head is None or struct.unpack("!Q", head)[0] > self._max:
-                    return
-                data = _receive(conn, struct.unpack("!Q", head)[0])
-                if data is None:
-                    return
-                lines.send({"op": "reverse", "payload": base64.b64encode(data).decode()})
-                answer = base64.b64decode(lines.receive().get("payload", ""))
-                conn.sendall(struct.pack("!Q", len(answer)) + answer)
-        except (OSError, EOFError, ValueError):  # the call ended, or the checker is gone: the call's answer says
-            return
-
-    def close(self) -> None:
-        with self._lock:
-            self._closing = True
-        for sock in (self.server, self.conn):
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                with contextlib.suppress(OSError):
-                    sock.close()
-        self.thread.join()
-        with contextlib.suppress(OSError):
-            os.unlink(self.path)

@@ -48,7 +48,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Unicode
 
-from tools import checker, i18n, judge, reverse
+from tools import checker, i18n, judge
 from tools.layout import ROOT, Course, is_answer_cell, is_test_cell, nbgrader
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
@@ -472,7 +472,7 @@ class GradingExecute(Execute):
     def _in_checker(self, source: str, index: int, fixture: bool) -> list[dict]:
         """Run a cell in this notebook's checker; the student's calls it makes run in the kernel.
         Returns the outputs: the student's (prints during the calls) and the checker's."""
-        calls: list[dict] = []
+        served: list[dict] = []
         names, self._student_names = sorted(self._student_names), set()
         if self._session is None and not self._checker_failed:  # a zygote that cannot start stops grading
             zygote = checker.Zygote.get(ROOT, unsafe=not getattr(self.km, "sandbox", True))
@@ -482,56 +482,41 @@ class GradingExecute(Execute):
             if self._session is None:
                 env = {i18n.LANGUAGE_ENV: self._language}  # the grading release has every edition's catalogue
                 self._session = checker.Session(zygote, self._plan["folder"], 2 * (self.timeout or 600), env)
-            serve = lambda name, request, marked: self._call(name, request, index, calls, marked)  # noqa: E731
-            outputs = self._session.run(source, f"cell {index}", names, fixture, serve)
+            serve = lambda path: self._serve(path, index, served)  # noqa: E731
+            folder = getattr(self.km, "_private", None) or _private_root()
+            outputs = self._session.run(source, f"cell {index}", names, fixture, serve, folder)
         except (OSError, EOFError, ValueError) as error:  # the checker died or hung (a dead kernel propagates)
             self._checker_failed = self._checker_failed or f"{type(error).__name__}: {error}"
             error_output = {"output_type": "error", "ename": checker.CHECKER_ERROR, "evalue": self._checker_failed}
             outputs = [error_output | {"traceback": [self._checker_failed]}]
-        return calls + outputs
+        errors = [o for o in served if o.get("output_type") == "error"]
+        timeout = next((o for o in errors if o.get("ename") in judge.TIMEOUT_ERRORS), None)
+        if timeout is not None:  # the cell ran past the time limit: that is its outcome, as in the kernel
+            outputs = [o for o in outputs if o.get("output_type") != "error"] + [dict(timeout)]
+        return [o for o in served if o.get("output_type") != "error"] + outputs
 
     def _judge(self, cell, index: int) -> list:
         """A judged test cell's outputs: what the student's functions printed, then the checker's."""
         outputs = self._in_checker(cell.source, index, fixture=False)
         return [nbformat.from_dict(output) for output in outputs]
 
-    def _call(self, name: str, request: str, index: int, calls: list[dict], marked: dict | None = None) -> dict:
-        """One call of a student's function, from the checker: run it in the kernel as a throw-away cell
-        (the cell timeout and interrupt apply; a dead kernel stops the notebook as any cell does). When
-        `marked` arguments hold the test's objects, a Relay listens in the kernel's private folder while
-        the call runs: what the function asks of them is answered by the checker (tools/reverse.py)."""
-        if not self._bridged:
-            cell = self.nb.cells[index]
-            try:
-                self.execute_cell(nbformat.v4.new_code_cell(checker.BRIDGE), index, store_history=False)
-            finally:
-                self.nb.cells[index] = cell
-            self._bridged = True
-        marked, relay = marked or {}, None
-        if marked.get("relay"):
-            folder = getattr(self.km, "_private", None) or _private_root()
-            relay = reverse.Relay(folder, self._session.lines, checker.MAX_VALUE)
-        keys = {"path": relay and relay.path, "keys": marked["keys"]} if marked.get("keys") else None
-        try:
-            source = checker.call_source(name, request, keys)
-        except ValueError as error:
-            if relay is not None:
-                relay.close()
-            return {"payload": None, "ename": "NameError", "evalue": str(error)}
+    def _serve(self, path: str, index: int, served: list) -> None:
+        """The kernel's side of a cell in the checker, from its first call of the student's code to its end:
+        one kernel cell, the serve loop of checker.BRIDGE, connected to `path`; the checker talks to it
+        directly (calls, answers, reverse calls: tools/reverse.py), this process only hands over the socket.
+        The cell timeout applies to that kernel cell, so to the rest of the test cell, as to a test cell run
+        in the kernel: a timeout interrupts the kernel, the checker hears the link's end and the test cell's
+        outcome is the timeout (`_in_checker`); a dead kernel stops the notebook as any cell does."""
         cell = self.nb.cells[index]
         try:
+            if not self._bridged:
+                self.execute_cell(nbformat.v4.new_code_cell(checker.BRIDGE), index, store_history=False)
+                self._bridged = True
+            source = f"__rnn_course_serve__({path!r})"
             tmp = self.execute_cell(nbformat.v4.new_code_cell(source), index, store_history=False)
         finally:  # nbclient stores the cell it ran at its index: the notebook's cell goes back there
             self.nb.cells[index] = cell
-            if relay is not None:
-                relay.close()  # before the answer goes to the checker: the relay's last exchange is done
-        error = next((o for o in tmp.outputs if o.get("output_type") == "error"), None)
-        calls += [o for o in tmp.outputs if not checker.is_answer(o) and o.get("output_type") != "error"]
-        payload = checker.answer_text_of(tmp.outputs)  # base64, as it goes on to the checker
-        if error is not None and error.get("ename") in judge.TIMEOUT_ERRORS or payload is None:
-            error = error or {"ename": "RuntimeError", "evalue": "your function gave no answer"}
-            return {"payload": None, "ename": error.get("ename", "RuntimeError"), "evalue": error.get("evalue", "")}
-        return {"payload": payload}
+        served += tmp.outputs
 
     def _write_timing(self, resources, start: float, end: float) -> None:
         """One notebook's time split: the kernel's start (until its first cell can run), the setup
