@@ -266,3 +266,19 @@ def test_no_hidden_test_leaks_in_either_edition(graded):
         raw = page(course, student)
         leaked = [line for line in hidden if line in text_of(raw)]
         assert "BEGIN HIDDEN TESTS" not in raw and not leaked, f"{student}: {leaked[:2]}"
+
+
+def test_the_grading_kernel_holds_no_other_assignments_test_texts(graded):
+    """The catalogue grading installs beside a Chinese submission (the student's code can read it) holds the
+    texts of this assignment's tests, hidden ones included (in-kernel test cells print them), and none of the
+    texts only other assignments' tests use."""
+    import gettext
+
+    course, _ = graded
+    folder = grade.Course(course).autograded_notebook(zh(SOLUTION), ASSIGNMENT).parent
+    with open(folder / i18n.catalogue("zh", i18n.TESTS_DOMAIN), "rb") as mo:
+        held = {key for key in gettext.GNUTranslations(mo)._catalog if key}
+    own = set(i18n.test_texts(solution(course), hidden=True))
+    assert own - set(i18n.test_texts(solution(course), hidden=False)), "01 has hidden test texts"
+    assert held and held <= own, f"texts of other assignments: {sorted(held - own)[:3]}"
+    assert held & own - set(i18n.test_texts(solution(course), hidden=False)), "the hidden tests' texts are there"

@@ -668,13 +668,17 @@ def catalogue_files(language: str) -> set[str]:
     return {LANGUAGE_FILE, catalogue(language), catalogue(language, TESTS_DOMAIN)}
 
 
-def install_catalogue(folder: Path, language: str, default: bool = True, assignment: str | None = None) -> None:
+def install_catalogue(
+    folder: Path, language: str, default: bool = True, assignment: str | None = None, hidden: bool = False
+) -> None:
     """A release's messages in `language`: locale/<lang>/LC_MESSAGES/course.mo and tests.mo (the texts of the
     tests), and (`default`) locale/LANGUAGE, next to its helpers.py (helpers.py reads them); nothing for the
     source language. Without `default` the catalogues are there for RNN_COURSE_LANG to choose, and the messages
-    stay English otherwise. With `assignment` (a student's release) tests.mo holds the texts of its visible
-    tests only: the release must not tell what the hidden tests, or the tests of other assignments, check;
-    without it (grading) all of them."""
+    stay English otherwise. With `assignment` tests.mo holds the texts of that assignment's tests only, its
+    visible tests' only unless `hidden`: a student's release must not tell what the hidden tests, or the tests
+    of other assignments, check; a grading kernel (the student's code runs beside it) gets its assignment's
+    hidden texts too, for the test cells that run there. Without `assignment` (the grading release, which only
+    the checker reads) all of them."""
     if language == SOURCE_LANGUAGE:
         return
     po = LOCALE / language / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -683,7 +687,7 @@ def install_catalogue(folder: Path, language: str, default: bool = True, assignm
     if assignment:
         import nbformat
 
-        visible = set(test_texts(nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4), False))
+        visible = set(test_texts(nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4), hidden))
     po = LOCALE / language / "LC_MESSAGES" / f"{TESTS_DOMAIN}.po"
     compile_po(po, folder / catalogue(language, TESTS_DOMAIN), visible)
     if default:

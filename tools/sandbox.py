@@ -406,12 +406,13 @@ class GradingExecute(Execute):
         """The language of the messages while grading this notebook: its edition's (tools/i18n.py; the
         checks before grading keep the mark), in the kernel and in the checker alike. The kernel's helpers.py
         reads the course's catalogue, installed here into the notebook's folder (whatever the student's
-        folder held was set aside by the checks): RNN_COURSE_LANG, which PASSED_ENV lets through, says which."""
+        folder held was set aside by the checks): RNN_COURSE_LANG, which PASSED_ENV lets through, says which.
+        It holds this assignment's test texts only (the student's code can read it: no other assignment's)."""
         assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
         language = i18n.edition(nb, assignment)
         folder = ((resources or {}).get("metadata") or {}).get("path")
         if folder and language != i18n.SOURCE_LANGUAGE:
-            i18n.install_catalogue(Path(folder), language)
+            i18n.install_catalogue(Path(folder), language, assignment=assignment, hidden=True)  # its own tests
         return language
 
     def _checker_plan(self, nb, resources) -> dict | None:
