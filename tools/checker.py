@@ -116,12 +116,14 @@ hold-for-review watch them; the README lists them with their points):
   tools/reverse.py carries autograd across the channel); 07's two cells that train the student's model with
   the toolbox's train_epoch (test_RNNModel_training, and test_RNNModel_lstm whose hidden part trains an LSTM
   model): judged by handle they train alike (autograd across the channel, tools/handles.py), but at two round
-  trips per minibatch they cost 7x the notebook's grading time (docs/benchmarks.md);
+  trips per minibatch, each carrying the model's parameters, 07 would grade at 1.58x its in-kernel time and
+  06 at 1.60x, idle, even over the direct socket (docs/benchmarks.md);
 * the assignments not in `JUDGED` (none of the course's seven now).
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
-read-only cells with a grade_id); a cell the student made up is the student's, and reaches it only as the
-names it binds (proxies).
+read-only cells with a grade_id; in a Chinese submission the read-only code cells hold their translation
+from solutions/, put back by tools/i18n.GradingEdition: the same program); a cell the student made up is the
+student's, and reaches it only as the names it binds (proxies).
 
 Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
 sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
@@ -207,7 +209,7 @@ IN_KERNEL_CELLS = {
     "07_concise_rnn": {
         # train the student's model with the toolbox's train_epoch (the LSTM run: the hidden part of the LSTM
         # cell). Judged by handle, autograd across the channel works (tools/handles.py, tests/test_checker.py)
-        # but costs two round trips per minibatch, 117 per run: 7x the notebook's grading time
+        # but costs two round trips per minibatch, 117 per run: 1.58x the notebook's in-kernel grading time
         "test_RNNModel_lstm": "cost",
         "test_RNNModel_training": "cost",
     },
