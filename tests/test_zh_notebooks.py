@@ -19,16 +19,8 @@ from tests import prose
 from tests.grading.nbgrader_run import ROOT, assignments
 from tools import i18n
 
-#: The notebooks that read the edition's corpus (the others pin corpus="timemachine" until they move).
-ZH_CORPUS = (
-    "01_one_hot",
-    "02_recurrence",
-    "03_samplers",
-    "04_perplexity",
-    "05_clipping",
-    "06_scratch_training",
-    "07_concise_rnn",
-)
+#: The notebooks that read the edition's corpus: every translated one now.
+ZH_CORPUS = i18n.TRANSLATED["zh"]
 #: The notebooks run here in grading mode (NBGRADER_EXECUTION): helpers.choose_epochs then trains their demonstrations
 #: one epoch (06: two epochs of the poems cost 12 CPU-s per run; 07: one nn.RNN epoch of the poems, no GRU, instead
 #: of two and one, 8 and 12 CPU-s), and the prose quotes no number that depends on it.

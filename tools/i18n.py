@@ -372,15 +372,23 @@ class FeedbackEdition(Preprocessor):
     enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
 
     def preprocess(self, nb, resources):
-        import nbformat
-
-        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
-        language = edition(nb, assignment)
-        if assignment and language != SOURCE_LANGUAGE:
-            source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
+        language, source = _other_edition(nb, resources)
+        if source is not None:
             restore_translations(nb, source, language)
             restore_stubs(nb, source, language)
         return nb, resources
+
+
+def _other_edition(nb, resources) -> tuple[str, object]:
+    """The language of the edition a submission was released in, and the source notebook of its assignment
+    when that edition is not the source's (None otherwise: nothing to put back)."""
+    import nbformat
+
+    assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
+    language = edition(nb, assignment)
+    if not assignment or language == SOURCE_LANGUAGE:
+        return language, None
+    return language, nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
 
 
 class GradingEdition(Preprocessor):
@@ -397,10 +405,8 @@ class GradingEdition(Preprocessor):
 
         from tools.layout import is_answer_cell, is_test_cell
 
-        assignment = ((resources or {}).get("nbgrader") or {}).get("assignment")
-        language = edition(nb, assignment)
-        if assignment and language != SOURCE_LANGUAGE:
-            source = nbformat.read(Course(ROOT).source_notebook(assignment), as_version=4)
+        language, source = _other_edition(nb, resources)
+        if source is not None:
             code = [c for c in nb.cells if c.cell_type == "code" and not (is_answer_cell(c) or is_test_cell(c))]
             restore_translations(nbformat.v4.new_notebook(cells=code), source, language)
         return nb, resources
