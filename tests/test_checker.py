@@ -225,16 +225,25 @@ class FakeKernel:
         exec(f"__rnn_course_serve__({path!r})", self.namespace)
 
 
-def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
+def judged(monkeypatch, tmp_path, tests: str, student: str = STUDENT) -> list[dict]:
+    """Run `tests` as a judged test cell: in a checker of its own, each name `student` binds a proxy to a
+    FakeKernel that ran it. Returns the cell's outputs."""
     kernel = FakeKernel(monkeypatch)
+    if student is not STUDENT:
+        exec(student, kernel.namespace)
     zygote = checker.Zygote(ROOT, unsafe=True)
     try:
         session = checker.Session(zygote, tmp_path, timeout=120)
-        names = sorted(checker.bound_names(STUDENT))
-        outputs = session.run(TESTS, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
+        names = sorted(checker.bound_names(student))
+        outputs = session.run(tests, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
         session.close()
     finally:
         zygote.stop()
+    return outputs
+
+
+def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
+    outputs = judged(monkeypatch, tmp_path, TESTS)
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, errors[0]["traceback"]
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "all crossed as expected\n"}]
@@ -518,16 +527,7 @@ TESTS_REVERSE = textwrap.dedent("""
 
 
 def test_the_tests_objects_stay_in_the_checker_and_answer_from_there(monkeypatch, tmp_path):
-    kernel = FakeKernel(monkeypatch)
-    exec(STUDENT_REVERSE, kernel.namespace)
-    zygote = checker.Zygote(ROOT, unsafe=True)
-    try:
-        session = checker.Session(zygote, tmp_path, timeout=120)
-        names = sorted(checker.bound_names(STUDENT_REVERSE))
-        outputs = session.run(TESTS_REVERSE, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
-        session.close()
-    finally:
-        zygote.stop()
+    outputs = judged(monkeypatch, tmp_path, TESTS_REVERSE, STUDENT_REVERSE)
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, errors[0]["traceback"]
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the test's objects answered\n"}]
@@ -662,16 +662,7 @@ TESTS_MODEL = MODEL.replace("class RNNModel(", "class Local(") + textwrap.dedent
 
 
 def test_an_object_of_the_students_class_stays_in_the_kernel(monkeypatch, tmp_path):
-    kernel = FakeKernel(monkeypatch)
-    exec(MODEL + MODEL_MORE, kernel.namespace)
-    zygote = checker.Zygote(ROOT, unsafe=True)
-    try:
-        session = checker.Session(zygote, tmp_path, timeout=120)
-        names = sorted(checker.bound_names(MODEL + MODEL_MORE))
-        outputs = session.run(TESTS_MODEL, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
-        session.close()
-    finally:
-        zygote.stop()
+    outputs = judged(monkeypatch, tmp_path, TESTS_MODEL, MODEL + MODEL_MORE)
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, errors[0]["traceback"]
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the model answered from the kernel\n"}]
@@ -893,18 +884,9 @@ TESTS_TRAIN = textwrap.dedent("""
 
 
 def test_autograd_crosses_the_channel_as_in_one_process(monkeypatch, tmp_path):
-    kernel = FakeKernel(monkeypatch)
-    exec(STUDENT_TRAIN, kernel.namespace)
-    zygote = checker.Zygote(ROOT, unsafe=True)
-    try:
-        session = checker.Session(zygote, tmp_path, timeout=120)
-        names = sorted(checker.bound_names(STUDENT_TRAIN))
-        # the same functions run in the checker too (STUDENT_NAMESPACE), on the other copy: one process
-        tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_TRAIN
-        outputs = session.run(tests, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
-        session.close()
-    finally:
-        zygote.stop()
+    # the same functions run in the checker too (STUDENT_NAMESPACE), on the other copy: one process
+    tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_TRAIN
+    outputs = judged(monkeypatch, tmp_path, tests, STUDENT_TRAIN)
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, "".join(errors[0]["traceback"])
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "trained across the channel\n"}]
@@ -1026,17 +1008,8 @@ TESTS_GRAD = textwrap.dedent("""
 
 
 def test_autograd_through_a_students_function_is_as_in_one_process(monkeypatch, tmp_path):
-    kernel = FakeKernel(monkeypatch)
-    exec(STUDENT_GRAD, kernel.namespace)
-    zygote = checker.Zygote(ROOT, unsafe=True)
-    try:
-        session = checker.Session(zygote, tmp_path, timeout=120)
-        names = sorted(checker.bound_names(STUDENT_GRAD))
-        tests = f"STUDENT_GRAD = {STUDENT_GRAD!r}\n" + TESTS_GRAD
-        outputs = session.run(tests, "test", names, fixture=False, serve=kernel.serve, folder=tmp_path)
-        session.close()
-    finally:
-        zygote.stop()
+    tests = f"STUDENT_GRAD = {STUDENT_GRAD!r}\n" + TESTS_GRAD
+    outputs = judged(monkeypatch, tmp_path, tests, STUDENT_GRAD)
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, "".join(errors[0]["traceback"])
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "autograd crossed as in one process\n"}]
