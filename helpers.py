@@ -542,12 +542,18 @@ def _tested(text):
     found = _tests.gettext(text)
     if found != text:
         return found
-    for pattern, msgstr in _templates:
-        match = pattern.fullmatch(text)
-        if match:
-            values = match.groupdict()
-            return msgstr.format(*[_tested(values[f"p{i}"]) for i in range(len(values))])
+    matches = ((pattern.fullmatch(text), msgstr) for pattern, msgstr in _templates)
+    matches = [(match.groupdict(), msgstr) for match, msgstr in matches if match]
+    # a template whose values close every bracket they open first: "train_epoch(random sampler, ...)" is
+    # "train_epoch({0})" of "random sampler, ...", not "{0} sampler, ..." of "train_epoch(random"
+    for values, msgstr in sorted(matches, key=lambda found: not all(map(_balanced, found[0].values())))[:1]:
+        return msgstr.format(*[_tested(values[f"p{i}"]) for i in range(len(values))])
     return text
+
+
+def _balanced(value: str) -> bool:
+    """Whether a text closes every bracket it opens."""
+    return all(value.count(left) == value.count(right) for left, right in ("()", "[]", "{}"))
 
 
 set_language()
@@ -708,7 +714,7 @@ def diagnosing(mistakes: dict[str, Mistake], name: str):
         for mistake in mistakes.values():
             if mistake.error and re.search(mistake.error, text):
                 message = _("{name} should run without error, but it raised {error}.").format(
-                    name=name, error=type(error).__name__
+                    name=_tested(name), error=type(error).__name__
                 )
                 said = _("The library's own words: {text}").format(text=text.splitlines()[0][:160])
                 classic = _("That is a classic mistake: {says}.").format(says=_tested(mistake.says))

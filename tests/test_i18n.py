@@ -769,7 +769,12 @@ def test_f_strings_become_templates():
         'check_true(ok, f"{name}: got {value:.3g}.")\n'
         'MISTAKES = {"k": Mistake("H_t is the value before tanh", f"apply {fn} {{x}}")}\n'
         'for _prefix in ["the time traveller"]:\n'  # its repr is what the check gets: no msgid matches it
-        '    check_true(ok, f"predict({_prefix!r}, 5)")'
+        '    check_true(ok, f"predict({_prefix!r}, 5)")\n'
+        'sampler = "random" if r else "sequential"\n'  # one-word values of a template: words of the text
+        'with diagnosing(MISTAKES["k"], f"train_epoch({sampler} sampler)"):\n'
+        '    check_true(ok, f"{sampler}: {state}")\n'  # a name bound to no literal (state) stays code
+        'with diagnosing(MISTAKES["k"], "one_hot(X.T, 5)"):\n'  # a call of the code alone: no text
+        '    check_true(ok, f"{fn_name}", hint="nn.RNN")'
     )
     cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_x", "points": 1}
     texts = i18n.test_texts(nbformat.v4.new_notebook(cells=[cell]))
@@ -777,11 +782,15 @@ def test_f_strings_become_templates():
         [
             "H_t of {0} ({1}, {1})",
             "a single class",
+            "two",  # a value of the template of one word: a word of its text
             "use {num_classes}.",  # a constant: its braces are its own
             "{0}: got {1}.",
             "H_t is the value before tanh",
             "apply {0} {{x}}",
             "predict({0}, 5)",
+            "train_epoch({0} sampler)",
+            "random",
+            "sequential",
         ]
     )
     assert texts["H_t of {0} ({1}, {1})"]["values"] == ["{f(x)!r}", "{_case}"]
@@ -810,6 +819,10 @@ def test_the_checks_translate_the_tests_texts(tmp_path):
         assert helpers._tested("row 2 of {a} continues row 2") == "{a} 的第 2 行接续第 2 行"
         assert helpers._tested("row 2 of {a} continues row 3") == "row 2 of {a} continues row 3"
         assert helpers._tested("no such text") == "no such text"
+        mistakes = {"k": helpers.Mistake("s", "f", error="boom")}  # a name diagnosing gives is translated too
+        with pytest.raises(helpers.CheckFailed) as failed, helpers.diagnosing(mistakes, "the final state"):
+            raise ValueError("boom")
+        assert str(failed.value).startswith("最终状态 ")
         with pytest.raises(helpers.CheckFailed) as failed:
             helpers.check_close(torch.zeros(2), torch.ones(2), english, hint="add b_h.")
         assert str(failed.value).startswith("第 3 个小批量的 X（长度为 35 的语料库）：数值与参考结果不符")
@@ -820,6 +833,21 @@ def test_the_checks_translate_the_tests_texts(tmp_path):
         helpers.check_close(torch.zeros(2), torch.ones(2), english, hint="add b_h.")
     assert str(failed.value).startswith(english + ": values differ from the reference")
     assert str(failed.value).endswith("\nHint: add b_h.")
+
+
+def test_one_word_values_read_in_chinese(tmp_path):
+    """06's f"{sampler} sampler, a model whose state is a {kind}" with the course's catalogue: its one-word
+    values (sampler = "random" if ... else "sequential") are words of the text, translated with it."""
+    i18n.compile_po(TESTS_PO, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.TESTS_DOMAIN}.mo")
+    i18n.compile_po(PO, tmp_path / "zh" / "LC_MESSAGES" / f"{i18n.DOMAIN}.mo")
+    try:
+        assert helpers.set_language("zh", tmp_path) == "zh"
+        assert helpers._tested("random sampler, a model whose state is a tuple") == "随机采样器，状态为元组的模型"
+        assert helpers._tested("train_epoch(sequential sampler, a model whose state is a tensor)") == (
+            "train_epoch(顺序采样器，状态为张量的模型)"
+        )
+    finally:
+        assert helpers.set_language("en") == "en"
 
 
 @pytest.mark.usefixtures("notebook_process")

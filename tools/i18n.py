@@ -739,8 +739,13 @@ TEXT_PARAMETERS = {
     "check_no_builtin": ("name", "hint"),
     "Mistake": ("says", "fix"),
     "passed": ("text",),
+    "diagnosing": ("name",),
 }
 NUMBERED = re.compile(r"\{\d+\}")
+#: A value of an f-string of a test that is one word of lower-case letters, bound to its name by the test
+#: cells' literals (sampler = "random" if ... else "sequential"): a word of the text, translated with it.
+#: Anything else of one word (one_hot, H_t, nn.RNN, a capitalised name) is a name of the code, as it stays.
+ONE_WORD = re.compile(r"[a-z]+")
 
 
 def _parameters(function: str) -> list[str]:
@@ -800,6 +805,11 @@ def msgid(parts: list) -> tuple[str | None, list[str]]:
     return ("".join(pieces) if re.search("[A-Za-z]", literal) else None), list(numbers)
 
 
+def _all_code(text: str) -> bool:
+    """Whether a text is code alone (calls, names, shapes: CODE_IN_TEXT), with no word of its own."""
+    return not re.search("[A-Za-z]{2}", CODE_IN_TEXT.sub(" ", text))
+
+
 def _known_texts(trees) -> dict:
     """name -> the texts it is bound to in the cells: NAME = "..." (or f"..."), for NAME in ["...", ...], for
     NAME, OTHER in [("...", ...), ...]."""
@@ -841,11 +851,16 @@ def test_texts(nb, hidden: bool = True) -> dict[str, dict]:
             if function not in TEXT_PARAMETERS:
                 continue
             given = {**dict(zip(_parameters(function), call.args)), **{k.arg: k.value for k in call.keywords}}
-            texts = [t for p in TEXT_PARAMETERS[function] if p in given for t in _templates(given[p], known)]
+            texts = [(t, False) for p in TEXT_PARAMETERS[function] if p in given for t in _templates(given[p], known)]
             while texts:  # with the texts of an f-string's values (f"H_t ({_case})": _case's), except a
-                text, values = msgid(texts.pop(0))  # repr's ({_case!r}): no msgid matches 'the text' quoted
+                parts, of_value = texts.pop(0)  # repr's ({_case!r}): no msgid matches 'the text' quoted
+                text, values = msgid(parts)
+                if text is None and of_value and ONE_WORD.fullmatch("".join(map(str, parts))):
+                    text = "".join(parts)  # f"{sampler} sampler" with sampler = "random": a word of the text
+                if function == "diagnosing" and not values and not of_value and text and _all_code(text):
+                    text = None  # diagnosing(..., "one_hot(X.T, 5)"): a call of the code (a template stays)
                 texts += [
-                    t
+                    (t, True)
                     for value in values
                     if not re.search(r"![ra]\}$", value)
                     for t in known.get(re.sub(r"^\{|(!s)?\}$", "", value), [])
