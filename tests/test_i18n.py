@@ -530,6 +530,24 @@ def test_feedback_is_written_in_the_notebook_language():
     assert graded() == graded("en")
     assert graded()[0].startswith("## Your feedback, test by test") and "not attempted" in graded()[0]
 
+    def failed(language=None):  # an answer whose test failed a check: the check's name too is the page's
+        answer = nbformat.v4.new_code_cell("def f(x):\n    return 3")
+        answer.metadata["nbgrader"] = {"grade": False, "solution": True, "grade_id": "f", "checksum": "0"}
+        test = nbformat.v4.new_code_cell("check(f(1))")
+        test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_f", "score": 0, "points": 1}
+        said = "f(1)：形状应为 (2,)，实际为 (3,)。" if language else "f(1): expected shape (2,), got (3,)."
+        test.outputs = [nbformat.v4.new_output("error", ename="CheckFailed", evalue=said, traceback=["x"])]
+        nb = nbformat.v4.new_notebook(cells=[answer, test])
+        if language:
+            nb.metadata["rnn_course"] = {"language": language}
+        nb, _ = feedback.TeachingFeedback().preprocess(nb, {})
+        return nb.cells[0].source, nb.cells[2].outputs[0].traceback
+
+    summary, shown = failed("zh")
+    assert shown == ["检查未通过：f(1)：形状应为 (2,)，实际为 (3,)。"] and "CheckFailed" not in summary, summary
+    assert "检查未通过：f(1)" in summary
+    assert failed()[1] == ["CheckFailed: f(1): expected shape (2,), got (3,)."]
+
 
 def test_the_chinese_zip_has_a_chinese_readme():
     english, chinese = (
@@ -616,6 +634,17 @@ def test_the_checks_speak_chinese(chinese):
     with pytest.raises(helpers.CheckFailed, match="应当返回形状为 \\(2,\\) 的张量，实际得到的是int 3。"):
         helpers.check_shape(3, (2,), "f()")
     assert helpers._failure(NotImplementedError(), "test_f", "f").startswith("尚未作答")
+
+
+def test_the_names_of_lines_show_in_chinese(chinese):
+    """A plot's lines keep their names as keys (the code indexes them) and show them in Chinese: fit's
+    "train" and "held-out", 06's "random: held-out", 07's "nn.GRU: train", a baseline's "bigram"."""
+    assert helpers.label_of("random: held-out") == "随机抽样：留出"
+    assert helpers.label_of("nn.GRU: train") == "nn.GRU：训练" and helpers.label_of("nn.GRU") == "nn.GRU"
+    plot = helpers.LivePlot(legend=["train", "held-out"], hlines={"bigram": 9.6})
+    assert list(plot.lines) == ["train", "held-out"] and list(plot.data) == ["train", "held-out"]
+    assert [text.get_text() for text in plot.ax.get_legend().get_texts()] == ["训练", "留出"]
+    assert [text.get_text() for text in plot.ax.texts] == ["二元语法"]
 
 
 def test_messages_stay_english_without_a_catalogue(monkeypatch):

@@ -80,9 +80,12 @@ def error_of(cell) -> dict | None:
     return next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
 
 
-def message(error: dict) -> str:
-    """The error as the student should read it: `Name: message` without colour codes."""
+def message(error: dict, _=str) -> str:
+    """The error as the student should read it: `Name: message` without colour codes; a failed check of
+    helpers.py (`CheckFailed: ...`) in the language of `_` (the page's): its message is in it already."""
     text = ANSI.sub("", error.get("evalue", "")).strip()
+    if error.get("ename") == "CheckFailed" and text:
+        return _("CheckFailed: {message}").format(message=text)
     return f"{error.get('ename', 'Error')}: {text}" if text else error.get("ename", "Error")
 
 
@@ -204,8 +207,8 @@ class TeachingFeedback(Preprocessor):
             )
             note = self._("not attempted")
         elif error is not None:
-            error["traceback"] = [message(error)]
-            note = _first_line(message(error))
+            error["traceback"] = [message(error, self._)]
+            note = _first_line(message(error, self._))
         else:
             note = ""
         score, points = meta.get("score"), meta.get("points", 0)
@@ -254,7 +257,7 @@ class TeachingFeedback(Preprocessor):
                 "**Start here: your answer cell `{name}` {what}** ({error}). {defined}, so the tests of `{name}`{also} "
                 "could not pass ({points} points). Fix that cell first: the messages below follow from it."
             )
-            error_line = html.escape(_first_line(message(error)))
+            error_line = html.escape(_first_line(message(error, self._)))
             lines.append(
                 lead.format(name=name, what=what, error=error_line, defined=defined, also=also, points=f"{points:g}")
             )
@@ -274,7 +277,7 @@ class TeachingFeedback(Preprocessor):
                 continue
             if state == "crashed" and function not in shown:
                 shown.add(function)
-                crash = _first_line(message(error_of(answers[function])))
+                crash = _first_line(message(error_of(answers[function]), self._))
                 raised = self._("your answer cell raised {error}").format(error=crash)
                 table.append((function, self._("its answer cell"), "", raised))
             got = "?" if score is None else f"{float(score):g}"
