@@ -60,6 +60,23 @@ def test_banner_says_generated_and_where_every_function_comes_from(assignment):
 
 
 @pytest.mark.parametrize("assignment", sorted(generated()))
+def test_the_chinese_toolbox_is_the_same_code_in_chinese(assignment):
+    """The Chinese release's toolbox.py (05 prints two of its functions): the English one's code, with the
+    docstrings and comments of the `# @save` cells' translations, and a Chinese banner; no English prose."""
+    from tools import i18n
+
+    english, chinese = generated()[assignment], toolbox.edition_text(ROOT, assignment, "zh")
+    assert toolbox.edition_text(ROOT, assignment, "en") == english
+    assert i18n.program_differences(english, chinese) == [], "not the same program"
+    assert ast.get_docstring(ast.parse(chinese)).startswith(f"{assignment} 所依赖的")
+    docstrings = [ast.get_docstring(n) for n in ast.walk(ast.parse(chinese)) if isinstance(n, ast.FunctionDef)]
+    assert docstrings and all(i18n.CJK.search(d) for d in docstrings if d), "a docstring left in English"
+    assert i18n.untranslated_code(english) and i18n.untranslated_code(chinese) == [], "English comments or text"
+    folder = ROOT / "solutions" / assignment
+    assert (folder / toolbox.FILENAME).read_text() == english  # solutions/ keeps the English one
+
+
+@pytest.mark.parametrize("assignment", sorted(generated()))
 def test_toolbox_holds_what_the_notebook_imports_and_what_that_calls(assignment):
     items = {item.name: item for item in toolbox.contents(ROOT, assignment)}
     assert set(toolbox.imported(ROOT, assignment)) <= set(items)
@@ -322,3 +339,20 @@ def test_a_submitted_toolbox_is_replaced_by_the_courses(tmp_path):
     assert lost == set(case.expected_lost), f"graded with the submitted toolbox.py? lost {lost}"
     anomalies = [(a.kind, a.detail) for a in grade.Anomalies.load(course.anomalies_file) if a.student == student]
     assert any(kind == "edited-files" and toolbox.FILENAME in detail for kind, detail in anomalies), anomalies
+
+
+def test_the_chinese_releases_toolbox_is_no_edited_file(tmp_path):
+    """A Chinese student hands in the folder as released: its toolbox.py is the course's (the Chinese one), not
+    an edit; one changed by a byte still is (grading uses the course's copy either way)."""
+    from types import SimpleNamespace
+
+    from tools import checks
+
+    course = SimpleNamespace(root=ROOT, solutions=ROOT / "solutions", submitted=tmp_path)
+    folder = tmp_path / "student" / "05_clipping"
+    folder.mkdir(parents=True)
+    chinese = toolbox.edition_text(ROOT, "05_clipping", "zh")
+    (folder / toolbox.FILENAME).write_text(chinese)
+    assert checks.course_files(checks.Submission(course, "student", "05_clipping")) is None
+    (folder / toolbox.FILENAME).write_text(chinese + "# edited\n")
+    assert checks.course_files(checks.Submission(course, "student", "05_clipping")).kind == "edited-files"

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import freetext, i18n, integrity
+from tools import freetext, i18n, integrity, toolbox
 from tools.layout import Course, grade_id, grade_ids, is_answer_cell, is_freetext_cell, is_test_cell
 
 
@@ -100,7 +100,8 @@ def _read(path: Path):
 # The checks, in order
 # ---------------------------------------------------------------------------
 def course_files(sub: Submission) -> Finding | None:
-    """Files the course also ships (helpers.py, data/) with other contents: nbgrader uses its own."""
+    """Files the course also ships (helpers.py, data/) with other contents: nbgrader uses its own. A
+    toolbox.py as an edition's release has it (its docstrings in that language) is the course's too."""
     edited = []
     for path in sorted(sub.folder.rglob("*")):
         original = sub.course.solutions / sub.assignment / path.relative_to(sub.folder)
@@ -109,6 +110,7 @@ def course_files(sub: Submission) -> Finding | None:
             and path.suffix != ".ipynb"
             and original.is_file()
             and path.read_bytes() != original.read_bytes()
+            and not _edition_toolbox(sub, path)
         ):
             edited.append(str(path.relative_to(sub.folder)))
     if edited:
@@ -116,6 +118,18 @@ def course_files(sub: Submission) -> Finding | None:
             "edited-files", f"{', '.join(edited)} differ from the course's copies; the course's copies were used"
         )
     return None
+
+
+def _edition_toolbox(sub: Submission, path: Path) -> bool:
+    """Whether `path` is the toolbox.py of one of the editions of the submission's assignment."""
+    if path.relative_to(sub.folder).as_posix() != toolbox.FILENAME:
+        return False
+    text = path.read_bytes()
+    return any(
+        sub.assignment in names
+        and (toolbox.edition_text(sub.course.root, sub.assignment, language) or "").encode() == text
+        for language, names in i18n.TRANSLATED.items()
+    )
 
 
 def notebook_present(sub: Submission) -> Finding | None:

@@ -76,7 +76,8 @@ def generate(
     the assignment's cells in the gradebook (or in the one of `db_url`). Returns the folder.
 
     `language` other than English: the edition in that language (tools/i18n.py: the markdown cells'
-    translations, and the compiled message catalogue beside helpers.py); the code is the same."""
+    translations, and the compiled message catalogue beside helpers.py; toolbox.py's docstrings and comments,
+    tools/toolbox.py's edition_text); the code is the same."""
     args = [str(BIN / "nbgrader"), "generate_assignment", assignment, "--force"]
     args.append(f"--CourseDirectory.release_directory={release_directory}")
     if db_url:
@@ -92,6 +93,7 @@ def generate(
             f"nbgrader generate_assignment {assignment} failed: {(errors or lines or ['?'])[-1].strip()}"
         )
     i18n.install_catalogue(release_directory / assignment, language, assignment=assignment)
+    toolbox.install_edition(release_directory / assignment, assignment, language, root)  # its docstrings too
     return release_directory / assignment
 
 

@@ -48,7 +48,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Enum, Unicode
 
-from tools import checker, i18n, judge
+from tools import checker, i18n, judge, toolbox
 from tools.layout import ROOT, Course, is_answer_cell, is_test_cell, nbgrader
 
 #: What a grading kernel may read besides /usr, Python and the virtual environment.
@@ -413,6 +413,8 @@ class GradingExecute(Execute):
         folder = ((resources or {}).get("metadata") or {}).get("path")
         if folder and language != i18n.SOURCE_LANGUAGE:
             i18n.install_catalogue(Path(folder), language, assignment=assignment, hidden=True)  # its own tests
+            if assignment:  # the code the notebook lists from toolbox.py (05), its docstrings in that language too
+                toolbox.install_edition(Path(folder), assignment, language)
         return language
 
     def _checker_plan(self, nb, resources) -> dict | None:

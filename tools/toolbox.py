@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import ast
 import builtins
+import dataclasses
 import re
 import symtable
 import sys
@@ -72,6 +73,9 @@ class Saved:
     order: tuple[int, int]  # (cell index, position in the cell)
     source: str  # its code, solution markers removed
     uses: frozenset[str]  # the global names it reads
+    #: (language, section, code) of each edition whose translation of the cell is current (tools/i18n.py): the
+    #: same program, its docstring and comments in that language
+    editions: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def origin(self) -> str:
@@ -81,6 +85,14 @@ class Saved:
     def comment(self) -> str:
         """The comment above it in the generated file: where it comes from."""
         return "\n".join(textwrap.wrap(f"From {self.origin}.", width=118, initial_indent="# ", subsequent_indent="# "))
+
+    def in_language(self, language: str) -> Saved:
+        """Itself as the edition in `language` shows it (its origin's section, docstring and comments), or
+        itself (the English) where the cell has no current translation."""
+        for edition, section, source in self.editions:
+            if edition == language:
+                return dataclasses.replace(self, section=section, source=source, editions=())
+        return self
 
 
 def _notebook(root: Path, assignment: str):
@@ -111,12 +123,30 @@ def _heading(text: str) -> str | None:
     return found
 
 
+def _definitions(source: str) -> dict[str, str]:
+    """name -> code of each top-level function and class of a cell's source (solution markers removed)."""
+    source = "\n".join(line for line in source.splitlines() if not SOLUTION_MARKER.match(line)) + "\n"
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            found[node.name] = "\n".join(source.splitlines()[start - 1 : node.end_lineno])
+    return found
+
+
 def saved(root: Path, assignment: str) -> list[Saved]:
     """The functions and classes saved by the `# @save` cells of one solution notebook, in order."""
+    from tools import i18n
+
     found, section = [], "the introduction"
+    languages = [language for language in i18n.LANGUAGES if language != i18n.SOURCE_LANGUAGE]
+    sections = dict.fromkeys(languages, "")
     for index, cell in enumerate(_notebook(root, assignment).cells):
         if cell.cell_type == "markdown":
             section = _heading(cell.source) or section
+            for language in languages:
+                translated = i18n.translation(cell, language) if i18n.state(cell, language) == "current" else None
+                sections[language] = (_heading(translated["source"]) if translated else None) or sections[language]
             continue
         lines = cell.source.splitlines()
         if cell.cell_type != "code" or not lines or lines[0].strip() != MARKER:
@@ -131,9 +161,19 @@ def saved(root: Path, assignment: str) -> list[Saved]:
         definitions = [node for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
         if not definitions:
             raise ToolboxError(f"{label} is marked `{MARKER}` but defines no function or class")
+        translated = {  # language -> name -> code: the same program (i18n.program_differences), in that language
+            language: _definitions(i18n.translation(cell, language)["source"])
+            for language in languages
+            if i18n.state(cell, language) == "current"
+        }
         for position, node in enumerate(definitions):
             start = node.decorator_list[0].lineno if node.decorator_list else node.lineno
             code = "\n".join(source.splitlines()[start - 1 : node.end_lineno])
+            editions = tuple(
+                (language, sections[language] or section, names[node.name])
+                for language, names in translated.items()
+                if node.name in names
+            )
             found.append(
                 Saved(
                     node.name,
@@ -143,6 +183,7 @@ def saved(root: Path, assignment: str) -> list[Saved]:
                     (index, position),
                     code,
                     frozenset(_global_names(tables[node.name])),
+                    editions,
                 )
             )
     return found
@@ -210,12 +251,35 @@ def contents(root: Path, assignment: str, everything: dict[str, Saved] | None = 
     return sorted(wanted.values(), key=lambda item: (order.index(item.assignment), item.order))
 
 
-def render(assignment: str, items: list[Saved]) -> str:
-    """The text of solutions/<assignment>/toolbox.py."""
+#: Where a saved definition comes from, and the banner of the generated file, in the editions of other languages.
+ORIGIN_ZH = "{assignment}.ipynb，“{section}”一节，单元格 {cell}"
+BANNER_ZH = (
+    '"""{assignment} 所依赖的、之前各次作业的参考代码。\n\n'
+    "自动生成的文件，请勿编辑：`python -m tools.toolbox`（`make course` 会运行它）根据各份答案笔记本中标有\n"
+    "`{marker}` 的单元格写出它；要修改，请编辑那些单元格后重新生成。评分时使用课程自己的这份文件，不论提交的是什么。\n"
+    "这是中文版：与英文版是同一份代码，只有文档字符串和注释是中文。\n\n"
+    "{table}\n"
+    '"""\n'
+)
+
+
+def render(assignment: str, items: list[Saved], language: str = "en") -> str:
+    """The text of solutions/<assignment>/toolbox.py; in another `language`, that of its edition's release
+    (`edition_text`): the same code, with the docstrings and comments of the cells' translations."""
+    chinese = language == "zh"
+    items = [item.in_language(language) for item in items] if chinese else items
+
+    def origin(item):
+        return (
+            ORIGIN_ZH.format(assignment=item.assignment, section=item.section, cell=item.cell)
+            if chinese
+            else item.origin
+        )
+
     width = max(len(item.name) for item in items) + 2
     lines = []
     for item in items:  # name, then where it comes from (wrapped under itself)
-        first, *rest = textwrap.wrap(item.origin, 116 - width)
+        first, *rest = textwrap.wrap(origin(item), 116 - width)
         lines += [f"    {item.name:{width}s}{first}", *(" " * (4 + width) + line for line in rest)]
     table = "\n".join(lines)
     banner = (
@@ -226,6 +290,8 @@ def render(assignment: str, items: list[Saved]) -> str:
         f"{table}\n"
         '"""\n'
     )
+    if chinese:
+        banner = BANNER_ZH.format(assignment=assignment, marker=MARKER, table=table)
     used = set().union(*(item.uses for item in items))
     groups = []
     for group in ("stdlib", "third", "first"):
@@ -233,8 +299,30 @@ def render(assignment: str, items: list[Saved]) -> str:
         plain = sorted(s for s in statements if s.startswith("import "))
         groups.append("\n".join(plain + sorted(s for s in statements if s.startswith("from "))))
     imports = "\n\n".join(group for group in groups if group)
-    body = "\n\n\n".join(f"{item.comment}\n{item.source}" for item in items)
+    comments = [f"# 来自 {origin(item)}。" if chinese else item.comment for item in items]
+    body = "\n\n\n".join(f"{comment}\n{item.source}" for comment, item in zip(comments, items))
     return f"{banner}\n{imports}\n\n\n{body}\n"
+
+
+def edition_text(root: Path, assignment: str, language: str) -> str | None:
+    """The toolbox.py of the release of `assignment` in `language` (None: it has none). The English one is
+    solutions/<a>/toolbox.py; another edition's is the same code with the docstrings and comments that the
+    translations of the `# @save` cells give them (their code is the English one: i18n.program_differences)."""
+    items = contents(root, assignment)
+    return render(assignment, items, language) if items else None
+
+
+def install_edition(folder: Path, assignment: str, language: str, root: Path = ROOT) -> None:
+    """Put the toolbox.py of `language`'s edition into a release folder of `assignment` that has one (nbgrader
+    copied the English one there): the Chinese release, and a Chinese submission's folder while grading."""
+    from tools import i18n
+
+    target = folder / FILENAME
+    if language != i18n.SOURCE_LANGUAGE and target.is_file():
+        text = edition_text(root, assignment, language)
+        if text is not None:
+            target.unlink()  # it may be a link to solutions/ (tests/test_zh_notebooks.py)
+            target.write_text(text)
 
 
 def expected(root: Path = ROOT, names: list[str] | None = None) -> dict[str, str | None]:
