@@ -1,23 +1,26 @@
 """nbval of the Chinese edition (issue 27): the solution notebooks whose code reads the edition's corpus run
 start to finish, hidden tests included, with RNN_COURSE_LANG=zh, where helpers.load_corpus() and read_text()
 give the Tang poems; then the numbers of their Chinese prose are checked against what that run printed
-(tests/prose.py, FACTS_ZH). Their English edition is nbval's own run (pyproject.toml's testpaths). One kernel
-per notebook, as nbval's: 5-17 s each (docs/benchmarks.md)."""
+(tests/prose.py, FACTS_ZH), and what it printed and what its figures drew (legends, labels, titles, tick
+labels) for English a Chinese student would read (english_output). Their English edition is nbval's own run
+(pyproject.toml's testpaths). One kernel per notebook, as nbval's: 5-17 s each (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
 
 import helpers
 from tests import prose
 from tests.grading.nbgrader_run import ROOT, assignments
-from tools import i18n
+from tools import i18n, toolbox
 
 #: The notebooks that read the edition's corpus: every translated one now.
 ZH_CORPUS = i18n.TRANSLATED["zh"]
@@ -25,9 +28,19 @@ ZH_CORPUS = i18n.TRANSLATED["zh"]
 #: one epoch (06: two epochs of the poems cost 12 CPU-s per run; 07: one nn.RNN epoch of the poems, no GRU, instead
 #: of two and one, 8 and 12 CPU-s), and the prose quotes no number that depends on it.
 GRADING_MODE = {"06_scratch_training", "07_concise_rnn"}
-#: The cells whose printed output still holds English in the Chinese edition (the list must shrink): 05's listing
-#: of toolbox.py's source, whose docstrings are English in both editions; 07's table of the count models' perplexities.
-ENGLISH_LEFT = {"05_clipping": {"model"}, "07_concise_rnn": {"gated"}}
+#: Run before the notebook's first cell in the Chinese run, and not a cell of it: every text matplotlib draws
+#: (titles, axis and tick labels, legends, annotations; a LivePlot's too) is kept with the number of the cell
+#: that drew it (counted when a cell starts: the inline backend draws a cell's figures after it). The cell after
+#: the last prints them: english_output reads the figures like the printed lines.
+RECORD_FIGURE_TEXTS = """import matplotlib.text
+__figure_texts, __cell = [], [0]
+get_ipython().events.register("pre_run_cell", lambda info: __cell.__setitem__(0, __cell[0] + 1))
+def __record(self, renderer, __draw=matplotlib.text.Text.draw):
+    if self.get_visible() and self.get_text().strip():
+        __figure_texts.append((__cell[0], self.get_text()))
+    return __draw(self, renderer)
+matplotlib.text.Text.draw = __record"""
+REPORT_FIGURE_TEXTS = "import json\nprint(json.dumps(__figure_texts, ensure_ascii=False))"
 
 
 @pytest.mark.parametrize("assignment", [a for a in ZH_CORPUS if a in assignments()])
@@ -49,11 +62,15 @@ def test_the_chinese_edition_runs_and_its_prose_quotes_its_outputs(assignment, m
         else:
             (folder / item.name).symlink_to(item.resolve())
     i18n.install_catalogue(folder, "zh")
+    toolbox.install_edition(folder, assignment, "zh")  # 05 lists its functions: their Chinese docstrings
+    release.cells = [new_code_cell(RECORD_FIGURE_TEXTS), *release.cells, new_code_cell(REPORT_FIGURE_TEXTS)]
     NotebookClient(release, timeout=300, resources={"metadata": {"path": str(folder)}}).execute()
+    drawn = figure_texts(release)
+    release.cells = release.cells[1:-1]
     for cell, ran in zip(nb.cells, release.cells):
         cell.outputs = ran.get("outputs", [])
-    english = {cell.id: lines for cell in nb.cells if (lines := english_output(cell))}
-    assert set(english) == ENGLISH_LEFT.get(assignment, set()), f"{assignment} (zh) prints English: {english}"
+    english = {cell.id: lines for cell in nb.cells if (lines := english_output(cell, drawn.get(cell.id, [])))}
+    assert english == {}, f"{assignment} (zh) prints or draws English: {english}"
     outputs = [output for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs]
     printed = "".join(str(output.get("text", "")) for output in outputs)
     assert "3588" in printed or "3,588" in printed, "the Chinese edition printed no vocabulary of 3,588 tokens"
@@ -61,17 +78,99 @@ def test_the_chinese_edition_runs_and_its_prose_quotes_its_outputs(assignment, m
     assert not problems, f"{assignment} (zh): numbers in the prose that nothing prints:\n  " + "\n  ".join(problems)
 
 
-def english_output(cell) -> list[str]:
-    """The lines a code cell printed that hold English a Chinese student must read: three English words in a
-    row, or an English word in a line without Chinese, outside code (tools/i18n.py's CODE_IN_TEXT). What is
-    quoted (a text of the corpus, a generated sample), an exception's own message (PyTorch's) and Python's
-    words (nan, True, tensor) are not the course's prose."""
-    found = []
-    for output in cell.get("outputs", []):
-        if output.get("output_type") == "stream" and output.get("name") == "stdout":
-            for line in output.get("text", "").splitlines():
-                prose = re.sub(r"'[^']*'|\"[^\"]*\"|\w+Error\W.*", " ", line)
-                prose = re.sub(r"\b(?:nan|inf|True|False|None|tensor|def)\b", " ", i18n.CODE_IN_TEXT.sub(" ", prose))
-                if i18n.ENGLISH_RUN.search(prose) or (not i18n.CJK.search(prose) and re.search("[A-Za-z]{3}", prose)):
-                    found.append(line[:80])
+def figure_texts(release) -> dict[str, list[str]]:
+    """cell id -> the texts its figures drew, from the run's last cell (REPORT_FIGURE_TEXTS)."""
+    ran = [  # the cells nbclient runs, in order: the code cells but those it skips
+        cell
+        for cell in release.cells
+        if cell.cell_type == "code" and cell.source.strip() and "skip-execution" not in cell.metadata.get("tags", [])
+    ]
+    by_count = {number: cell.get("id") for number, cell in enumerate(ran)}
+    report = "".join(o.get("text", "") for o in release.cells[-1].get("outputs", []) if o.get("name") == "stdout")
+    found: dict[str, list[str]] = {}
+    for count, text in json.loads(report):
+        found.setdefault(by_count.get(count, "?"), []).append(text)
     return found
+
+
+def python_comment(line: str) -> str:
+    """A printed line that is Python (05 lists toolbox.py's functions): only its comment is prose, "" without
+    one. Any other line (a sentence, "not attempted": a name alone or negated is no code) as it is."""
+    import ast
+    import io
+    import tokenize
+
+    code = line.strip()
+    for source in (code, code + "\n    pass"):  # a compound statement's first line: "for X_t in inputs:"
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        simple = (ast.Name, ast.Constant, ast.UnaryOp, ast.BoolOp)
+        if all(isinstance(node, ast.Expr) and isinstance(node.value, simple) for node in tree.body):
+            return line
+        tokens = tokenize.generate_tokens(io.StringIO(code).readline)
+        try:
+            return " ".join(t.string.lstrip("# ") for t in tokens if t.type == tokenize.COMMENT)
+        except tokenize.TokenError:
+            return line
+    return line
+
+
+#: Two or more English words in a row (a table's row name "scratch model + autograd" beside Chinese).
+ENGLISH_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]+(?:[ ,;:]+[A-Za-z][A-Za-z'’-]+)+")
+
+
+def english_output(cell, drawn=()) -> list[str]:
+    """The lines a code cell printed, and the texts its figures drew (`drawn`: legends, labels, titles), that
+    hold English a Chinese student must read: two English words in a row, or an English word in a line
+    without Chinese, outside code (tools/i18n.py's CODE_IN_TEXT) and formulas. What is quoted (a text of the
+    corpus, a generated sample), an exception's own message (PyTorch's) and Python's words (nan, True,
+    tensor) are not the course's prose."""
+    lines = [
+        line
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "stream" and output.get("name") == "stdout"
+        for line in output.get("text", "").splitlines()
+    ]
+    found = []
+    for line in dict.fromkeys([*(python_comment(line) for line in lines), *(f"[figure] {text}" for text in drawn)]):
+        prose = re.sub(r"^\[figure\] |'[^']*'|\"[^\"]*\"|\w+Error\W.*", " ", line)
+        prose = i18n.MATH.sub(" ", prose)
+        prose = re.sub(r"\b(?:nan|inf|True|False|None|tensor|def)\b", " ", i18n.CODE_IN_TEXT.sub(" ", prose))
+        if ENGLISH_WORDS.search(prose) or (not i18n.CJK.search(prose) and re.search("[A-Za-z]{3}", prose)):
+            found.append(line[:80])
+    return found
+
+
+def test_the_english_detector_reads_lines_and_figures():
+    """What english_output finds (cheap: a made-up cell, no run), and what it leaves: code, formulas, quotes."""
+    cell = nbformat.v4.new_code_cell("")
+    english = [
+        "scratch model + autograd            每步   3.2 ms",
+        "held-out perplexity",
+        "count models: 5.31",
+        "not attempted",
+        "    (H_t,) = state  # (B, H): H_0 before the first step",  # a listing's comment is prose
+    ]
+    chinese = [
+        "从零实现的模型 + 自动微分    每步   3.2 ms",
+        "nn.RNN   各迭代周期之后：1: 570.35",
+        "τ = 0.5: 'the time'",
+        "def rnn_step(X_t, H_prev, params):",  # a listing of code
+        "    W_xh, W_hh, b_h, W_hq, b_q = params",
+        "    for X_t in inputs:  # X_t: (B, V)",
+        "    return torch.cat(outputs, dim=0), (H_t,)  # (T * B, V)",
+        "    return O_t, H_t",
+    ]
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="\n".join(english + chinese))]
+    drawn_english = ["random: held-out", "train", "gradient g", "θ = inf (no clipping)", "unigram"]
+    drawn_chinese = [
+        "随机抽样：留出",
+        "nn.GRU：训练",
+        "$W_{hh}$ × 0.5 ($\\sigma_{max}$ = 0.6)",
+        "RNNModel(nn.RNN(35, 8))",
+    ]
+    found = english_output(cell, [*drawn_english, *drawn_chinese, "$\\mathdefault{10^{-1}}$", "0.25"])
+    english[-1] = "(B, H): H_0 before the first step"
+    assert found == english + [f"[figure] {text}" for text in drawn_english]
