@@ -51,15 +51,20 @@ c.ExchangeFactory.release_assignment = "tools.exchange.GuardedReleaseAssignment"
 # A released notebook says at its top when it is due (schedule.toml; tools/term.py): nbgrader's own list,
 # then that cell (none for an assignment without a due date). First of all, the edition's language
 # (tools/i18n.py): English unless --Edition.language=zh, and never the translations kept in the source.
+# Right after ClearSolutions, a code answer's stub in the edition's language (tools.i18n.EditionStubs).
+_defaults = GenerateAssignment.class_traits()["preprocessors"].default()
+_cleared = next(i for i, p in enumerate(_defaults) if p.__name__ == "ClearSolutions") + 1
 c.GenerateAssignment.preprocessors = [
     "tools.i18n.Edition",
-    *GenerateAssignment.class_traits()["preprocessors"].default(),
+    *_defaults[:_cleared],
+    "tools.i18n.EditionStubs",
+    *_defaults[_cleared:],
     "tools.term.DueDate",
 ]
 
 # Released stubs: keep the `def` line and the docstring, then fail loudly. A free-text answer cell shows
-# nbgrader's own text stub (tools/freetext.py; the Chinese edition's: tools/release.py's generate).
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+# nbgrader's own text stub (tools/freetext.py; the Chinese edition's stubs: tools/release.py's generate).
+c.ClearSolutions.code_stub = {"python": freetext.CODE_STUB["en"]}
 c.ClearSolutions.text_stub = freetext.STUB["en"]
 
 # Cell timeout while grading (seconds). nbgrader's default is 30 s. Our

@@ -20,7 +20,7 @@ import torch
 import helpers
 from tests.test_feedback_messages import notebook_process, run_cell  # noqa: F401 (a fixture)
 from tools import i18n, release
-from tools.layout import ROOT, Course
+from tools.layout import ROOT, Course, is_answer_cell
 
 COURSE = Course(ROOT)
 TRANSLATED = i18n.TRANSLATED["zh"]
@@ -497,6 +497,9 @@ def test_the_editions_differ_in_their_prose_only(editions, assignment):
             assert a.source != b.source, f"markdown cell {a.id} is not translated"
             assert without_checksum(a.metadata) == without_checksum(b.metadata), a.id
     assert "i18n" not in json.dumps(en.metadata) + "".join(json.dumps(c.metadata) for c in en.cells + zh.cells)
+    answers = [(a.source, b.source) for a, b in zip(en.cells, zh.cells) if a.cell_type == "code" and is_answer_cell(a)]
+    assert answers and all("# YOUR CODE HERE\n" in a and "# 在此写下你的代码\n" in b for a, b in answers), answers
+    assert not any("YOUR CODE HERE" in b for _, b in answers), "nbgrader's stub is Chinese in the Chinese release"
     en_files = set(release.files(editions["en"][assignment]))
     zh_files = set(release.files(editions["zh"][assignment]))
     catalogues = {f"locale/zh/LC_MESSAGES/{domain}.mo" for domain in (i18n.DOMAIN, i18n.TESTS_DOMAIN)}
@@ -743,6 +746,7 @@ def test_feedback_shows_the_edition_stub_of_an_answer_left_as_released():
         assert i18n.CJK.search(after.source), grade_id(before)
         if is_answer_cell(after):
             assert feedback._status(after) == "not-attempted", grade_id(before)
+            assert "# 在此写下你的代码\n" in after.source and "YOUR CODE HERE" not in after.source, after.source
     assert len([c for c in answers if is_answer_cell(c)]) >= 2 and any(is_freetext_cell(c) for c in answers)
     assert shown.cells[nb.cells.index(answered)].source == answered.source
     assert i18n.FeedbackEdition().preprocess(copy.deepcopy(english), resources)[0] == english

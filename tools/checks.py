@@ -247,11 +247,12 @@ def edition_answer_stubs(root: Path, source, language: str) -> dict[str, str]:
     clear = _clear_solutions(str(root))
     kernel = source.metadata.get("kernelspec", {}).get("language", "python")
     stubs = {grade_id(cell): freetext.STUB[language] for cell in source.cells if is_freetext_cell(cell)}
-    for cell in source.cells:
-        if is_answer_cell(cell) and i18n.state(cell, language) == "current":
-            copy = nbformat.v4.new_code_cell(i18n.translation(cell, language)["source"])
+    for cell in source.cells:  # every code answer: its stub is the edition's, translated or not
+        if is_answer_cell(cell) and cell.cell_type == "code":
+            current = i18n.state(cell, language) == "current"
+            copy = nbformat.v4.new_code_cell(i18n.translation(cell, language)["source"] if current else cell.source)
             clear._replace_solution_region(copy, kernel)
-            stubs[grade_id(cell)] = copy.source
+            stubs[grade_id(cell)] = i18n.edition_stub(copy.source, language)  # as EditionStubs writes it
     return stubs
 
 

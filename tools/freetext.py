@@ -37,6 +37,12 @@ MIN_LINE = 25  # a rubric line shorter than this ("**Rubric.**") is too common t
 UNANSWERED, TO_GRADE, GRADED = "unanswered", "to grade", "graded"
 #: What a release shows in an answer cell, per edition (nbgrader's ClearSolutions.text_stub; English: its default)
 STUB = {"en": "YOUR ANSWER HERE", "zh": "在此写下你的答案"}
+#: ... and in a code answer cell, after its `def` line and docstring (ClearSolutions.code_stub's "python"; English:
+#: nbgrader's default). The `raise` is the same code in every edition: "not attempted" is found by it.
+CODE_STUB = {
+    "en": "# YOUR CODE HERE\nraise NotImplementedError()",
+    "zh": "# 在此写下你的代码\nraise NotImplementedError()",
+}
 
 
 def rubric(cell) -> str:

@@ -355,6 +355,41 @@ class Edition(Preprocessor):
         return nb, resources
 
 
+class EditionStubs(Preprocessor):
+    """Right after nbgrader's ClearSolutions in c.GenerateAssignment.preprocessors: in the release of another
+    edition (the notebook's mark, which Edition set), a code answer cell shows that language's stub
+    (tools/freetext.py's CODE_STUB: "# 在此写下你的代码", then the same `raise NotImplementedError()`) instead of
+    nbgrader's English comment. ClearSolutions.code_stub is one for every edition, and a Dict its command
+    line cannot set. Before ComputeChecksums: the release's checksums are those of what it shows."""
+
+    enabled = Bool(True, help="nbconvert preprocessors are off unless enabled").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from tools.layout import is_answer_cell
+
+        language = edition(nb)
+        if language != SOURCE_LANGUAGE:
+            for cell in nb.cells:
+                if cell.cell_type == "code" and is_answer_cell(cell):
+                    cell.source = edition_stub(cell.source, language)
+        return nb, resources
+
+
+def edition_stub(source: str, language: str) -> str:
+    """A code cell's source with nbgrader's English stub (CODE_STUB["en"], at any indentation) in `language`."""
+    from tools.freetext import CODE_STUB
+
+    english, translated = CODE_STUB[SOURCE_LANGUAGE].splitlines(), CODE_STUB[language].splitlines()
+    lines = source.split("\n")
+    for index in range(len(lines) - len(english) + 1):
+        indent = lines[index][: len(lines[index]) - len(lines[index].lstrip())]
+        if [line.strip() for line in lines[index : index + len(english)]] == english and all(
+            line.startswith(indent) for line in lines[index : index + len(english)]
+        ):
+            lines[index : index + len(english)] = [indent + line for line in translated]
+    return "\n".join(lines)
+
+
 class FeedbackEdition(Preprocessor):
     """In c.GenerateFeedback.preprocessors, before tools.feedback.TeachingFeedback: the feedback page of a
     notebook released in another edition shows its read-only markdown, and the answer cells left as released,

@@ -431,7 +431,7 @@ STUDENT_README_ZH = """# {assignment}
 （每次作业的 `requirements.txt` 都是同一份清单，不必重复安装。如果使用 conda，或者手头的 JupyterLab 已经装好了
 这些软件包，直接打开 `{assignment}.ipynb` 即可。）
 
-填写每个标有 `# YOUR CODE HERE` 的单元格，运行每道练习下面的可见测试，点击 **Validate**（验证），再按老师的要求
+填写每个标有 `# 在此写下你的代码` 的单元格，运行每道练习下面的可见测试，点击 **Validate**（验证），再按老师的要求
 提交 `{assignment}.ipynb`。修改 `helpers.py` 或 `data/` 不会有任何作用：评分程序使用的是它自己的副本。
 """
 
