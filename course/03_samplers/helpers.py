@@ -59,6 +59,7 @@ __all__ = [
     "edition",
     "edition_corpus",
     "is_grading",
+    "label_of",
     "set_language",
     "load_corpus",
     "progress",
@@ -426,11 +427,13 @@ class LivePlot:
             self.ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 3.0, 5.0)))
             self.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
             self.ax.yaxis.set_minor_formatter(NullFormatter())
-        self.lines = {name: self.ax.plot([], [], label=name)[0] for name in self.legend}
+        # the names are the lines' keys (self.lines, self.data, fit's lines=); the legend shows them in the
+        # edition's language (label_of)
+        self.lines = {name: self.ax.plot([], [], label=label_of(name))[0] for name in self.legend}
         for label, y in (hlines or {}).items():  # reference levels, labelled inside the axes at the right
             self.ax.axhline(y, linestyle="--", linewidth=1, color="gray")
             self.ax.annotate(
-                label,
+                label_of(label),
                 (0.99, y),
                 xycoords=("axes fraction", "data"),
                 ha="right",
@@ -511,6 +514,33 @@ def set_language(language: str | None = None, localedir: str | os.PathLike = LOC
     return language if isinstance(catalogue, gettext.GNUTranslations) else "en"
 
 
+def label_of(name: str) -> str:
+    """A name the code uses as a key, as a student reads it in the edition's language: a line of a plot
+    (fit's ``"train"`` and ``"held-out"``, ``"random: held-out"``, ``"nn.GRU: train"``), a count model
+    (``"bigram"``), a row of a table. The key stays what it is (``LivePlot.lines[name]``, fit's ``lines=``,
+    a dict of results): only what is shown is translated, each part around ``": "`` that is one of the
+    course's words; the rest (``nn.GRU``) is code. In English: ``name`` itself.
+
+    >>> label_of("random: held-out")  # in the Chinese edition: "随机抽样：留出"
+    'random: held-out'
+    """
+    words = {
+        "train": _("train"),
+        "held-out": _("held-out"),
+        "sequential": _("sequential"),
+        "random": _("random"),
+        "unigram": _("unigram"),
+        "bigram": _("bigram"),
+        "trigram": _("trigram"),
+    }
+    if not isinstance(name, str):
+        return name
+    first, *rest = [words.get(part, part) for part in name.split(": ")]
+    for part in rest:
+        first = _("{name}: {part}").format(name=first, part=part)
+    return first
+
+
 def _compiled(catalog: dict) -> list:
     """(regular expression, translation) of each template of the tests' catalogue: a msgid with numbered
     placeholders, ``"H_t ({0})"``, written for an f-string of a test, ``f"H_t ({_case})"``. The most
@@ -542,12 +572,18 @@ def _tested(text):
     found = _tests.gettext(text)
     if found != text:
         return found
-    for pattern, msgstr in _templates:
-        match = pattern.fullmatch(text)
-        if match:
-            values = match.groupdict()
-            return msgstr.format(*[_tested(values[f"p{i}"]) for i in range(len(values))])
+    matches = ((pattern.fullmatch(text), msgstr) for pattern, msgstr in _templates)
+    matches = [(match.groupdict(), msgstr) for match, msgstr in matches if match]
+    # a template whose values close every bracket they open first: "train_epoch(random sampler, ...)" is
+    # "train_epoch({0})" of "random sampler, ...", not "{0} sampler, ..." of "train_epoch(random"
+    for values, msgstr in sorted(matches, key=lambda found: not all(map(_balanced, found[0].values())))[:1]:
+        return msgstr.format(*[_tested(values[f"p{i}"]) for i in range(len(values))])
     return text
+
+
+def _balanced(value: str) -> bool:
+    """Whether a text closes every bracket it opens."""
+    return all(value.count(left) == value.count(right) for left, right in ("()", "[]", "{}"))
 
 
 set_language()
@@ -708,7 +744,7 @@ def diagnosing(mistakes: dict[str, Mistake], name: str):
         for mistake in mistakes.values():
             if mistake.error and re.search(mistake.error, text):
                 message = _("{name} should run without error, but it raised {error}.").format(
-                    name=name, error=type(error).__name__
+                    name=_tested(name), error=type(error).__name__
                 )
                 said = _("The library's own words: {text}").format(text=text.splitlines()[0][:160])
                 classic = _("That is a classic mistake: {says}.").format(says=_tested(mistake.says))
@@ -1377,9 +1413,9 @@ def fit(
             values = {train_line: perplexity, heldout_line: heldout}
             live.add(epoch, [values.get(name) for name in live.legend])
         # short keys, and a non-breaking hyphen: the bar's text must not wrap in a notebook
-        postfix = {"ppl": f"{perplexity:.2f}", "tok/s": f"{speed:,.0f}"}
+        postfix = {_("ppl"): f"{perplexity:.2f}", _("tok/s"): f"{speed:,.0f}"}
         if history.heldout:
-            postfix["held\u2011out"] = f"{history.heldout[-1][1]:.2f}"
+            postfix[_("held\u2011out")] = f"{history.heldout[-1][1]:.2f}"
         bar.set_postfix(postfix, refresh=False)
         if sample is not None and (epoch % sample_every == 0 or epoch == num_epochs):
             text = sample(net)
