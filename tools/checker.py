@@ -53,7 +53,11 @@ iteration come back to the checker while the call runs (a *reverse call*, over t
 call), values only both ways. A `torch.Generator` argument crosses as its state and comes back as the state the function
 left. An optimizer argument stays here too; tensors of the
 test's autograd graph cross as values whose backward is a reverse call, and parameters as mirrors synchronised
-at every reverse call and at the call's end (`mirrors` in the answer): 06's train_epoch trains the test's model.
+(what changed since the other side last saw them) with every reverse call and the call's end (`mirrors` in the
+answer): 06's train_epoch trains the test's model. A torch.optim SGD, Adam or AdamW of the test's is also
+replicated on the student's side, so that its `zero_grad()` and `step()` cost no round trip (each side does
+them; the checker's values are its own optimizer's), and an attribute of a test's object read again is
+answered there while the checker says it has not changed: a minibatch of 06's train_epoch is two round trips.
 
 Objects of the student's classes (tools/handles.py): calling a name that is an nn.Module class of the
 student's (07's `RNNModel(nn.RNN(...), V)`) builds the object in the kernel, the test's torch.nn layers
@@ -476,6 +480,7 @@ def __rnn_course_call__(name, request, reverse=None):
     rng["random"] = None if end["random"] == start["random"] else end["random"]
     answer["rng"] = rng
     answer["generators"] = link.states()  # each torch.Generator argument's state, as the function left it
+    answer["queue"] = link.queue  # the replicated optimizers' methods not yet sent (tools/reverse.py)
     answer["mirrors"] = link.changes()  # what it did to the test's parameters since the last reverse call
     changed = {key: _back(entries) for key, entries in sent.items() if entries}  # arguments changed in place
     kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
@@ -494,6 +499,7 @@ def __rnn_course_call__(name, request, reverse=None):
             refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
             refused["changed"] = answer["changed"]
             refused["generators"] = answer["generators"]
+            refused["queue"] = answer["queue"]
             refused["mirrors"] = answer["mirrors"]
             try:
                 payload = __rnn_course_pack__(refused, _torch, _pickle)
@@ -756,6 +762,7 @@ class StudentFunction:
             except TypeError as error:
                 raise ChannelError(str(error)) from None
         try:
+            handles.flush(answer.get("queue"))  # the replicated optimizers' methods it ran last (tools/reverse.py)
             handles.settle(answer.get("mirrors"))  # the test's parameters, as the function left them
         except TypeError as error:
             raise ChannelError(str(error)) from None
