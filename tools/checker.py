@@ -130,8 +130,10 @@ from solutions/, put back by tools/i18n.GradingEdition: the same program); a cel
 student's, and reaches it only as the names it binds (proxies).
 
 Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
-sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
-imports torch once and forks a fresh checker for every notebook, which talks to GradingExecute over a Unix
+sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network) when a
+judged notebook's first cell runs (its imports beside the kernel's), imports torch once (and torch._dynamo,
+which a test's first optimizer imports: a second or so per notebook otherwise) and forks a fresh checker for
+every notebook, which talks to GradingExecute over a Unix
 socket (JSON lines: the cells to run, their outputs). The values go between the checker and the kernel
 directly: when a cell in the checker first calls the student's code (`connect`), GradingExecute runs one
 kernel cell, the serve loop of BRIDGE (`__rnn_course_serve__`), which connects to a socket GradingExecute
@@ -984,6 +986,7 @@ def zygote(path: str) -> None:
     import matplotlib.pyplot  # noqa: F401 -- imported once here, shared by every checker
     import numpy  # noqa: F401
     import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401 -- a test's first optimizer imports it (about a second): once here too
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
@@ -1004,7 +1007,9 @@ def zygote(path: str) -> None:
 # GradingExecute's end
 # ---------------------------------------------------------------------------
 class Zygote:
-    """The zygote of this grading process, started on first use in its own sandbox."""
+    """The zygote of this grading process, in its own sandbox: started (`start`) when a judged notebook's
+    first cell runs, so that its imports (torch's, a few seconds) run beside the kernel's; waited for when
+    the checker first runs a cell (`get`)."""
 
     _running: Zygote | None = None
 
@@ -1025,17 +1030,23 @@ class Zygote:
             command = sandbox.command(inner, None, env, private=self.folder, fonts=fonts, read_only=readable)
             popen_env = None
         self.proc = subprocess.Popen(command, env=popen_env, stdin=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(1200):  # its imports: a few seconds on a busy machine
-            if self.path.exists() or self.proc.poll() is not None:
-                break
-            import time
+        self.ready = False
 
+    def wait(self) -> None:
+        """Until it listens (its imports: a few seconds on a busy machine)."""
+        import time
+
+        for _ in range(1200):
+            if self.ready or self.path.exists() or self.proc.poll() is not None:
+                break
             time.sleep(0.05)
         if not self.path.exists():
             raise RuntimeError(f"the checker did not start (exit status {self.proc.poll()})")
+        self.ready = True
 
     @classmethod
-    def get(cls, root: Path, unsafe: bool) -> Zygote:
+    def start(cls, root: Path, unsafe: bool) -> Zygote:
+        """This grading process's zygote, started if it is not running (not waited for)."""
         if cls._running is None or cls._running.proc.poll() is not None:
             cls._running = cls(root, unsafe)
             import atexit
@@ -1043,7 +1054,14 @@ class Zygote:
             atexit.register(cls._running.stop)
         return cls._running
 
+    @classmethod
+    def get(cls, root: Path, unsafe: bool) -> Zygote:
+        zygote = cls.start(root, unsafe)
+        zygote.wait()
+        return zygote
+
     def connect(self, timeout: float) -> _Lines:
+        self.wait()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.settimeout(timeout)
         conn.connect(str(self.path))
