@@ -70,7 +70,7 @@ when the kernel did), and whose methods (`net(X, state)`, `begin_state`, any pub
 in the kernel, values both ways. A call made with gradients on keeps its graph in the kernel; its outputs
 reach the test through an autograd function whose backward asks the kernel for the gradients of the
 parameters and of the test's tensors, so the toolbox's `train_epoch` can train the student's model from
-the checker (tests/test_checker.py; 07's cells that train still run in the kernel, for cost: below). A
+the checker (tests/test_checker.py; 07's test_RNNModel_training and test_RNNModel_lstm are judged so). A
 handle is an index into the table of the kernel that grades this notebook; nothing of the student's is
 unpickled here.
 
@@ -114,14 +114,12 @@ hold-for-review watch them; the README lists them with their points):
 * test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (a
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_");
-* test cells listed in IN_KERNEL_CELLS, for their cost only: 06's test_train_epoch_returns and
-  test_train_epoch_bound (68 and 312 minibatches of about five reverse calls each; the other five train_epoch
-  tests, where the student's `loss.backward()` runs on outputs of the test's model, are judged:
-  tools/reverse.py carries autograd across the channel); 07's two cells that train the student's model with
-  the toolbox's train_epoch (test_RNNModel_training, and test_RNNModel_lstm whose hidden part trains an LSTM
-  model): judged by handle they train alike (autograd across the channel, tools/handles.py), but at two round
-  trips per minibatch, each carrying the model's parameters, 07 would grade at 1.58x its in-kernel time and
-  06 at 1.60x, idle, even over the direct socket (docs/benchmarks.md);
+* test cells listed in IN_KERNEL_CELLS: none now. Until 2026-12-06 it held, for their cost only, 06's
+  test_train_epoch_returns and test_train_epoch_bound (68 and 312 minibatches of train_epoch on the test's
+  model and optimizer) and 07's test_RNNModel_training and test_RNNModel_lstm (the toolbox's train_epoch on
+  the student's model, by handle); they are judged since the replicated optimizers and cached attributes of
+  tools/reverse.py made a minibatch of 06's two round trips instead of five, and the zygote imports
+  torch._dynamo (a test's first optimizer imports it) and starts beside the kernel (docs/benchmarks.md);
 * the assignments not in `JUDGED` (none of the course's seven now).
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
@@ -203,23 +201,8 @@ IN_KERNEL_MARKS = ("check_no_builtin",)
 
 #: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
 #: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
-IN_KERNEL_CELLS = {
-    "06_scratch_training": {
-        # judged they would cost too much: the checker can judge them (tools/reverse.py: autograd across the
-        # channel, as the other five train_epoch tests), but they train for 68 and 312 minibatches of about five
-        # round trips each (the model's call, zero_grad, backward, grad_clipping's parameters, step):
-        # docs/benchmarks.md
-        "test_train_epoch_returns": "cost",
-        "test_train_epoch_bound": "cost",
-    },
-    "07_concise_rnn": {
-        # train the student's model with the toolbox's train_epoch (the LSTM run: the hidden part of the LSTM
-        # cell). Judged by handle, autograd across the channel works (tools/handles.py, tests/test_checker.py)
-        # but costs two round trips per minibatch, 117 per run: 1.58x the notebook's in-kernel grading time
-        "test_RNNModel_lstm": "cost",
-        "test_RNNModel_training": "cost",
-    },
-}
+#: None now (06's and 07's training cells, kept there for cost until 2026-12-06, are judged).
+IN_KERNEL_CELLS: dict[str, dict[str, str]] = {}
 
 
 def in_kernel(source: str, assignment: str | None = None, grade_id: str | None = None) -> bool:
