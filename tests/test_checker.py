@@ -254,7 +254,8 @@ def test_in_kernel_marks_count_in_code_not_in_strings():
     assert checker.in_kernel("check_no_builtin(one_hot, 'one_hot')")
     assert not checker.in_kernel('HINT = "written without check_no_builtin(one_hot)"\ncheck(x, hint=HINT)')
     assert not checker.in_kernel('check(x, hint=f"{n} steps: then check_no_builtin(f)")')
-    assert checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")
+    assert not checker.in_kernel("x = 1", "06_scratch_training", "test_train_epoch_bound")  # judged: no cell for cost
+    assert not any(checker.IN_KERNEL_CELLS.values())
 
 
 def test_a_timeout_cannot_be_caught_by_the_test():
@@ -890,6 +891,130 @@ def test_autograd_crosses_the_channel_as_in_one_process(monkeypatch, tmp_path):
     errors = [o for o in outputs if o["output_type"] == "error"]
     assert not errors, "".join(errors[0]["traceback"])
     assert outputs == [{"output_type": "stream", "name": "stdout", "text": "trained across the channel\n"}]
+
+
+STUDENT_FEWER = textwrap.dedent("""
+    import torch
+
+    def reads(box):  # an attribute read twice, then changed by the test's object's own methods
+        seen = [list(box.items), box.count, list(box.items)]
+        box.bump()  # appends to box.items (the same list) and counts
+        seen += [list(box.items), box.count]
+        box.swap()  # a new list
+        seen.append(list(box.items))
+        return seen
+
+    def fakes_the_step(net, optimizer):  # its replica of the test's SGD made to step otherwise
+        real = torch.optim.SGD.step
+        torch.optim.SGD.step = lambda self, closure=None: [p.data.fill_(7.0) for p in self.param_groups[0]["params"]]
+        try:
+            for p in net.params:
+                p.grad = torch.ones_like(p)
+            optimizer.step()
+            mine = [p.detach().clone() for p in net.params]
+            net.begin_state(1)  # a reverse call: the checker's values come back with it
+            return mine, [p.detach().clone() for p in net.params]
+        finally:
+            torch.optim.SGD.step = real
+""")
+
+TESTS_FEWER = textwrap.dedent("""
+    import math
+
+    import torch
+    import torch.nn as nn
+
+    from tools import reverse
+
+    asked, resent = [], []  # every reverse call's op; the parameters whose values the checker sends back
+    _answer, _changes = reverse.Handles.answer, reverse.Handles._changes
+
+    def counting(self, payload):
+        asked.append(self._decode(payload)["op"])
+        return _answer(self, payload)
+
+    def recording(self):
+        changes = _changes(self)
+        resent.append(sorted(index for index, change in changes.items() if "data" in change))
+        return changes
+
+    reverse.Handles.answer, reverse.Handles._changes = counting, recording
+
+    class _Scratch:  # D2L's scratch model: .params, no nn.Module
+        def __init__(self):
+            g = torch.Generator().manual_seed(1)
+            self.params = [torch.randn(7, 4, generator=g), torch.randn(4, 7, generator=g), torch.zeros(7)]
+            for p in self.params:
+                p.requires_grad_(True)
+
+        def __call__(self, X, state):
+            H = torch.tanh(self.params[0][X.T].reshape(-1, 4) + state[0].repeat(X.shape[1], 1))
+            return H @ self.params[1] + self.params[2], (H[-X.shape[0]:],)
+
+        def begin_state(self, batch_size=1):
+            return (torch.zeros(batch_size, 4),)
+
+        def parameters(self):
+            return iter(self.params)
+
+    g = torch.Generator().manual_seed(5)
+    batches = [(torch.randint(0, 7, (3, 5), generator=g), torch.randint(0, 7, (3, 5), generator=g)) for _ in range(6)]
+    ns = dict(STUDENT_NAMESPACE)
+    for make in (lambda n: torch.optim.Adam(n.parameters(), lr=0.05), lambda n: torch.optim.SGD(n.parameters(), 0.3)):
+        net, again = _Scratch(), _Scratch()
+        optimizer, other = make(net), make(again)
+        for epoch in range(2):  # the optimizer's state carries over, as in 06's test_train_epoch_bound
+            asked.clear(), resent.clear()
+            got = train_epoch(net, batches, nn.CrossEntropyLoss(), optimizer, False, 0.05)
+            expected = ns["train_epoch"](again, batches, nn.CrossEntropyLoss(), other, False, 0.05)
+            assert got == expected, (got, expected)  # exactly: the same steps, the same values
+            assert all(torch.equal(a, b) for a, b in zip(net.params, again.params))
+            for p, q in zip(net.params, again.params):  # the test's optimizer's state too (Adam's moments)
+                for key, value in other.state[q].items():
+                    assert torch.equal(torch.as_tensor(value), torch.as_tensor(optimizer.state[p][key])), key
+            # begin_state once; per minibatch the model's call and the backward; net.params asked once: zero_grad,
+            # step and grad_clipping's reads of net.params need no round trip
+            assert asked.count("method") == 1 and asked.count("getattr") == 1, asked
+            assert len(asked) == 2 + 2 * len(batches), asked
+            assert not any(resent), resent  # the steps' values: each side computed them, none was sent
+
+    class _Box:
+        def __init__(self):
+            self.items, self.count = [1], 0
+
+        def bump(self):
+            self.items.append(len(self.items))
+            self.count += 1
+
+        def swap(self):
+            self.items = [0]
+
+    asked.clear()
+    assert reads(_Box()) == [[1], 0, [1], [1, 1], 1, [0]]
+    assert asked == ["getattr", "getattr", "method", "getattr", "getattr", "method", "getattr"], asked
+
+    net = _Scratch()
+    before = [p.detach().clone() for p in net.params]
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.5)
+    mine, after = fakes_the_step(net, optimizer)
+    assert all((m == 7).all() for m in mine)  # its replica: its business
+    assert all(torch.equal(p.detach(), b - 0.5) for p, b in zip(net.params, before))  # the test's: its own SGD
+    assert all(torch.equal(a, p.detach()) for a, p in zip(after, net.params))  # sent back: the checksums differed
+    reverse.Handles.answer, reverse.Handles._changes = _answer, _changes
+    print("fewer round trips")
+""")
+
+
+def test_the_tests_optimizer_is_replicated_and_attributes_cached(monkeypatch, tmp_path):
+    # zero_grad() and step() of the test's torch.optim optimizer run on the student's side too, on the mirrors
+    # (no round trip), and in the checker with the next request: the same values, none sent; an attribute read
+    # again costs nothing until the test's object changes it. The replica is the student's: what it does to
+    # it changes the mirrors there, never the test's parameters
+    tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_FEWER
+    outputs = judged(monkeypatch, tmp_path, tests, STUDENT_TRAIN + STUDENT_FEWER)
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, "".join(errors[0]["traceback"])
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "fewer round trips\n"}]
 
 
 # ---------------------------------------------------------------------------------------------------------

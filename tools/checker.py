@@ -53,7 +53,11 @@ iteration come back to the checker while the call runs (a *reverse call*, over t
 call), values only both ways. A `torch.Generator` argument crosses as its state and comes back as the state the function
 left. An optimizer argument stays here too; tensors of the
 test's autograd graph cross as values whose backward is a reverse call, and parameters as mirrors synchronised
-at every reverse call and at the call's end (`mirrors` in the answer): 06's train_epoch trains the test's model.
+(what changed since the other side last saw them) with every reverse call and the call's end (`mirrors` in the
+answer): 06's train_epoch trains the test's model. A torch.optim SGD, Adam or AdamW of the test's is also
+replicated on the student's side, so that its `zero_grad()` and `step()` cost no round trip (each side does
+them; the checker's values are its own optimizer's), and an attribute of a test's object read again is
+answered there while the checker says it has not changed: a minibatch of 06's train_epoch is two round trips.
 
 Objects of the student's classes (tools/handles.py): calling a name that is an nn.Module class of the
 student's (07's `RNNModel(nn.RNN(...), V)`) builds the object in the kernel, the test's torch.nn layers
@@ -66,7 +70,7 @@ when the kernel did), and whose methods (`net(X, state)`, `begin_state`, any pub
 in the kernel, values both ways. A call made with gradients on keeps its graph in the kernel; its outputs
 reach the test through an autograd function whose backward asks the kernel for the gradients of the
 parameters and of the test's tensors, so the toolbox's `train_epoch` can train the student's model from
-the checker (tests/test_checker.py; 07's cells that train still run in the kernel, for cost: below). A
+the checker (tests/test_checker.py; 07's test_RNNModel_training and test_RNNModel_lstm are judged so). A
 handle is an index into the table of the kernel that grades this notebook; nothing of the student's is
 unpickled here.
 
@@ -110,14 +114,12 @@ hold-for-review watch them; the README lists them with their points):
 * test cells of the judged assignments marked by IN_KERNEL_MARKS: those calling `check_no_builtin` (a
   tripwire on the student's own modules: 01's "written without F.one_hot", 05's "without autograd" and
   "without clip_grad_norm_");
-* test cells listed in IN_KERNEL_CELLS, for their cost only: 06's test_train_epoch_returns and
-  test_train_epoch_bound (68 and 312 minibatches of about five reverse calls each; the other five train_epoch
-  tests, where the student's `loss.backward()` runs on outputs of the test's model, are judged:
-  tools/reverse.py carries autograd across the channel); 07's two cells that train the student's model with
-  the toolbox's train_epoch (test_RNNModel_training, and test_RNNModel_lstm whose hidden part trains an LSTM
-  model): judged by handle they train alike (autograd across the channel, tools/handles.py), but at two round
-  trips per minibatch, each carrying the model's parameters, 07 would grade at 1.58x its in-kernel time and
-  06 at 1.60x, idle, even over the direct socket (docs/benchmarks.md);
+* test cells listed in IN_KERNEL_CELLS: none now. Until 2026-12-06 it held, for their cost only, 06's
+  test_train_epoch_returns and test_train_epoch_bound (68 and 312 minibatches of train_epoch on the test's
+  model and optimizer) and 07's test_RNNModel_training and test_RNNModel_lstm (the toolbox's train_epoch on
+  the student's model, by handle); they are judged since the replicated optimizers and cached attributes of
+  tools/reverse.py made a minibatch of 06's two round trips instead of five, and the zygote imports
+  torch._dynamo (a test's first optimizer imports it) and starts beside the kernel (docs/benchmarks.md);
 * the assignments not in `JUDGED` (none of the course's seven now).
 
 Trust: the checker runs only cells whose source autograde restored from the gradebook (test cells and
@@ -126,8 +128,10 @@ from solutions/, put back by tools/i18n.GradingEdition: the same program); a cel
 student's, and reaches it only as the names it binds (proxies).
 
 Processes: one *zygote* per grading process (nbgrader's autograde, a shard), started in its own bubblewrap
-sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network),
-imports torch once and forks a fresh checker for every notebook, which talks to GradingExecute over a Unix
+sandbox (the Python environment, tools/ and autograder/release/ read-only, nothing else; no network) when a
+judged notebook's first cell runs (its imports beside the kernel's), imports torch once (and torch._dynamo,
+which a test's first optimizer imports: a second or so per notebook otherwise) and forks a fresh checker for
+every notebook, which talks to GradingExecute over a Unix
 socket (JSON lines: the cells to run, their outputs). The values go between the checker and the kernel
 directly: when a cell in the checker first calls the student's code (`connect`), GradingExecute runs one
 kernel cell, the serve loop of BRIDGE (`__rnn_course_serve__`), which connects to a socket GradingExecute
@@ -197,23 +201,8 @@ IN_KERNEL_MARKS = ("check_no_builtin",)
 
 #: Test cells of a judged assignment that run in the student's kernel for a reason their source does not
 #: show: assignment -> {grade id: why}. The README's table of in-kernel checks lists them with their points.
-IN_KERNEL_CELLS = {
-    "06_scratch_training": {
-        # judged they would cost too much: the checker can judge them (tools/reverse.py: autograd across the
-        # channel, as the other five train_epoch tests), but they train for 68 and 312 minibatches of about five
-        # round trips each (the model's call, zero_grad, backward, grad_clipping's parameters, step):
-        # docs/benchmarks.md
-        "test_train_epoch_returns": "cost",
-        "test_train_epoch_bound": "cost",
-    },
-    "07_concise_rnn": {
-        # train the student's model with the toolbox's train_epoch (the LSTM run: the hidden part of the LSTM
-        # cell). Judged by handle, autograd across the channel works (tools/handles.py, tests/test_checker.py)
-        # but costs two round trips per minibatch, 117 per run: 1.58x the notebook's in-kernel grading time
-        "test_RNNModel_lstm": "cost",
-        "test_RNNModel_training": "cost",
-    },
-}
+#: None now (06's and 07's training cells, kept there for cost until 2026-12-06, are judged).
+IN_KERNEL_CELLS: dict[str, dict[str, str]] = {}
 
 
 def in_kernel(source: str, assignment: str | None = None, grade_id: str | None = None) -> bool:
@@ -476,6 +465,7 @@ def __rnn_course_call__(name, request, reverse=None):
     rng["random"] = None if end["random"] == start["random"] else end["random"]
     answer["rng"] = rng
     answer["generators"] = link.states()  # each torch.Generator argument's state, as the function left it
+    answer["queue"] = link.queue  # the replicated optimizers' methods not yet sent (tools/reverse.py)
     answer["mirrors"] = link.changes()  # what it did to the test's parameters since the last reverse call
     changed = {key: _back(entries) for key, entries in sent.items() if entries}  # arguments changed in place
     kept = lambda entry: entry["data"] is None and entry["grad"] is None and entry["same"]  # noqa: E731
@@ -494,6 +484,7 @@ def __rnn_course_call__(name, request, reverse=None):
             refused = {"ok": False, "ename": "TypeError", "evalue": evalue[:2000], "rng": rng}
             refused["changed"] = answer["changed"]
             refused["generators"] = answer["generators"]
+            refused["queue"] = answer["queue"]
             refused["mirrors"] = answer["mirrors"]
             try:
                 payload = __rnn_course_pack__(refused, _torch, _pickle)
@@ -756,6 +747,7 @@ class StudentFunction:
             except TypeError as error:
                 raise ChannelError(str(error)) from None
         try:
+            handles.flush(answer.get("queue"))  # the replicated optimizers' methods it ran last (tools/reverse.py)
             handles.settle(answer.get("mirrors"))  # the test's parameters, as the function left them
         except TypeError as error:
             raise ChannelError(str(error)) from None
@@ -977,6 +969,7 @@ def zygote(path: str) -> None:
     import matplotlib.pyplot  # noqa: F401 -- imported once here, shared by every checker
     import numpy  # noqa: F401
     import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401 -- a test's first optimizer imports it (about a second): once here too
 
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
@@ -997,7 +990,9 @@ def zygote(path: str) -> None:
 # GradingExecute's end
 # ---------------------------------------------------------------------------
 class Zygote:
-    """The zygote of this grading process, started on first use in its own sandbox."""
+    """The zygote of this grading process, in its own sandbox: started (`start`) when a judged notebook's
+    first cell runs, so that its imports (torch's, a few seconds) run beside the kernel's; waited for when
+    the checker first runs a cell (`get`)."""
 
     _running: Zygote | None = None
 
@@ -1018,17 +1013,23 @@ class Zygote:
             command = sandbox.command(inner, None, env, private=self.folder, fonts=fonts, read_only=readable)
             popen_env = None
         self.proc = subprocess.Popen(command, env=popen_env, stdin=subprocess.DEVNULL, start_new_session=True)
-        for _ in range(1200):  # its imports: a few seconds on a busy machine
-            if self.path.exists() or self.proc.poll() is not None:
-                break
-            import time
+        self.ready = False
 
+    def wait(self) -> None:
+        """Until it listens (its imports: a few seconds on a busy machine)."""
+        import time
+
+        for _ in range(1200):
+            if self.ready or self.path.exists() or self.proc.poll() is not None:
+                break
             time.sleep(0.05)
         if not self.path.exists():
             raise RuntimeError(f"the checker did not start (exit status {self.proc.poll()})")
+        self.ready = True
 
     @classmethod
-    def get(cls, root: Path, unsafe: bool) -> Zygote:
+    def start(cls, root: Path, unsafe: bool) -> Zygote:
+        """This grading process's zygote, started if it is not running (not waited for)."""
         if cls._running is None or cls._running.proc.poll() is not None:
             cls._running = cls(root, unsafe)
             import atexit
@@ -1036,7 +1037,14 @@ class Zygote:
             atexit.register(cls._running.stop)
         return cls._running
 
+    @classmethod
+    def get(cls, root: Path, unsafe: bool) -> Zygote:
+        zygote = cls.start(root, unsafe)
+        zygote.wait()
+        return zygote
+
     def connect(self, timeout: float) -> _Lines:
+        self.wait()
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         conn.settimeout(timeout)
         conn.connect(str(self.path))

@@ -30,8 +30,9 @@ While grading, `RNNModel` in the checker is a proxy of the student's class (a `S
   tensors that require gradients). The test's `loss.backward()` reaches `_Remote.backward`, which asks the
   kernel for the gradients (`torch.autograd.grad` on the kept graph, a call of its own, values both ways);
   they land in the mirrors' `.grad`, where `grad_clipping` and the optimizer (the checker's) find them.
-  It costs two round trips per minibatch: 07's cells that train (test_RNNModel_training; test_RNNModel_lstm,
-  whose hidden part trains) still run in the kernel (checker.IN_KERNEL_CELLS), for cost.
+  It costs two round trips per minibatch (the call carries the values the checker's optimizer stepped, the
+  backward brings the gradients back): 07's cells that train (test_RNNModel_training; test_RNNModel_lstm,
+  whose hidden part trains) are judged so (docs/benchmarks.md).
 * **Autograd through a student's function** (02's test_init_rnn_params_grad and test_rnn_forward_torch: a
   loss of what `init_rnn_params` or `rnn_forward` returns, backpropagated). The same for a plain call: when
   its answer holds tensors connected to a graph in the kernel (requires_grad and a grad_fn), the kernel keeps

@@ -17,7 +17,12 @@ anything of ours) and anything that is not a value (a bound method, an iterator,
 a new stand-in. The request runs with autograd on or off as the student's side has it (`with
 torch.no_grad()` around `net(X, state)`). An optimizer argument stays here too (it steps the test's
 parameters), and a stand-in of an nn.Module or an optimizer is one to `isinstance` (toolbox's
-`grad_clipping` asks).
+`grad_clipping` asks). An attribute of the object's own (in its `__dict__`: `net.params`, `net.vocab_size`;
+no property, not an optimizer's) is kept by the student's side and read again there without a round trip
+for as long as the checker says it has not changed: every answer lists the kept attributes whose
+*fingerprint* changed since (`stale`: the identity of the attribute's object and of the items it holds, a
+plain value by value, a tensor by its version, a mirrored parameter by identity), and the student's side
+forgets them (`cache`).
 
 A `torch.Generator` argument crosses as its state: the student's side gets a generator in that state and
 sends back the state it left, which the checker's generator takes (a test that draws from it afterwards
@@ -40,14 +45,29 @@ model, the test's optimizer, `grad_clipping` on the test's parameters):
   call is handed that parameter. What either side does to them (values stepped, gradients accumulated by a
   backward, scaled in place by `grad_clipping` or `clip_grad_norm_`, replaced, set to None by `zero_grad`)
   is sent with the next reverse call, its answer, and the call's answer (MIRROR's `diff`, `apply`: values
-  of the parameter's shape and dtype only), so each side sees the other's change before it acts: the
-  test's optimizer steps on the gradients the student's code clipped, as in one process.
+  of the parameter's shape and dtype only; a parameter or gradient neither side changed is not sent), so
+  each side sees the other's change before it acts: the test's optimizer steps on the gradients the
+  student's code clipped, as in one process.
+* *Replicated optimizers.* An optimizer argument of one of torch.optim's REPLICATED classes (exactly; no hook,
+  no method of the instance's own, no foreach, fused, capturable or differentiable group, its parameters
+  plain CPU float leaves) is also sent as its class name, settings (`defaults`, each group's) and state
+  (Adam's moments and step counts), with its parameters' values and gradients (`Handles._replica`). The
+  student's side builds the same optimizer on the mirrors (as pickle loads one: `__setstate__`), and runs
+  `zero_grad()` and `step()` there (torch's own methods, without their wrappers, which only add hooks, a
+  profiler's label and autograd off): no round trip. Each is queued (`queue`), after what that side did to
+  the parameters before it, and sent with the next request or the call's answer; the checker does the same
+  on the test's own optimizer, in order (`Handles.flush`), before anything else of that request. Both sides
+  then hold the result and neither sends it; the student's side sends a checksum of each parameter and
+  gradient after the method (`digest`), and a parameter whose checksum differs from the checker's is sent
+  again, whole, with the answer. A method the replica refuses (it raised) is undone there and asked of the
+  checker as a reverse call, which raises as the test's optimizer does.
 
-Cost: a minibatch of train_epoch is about five reverse calls (the model's call, `zero_grad`, the backward,
-`grad_clipping`'s parameters, `step`), each a round trip kernel -> checker and back over one socket (a
-millisecond or so; through GradingExecute, as until 2026-12-06, about three). 06's test_train_epoch_returns
-and test_train_epoch_bound (68 and 312 minibatches) still stay in the kernel for that only: judged, they cost
-1.6x the notebook's in-kernel grading time, idle (checker.IN_KERNEL_CELLS; docs/benchmarks.md).
+Cost: a minibatch of train_epoch is two reverse calls (the model's call, the backward; `zero_grad`, `step`
+and `grad_clipping`'s `net.params` cost none, `begin_state` one more with the random sampler), each a round
+trip kernel -> checker and back over one socket; until 2026-12-06 it was five (a round trip for each of
+those). The parameters' values cross once per call, their gradients twice per minibatch (the backward's,
+into the mirrors; the clipped ones, back). So 06's test_train_epoch_returns and test_train_epoch_bound (68
+and 312 minibatches), in the kernel for their cost until then, are judged (docs/benchmarks.md).
 
 Threat model: the student's function can ask the test's objects it was handed (and what they hand back)
 anything they answer: call them and their public methods with values, read their public attributes (as
@@ -58,16 +78,25 @@ checker's; a stand-in, a graph tensor's backward and a mirror are valid only dur
 them (the checker forgets the call's objects, nodes and parameters and the stand-ins' link is closed when
 the call returns: a backward or a request after it raises). What the test's objects record is what the
 function did to them through their own methods and parameters: its behaviour; what the tests compute from
-them (expected values, verdicts) is computed here.
+them (expected values, verdicts) is computed here. A replicated optimizer is the student's side's own: what
+it does to it (a patched torch.optim, another step, a forged checksum) changes only the mirrors it holds and
+at most what the checker sends back; the test's parameters are stepped here, by the test's own optimizer,
+on the gradients the student's side left in them (which it may set anyway), and a queued item can ask only
+what a reverse call could (`zero_grad()` and `step()` of that optimizer, without a closure), in the order the
+student's code called them, before anything it asks after them. A kept attribute answers what the checker
+answered when it was read, while the checker sees it unchanged: what asking again would answer.
 
 Not covered: a test object's method runs with the checker's random state as it was when the call began
 (none of 06's draws); a test object cannot call the student's functions back; a graph tensor's backward
 runs once (`retain_graph=True` and `create_graph=True` are not forwarded, nor `torch.autograd.grad` with a
 mirror as input: the mirrors are not in the student's graph); an optimizer's `param_groups` and `state` read
 by the student are copies (setting a learning rate there changes nothing); a method of a test's object that
-an attribute of the same name shadows on the instance is read, then called (two round trips); an attribute
-read again with nothing asked of the test's objects and no parameter changed since is not asked again (a
-property with side effects would run once: the tests' objects have none).
+an attribute of the same name shadows on the instance is read, then called (two round trips); a property,
+an optimizer's attribute or an attribute larger than 1,000 items is asked at every read; a kept
+attribute's fingerprint does not look into an object other than a list, tuple, dict or tensor (the student's
+side has a stand-in of it, asked at every use anyway); a replicated `step()` or `zero_grad()` that the
+checker's optimizer refuses though the replica did not (they are the same code) raises at the student's
+next request, or at the call's end.
 """
 
 from __future__ import annotations
@@ -87,6 +116,13 @@ PARAM = "__rnn_course_param__"
 #: What a reverse call may ask. "method": a public method called in one round trip (getattr, then call);
 #: "backward": the gradients of a graph node's tensors, sent back through the test's graph.
 OPS = ("call", "getattr", "getitem", "len", "iter", "method", "backward")
+#: The test's optimizers that the student's side replicates (exact classes of torch.optim): on the mirrors of
+#: their parameters, with the same settings and state, so that `zero_grad()` and `step()` need no round trip
+#: there; each is also sent to the checker with the next request (`queue`), where the test's own optimizer
+#: does it on the test's parameters. What the checker holds is what its own optimizer computed.
+REPLICATED = ("SGD", "Adam", "AdamW")
+#: The methods a replica runs on the student's side (no other argument than zero_grad's `set_to_none`).
+REPLICATED_METHODS = ("zero_grad", "step")
 
 #: The parameters' mirrors, both sides (the same code runs in the checker and in the student's kernel): a
 #: snapshot of a leaf (its values, its .grad tensor, that .grad's values) as the other side last saw it; what
@@ -116,6 +152,30 @@ def __rnn_course_diff__(leaf, snap, torch):
     return update or None
 
 
+def __rnn_course_restore__(leaf, snap, torch):
+    # The leaf put back as its snapshot says (a replicated optimizer's method that raised half-way).
+    data, grad_then, grad_values = snap
+    with torch.no_grad():
+        leaf.copy_(data)
+        if grad_then is not None:
+            grad_then.copy_(grad_values)
+        leaf.grad = grad_then
+
+
+def __rnn_course_digest__(leaf, torch):
+    # A checksum of a leaf's values and of its .grad's: both sides ran a replicated optimizer's method, do
+    # they hold the same? (Not a defence: what the checker holds is its own; a mismatch costs a resend.)
+    import zlib
+
+    def crc(tensor):
+        if tensor is None:
+            return None
+        flat = tensor.detach().contiguous().reshape(-1)
+        return zlib.crc32(flat.view(torch.uint8).numpy()) if flat.numel() else 0
+
+    return [crc(leaf), crc(leaf.grad)]
+
+
 def __rnn_course_apply__(leaf, update, torch):
     def fits(value, like):
         return type(value) is torch.Tensor and value.shape == like.shape and value.dtype == like.dtype
@@ -143,6 +203,7 @@ def __rnn_course_apply__(leaf, update, torch):
 _mirror: dict = {}
 exec(MIRROR, _mirror)
 _snap, _diff, _apply = _mirror["__rnn_course_snap__"], _mirror["__rnn_course_diff__"], _mirror["__rnn_course_apply__"]
+_digest = _mirror["__rnn_course_digest__"]
 
 #: The frames the kernel and the checker exchange over the socket GradingExecute hands the checker (both sides:
 #: the same code runs in the checker and in the student's kernel): a kind (one byte), the length (8 bytes),
@@ -203,7 +264,9 @@ class __RnnCourseLink__:
         self.keys, self.sock, self.generators = reverse.get("keys", []), reverse.get("sock"), []
         self.mirrors = {}  # index -> [the parameter's mirror, what the checker last saw of it]
         self.graph = {}  # id(tensor) -> (tensor, its grad_fn, marker): the tensors of the test's graph handed here
-        self.last = None  # (handle, name, answer, graph tensors) of the last reverse call, if it read an attribute
+        self.cache = {}  # (handle, name) -> (answer, graph tensors): attributes the checker says are unchanged
+        self.replicas = {}  # handle -> (the replica of the test's optimizer, the indices of its parameters)
+        self.queue = []  # the replicas' methods run here, for the checker to run with the next request
 
     def standins(self, arguments):  # the arguments (a list or a dict) with the markers replaced
         keys = range(len(arguments)) if isinstance(arguments, list) else list(arguments)
@@ -216,8 +279,10 @@ class __RnnCourseLink__:
     def _standin(self, value, outputs=None):
         import torch as _torch
 
-        if type(value) is tuple and len(value) in (2, 3, 4) and value[0] == REMOTE_:
-            kind, methods = (value[2], value[3]) if len(value) == 4 else (None, ())
+        if type(value) is tuple and len(value) in (2, 3, 4, 5) and value[0] == REMOTE_:
+            kind, methods = (value[2], value[3]) if len(value) >= 4 else (None, ())
+            if len(value) == 5 and value[1] not in self.replicas:
+                self._replicate(value[1], value[4])
             return __RnnCourseRemote__(value[1], self, kind, methods)
         if type(value) is tuple and len(value) == 2 and value[0] == GENERATOR_:
             generator = _torch.Generator()
@@ -276,18 +341,80 @@ class __RnnCourseLink__:
             __rnn_course_apply__(self.mirrors[index][0], update, _torch)
             self.mirrors[index][1] = __rnn_course_snap__(self.mirrors[index][0], _torch)
 
+    def _replicate(self, handle, spec):  # the test's optimizer, replicated on the mirrors of its parameters
+        import torch as _torch
+
+        import collections as _collections
+
+        self._adopt(spec["mirrors"])  # its parameters' values and gradients, sent with the call
+        try:  # as pickle loads an optimizer (its __init__ and load_state_dict would import torch._dynamo)
+            cls = getattr(_torch.optim, spec["class"]) if spec["class"] in REPLICATED_ else None
+            mirror = lambda index: self.mirrors[index][0]  # noqa: E731
+            groups = [dict(group, params=[mirror(i) for i in indices])
+                      for group, indices in zip(spec["groups"], spec["params"])]
+            state = _collections.defaultdict(dict, {mirror(i): dict(kept) for i, kept in spec["state"].items()})
+            replica = cls.__new__(cls)
+            replica.__setstate__({"defaults": dict(spec["defaults"]), "state": state, "param_groups": groups})
+        except Exception:  # asked in the checker, as any object
+            return
+        self.replicas[handle] = (replica, [index for indices in spec["params"] for index in indices])
+
+    def _local(self, handle, name, args, kwargs):  # a replica's method: run here, queued for the checker
+        import torch as _torch
+
+        replica, indices = self.replicas[handle]
+        changes = self.changes()  # what this side did before: the checker does it first
+        try:
+            # torch's own methods, without the wrappers that import torch._dynamo (a second or so), which add
+            # only hooks (the replica has none), a profiler's label and, for step, autograd off
+            if name == "zero_grad":
+                result = _torch.optim.Optimizer.zero_grad.__wrapped__(replica, *args, **kwargs)
+            else:
+                import inspect as _inspect
+
+                with _torch.no_grad():
+                    result = _inspect.unwrap(type(replica).step)(replica)
+        except Exception:  # put back as it was; the checker's own optimizer answers (and raises) instead
+            for index in indices:
+                __rnn_course_restore__(self.mirrors[index][0], self.mirrors[index][1], _torch)
+            del self.replicas[handle]
+            self.queue.append({"id": handle, "name": None, "mirrors": changes})
+            return None
+        digest = {}
+        for index in indices:  # both sides did it: neither sends it
+            entry = self.mirrors[index]
+            entry[1] = __rnn_course_snap__(entry[0], _torch)
+            digest[index] = __rnn_course_digest__(entry[0], _torch)
+        self.queue.append({"id": handle, "name": name, "args": list(args), "kwargs": dict(kwargs),
+                           "mirrors": changes, "digest": digest})
+        for key in [key for key in self.cache if key[0] == handle]:
+            del self.cache[key]
+        return result
+
     def ask(self, handle, op, name, args, kwargs):
         import builtins as _builtins, io as _io, pickle as _pickle
         import torch as _torch
 
         if self.sock is None:
             raise RuntimeError("the test's objects answer only while the test calls your function")
+        if op == "getattr" and (handle, name) in self.cache:  # the checker said it has not changed since
+            cached, outputs = self.cache[(handle, name)]
+            return self._standin(cached, outputs)
+        if op == "method" and handle in self.replicas and name in REPLICATED_METHODS_:
+            plain = not args and not kwargs
+            flag = name == "zero_grad" and (
+                (len(args) == 1 and not kwargs and type(args[0]) is bool)
+                or (not args and list(kwargs) == ["set_to_none"] and type(kwargs["set_to_none"]) is bool)
+            )
+            if plain or flag:
+                result = self._local(handle, name, args, kwargs)
+                if handle in self.replicas:
+                    return result
         changes = self.changes()
-        if op == "getattr" and not changes and self.last is not None and self.last[:2] == (handle, name):
-            return self._standin(self.last[2]["result"], self.last[3])  # read again, nothing asked or changed since
         request = {"id": handle, "op": op, "name": name, "args": list(self._marked(list(args))),
-                   "kwargs": self._marked(dict(kwargs)), "grad": _torch.is_grad_enabled(), "mirrors": changes}
-        self.last = None
+                   "kwargs": self._marked(dict(kwargs)), "grad": _torch.is_grad_enabled(), "mirrors": changes,
+                   "queue": self.queue}
+        self.queue = []
         try:
             data = __rnn_course_pack__(request, _torch, _pickle)
         except Exception:  # something only torch.save sends (or refuses)
@@ -300,6 +427,8 @@ class __RnnCourseLink__:
             raise RuntimeError("the grader's checker did not answer")
         answer = __rnn_course_unpack__(data, _torch, _pickle)
         self._adopt(answer.get("mirrors"))
+        for key in answer.get("stale") or []:  # attributes the checker's objects changed since they were read
+            self.cache.pop(tuple(key), None)
         if not answer["ok"]:
             known = getattr(_builtins, answer["ename"], None)
             if isinstance(known, type) and issubclass(known, Exception):
@@ -308,8 +437,8 @@ class __RnnCourseLink__:
         outputs = None
         if answer.get("graph"):  # tensors of the test's graph: their backward is a reverse call
             outputs = self._attach(answer["node"], answer["graph"])
-        if op == "getattr":  # `hasattr(net, "params")`, then `net.params`: one round trip
-            self.last = (handle, name, answer, outputs)
+        if op == "getattr" and answer.get("cache") is True:  # `hasattr(net, "params")`, then `net.params`
+            self.cache[(handle, name)] = (answer["result"], outputs)
         return self._standin(answer["result"], outputs)
 
     def _attach(self, node, values):
@@ -386,6 +515,8 @@ class __RnnCourseRemote__:
     def __repr__(self):
         return "<the test's object, in the grader's checker>"
 '''.replace("REMOTE_", repr(REMOTE))
+    .replace("REPLICATED_METHODS_", repr(REPLICATED_METHODS))
+    .replace("REPLICATED_", repr(REPLICATED))
     .replace("GENERATOR_", repr(GENERATOR))
     .replace("GRAPH_", repr(GRAPH))
 )
@@ -433,6 +564,39 @@ def _kind(value) -> tuple[str | None, tuple]:
     return kind, tuple(n for n in _methods[cls] if n not in own)
 
 
+_STALE = object()  # a parameter the student's side may hold otherwise: sent again, whole
+_MISSING = object()
+
+
+def _fingerprint(value, keep: list, budget: list):
+    """What an attribute's value is, to tell whether it changed: plain values by value, a tensor by identity,
+    version and storage (a parameter, mirrored, by identity), a list, tuple or dict by identity and items,
+    anything else by identity (`keep` holds the objects named, so that no id is reused). None: too large
+    (`budget`: how many items may be looked at)."""
+    import torch
+
+    budget[0] -= 1
+    if budget[0] < 0:
+        return None
+    if value is None or type(value) in (bool, int, float, complex, str, bytes):
+        return (type(value), value)
+    keep.append(value)
+    if isinstance(value, torch.Tensor):
+        if value.requires_grad and value.is_leaf and type(value) in (torch.Tensor, torch.nn.Parameter):
+            return ("parameter", id(value))  # mirrored: its values and gradient are synchronised as they change
+        return ("tensor", id(value), value._version, value.data_ptr(), value.requires_grad)
+    if type(value) in (list, tuple, dict):
+        items = value.items() if type(value) is dict else enumerate(value)
+        found = []
+        for key, item in items:
+            inner = _fingerprint(item, keep, budget)
+            if inner is None:
+                return None
+            found.append((key, inner))
+        return (type(value), id(value), tuple(found))
+    return ("object", id(value))
+
+
 class Handles:
     """The test's objects one call of a student's function hands it (and those they hand back), the
     generators it is given, the tensors of the test's graph and the parameters its side mirrors: what the
@@ -449,6 +613,8 @@ class Handles:
         self._param_index: dict[int, int] = {}
         self._graph: list | None = None  # the graph tensors of the answer being made
         self._decode, self._max_items, self._pack = decode, max_items, pack
+        self._replicated: dict[int, list[int]] = {}  # handle of an optimizer replicated there -> its parameters
+        self._cache: dict[tuple, tuple] = {}  # (handle, name) -> the fingerprint of an attribute cached there
 
     def substitute(self, values: dict) -> tuple[dict, list]:
         """The arguments {key: value} with the test's objects and generators replaced by markers, and the
@@ -460,9 +626,139 @@ class Handles:
                 keys.append(key)
         return out, keys
 
-    def _handle(self, value) -> tuple:
+    def _handle(self, value, replicate: bool = False) -> tuple:
         self.objects.append(value)
-        return (REMOTE, len(self.objects) - 1, *_kind(value))
+        marker = (REMOTE, len(self.objects) - 1, *_kind(value))
+        spec = self._replica(value, len(self.objects) - 1) if replicate else None
+        return marker if spec is None else (*marker, spec)
+
+    def _replica(self, optimizer, handle: int) -> dict | None:
+        """What the student's side needs to replicate the test's optimizer (an argument of the call): its class
+        (one of REPLICATED, exactly, no hook, no method of the instance's own), settings and state, and its
+        parameters (mirrored from the start: their values and gradients go with it). None: not replicable."""
+        import torch
+        from torch.optim import optimizer as base
+
+        cls = type(optimizer)
+        if not (cls.__name__ in REPLICATED and getattr(torch.optim, cls.__name__, None) is cls):
+            return None
+        if any(name in vars(optimizer) for name in (*REPLICATED_METHODS, "state_dict", "load_state_dict")):
+            return None
+        hooks = [getattr(optimizer, name, None) for name in vars(optimizer) if name.endswith("_hooks")]
+        hooks += [getattr(base, name, None) for name in ("_global_optimizer_pre_hooks", "_global_optimizer_post_hooks")]
+        if any(hooks):
+            return None
+        groups = []
+        for group in optimizer.param_groups:
+            if any(group.get(key) for key in ("foreach", "fused", "differentiable", "capturable")):
+                return None
+            params = group["params"]
+            if len({id(p) for p in params}) != len(params):
+                return None
+            if not all(
+                type(p) in (torch.Tensor, torch.nn.Parameter)
+                and p.is_leaf
+                and p.requires_grad
+                and p.device.type == "cpu"
+                and p.dtype in (torch.float32, torch.float64)
+                and (p.grad is None or (type(p.grad) is torch.Tensor and p.grad.layout == torch.strided))
+                for p in params
+            ):
+                return None
+            groups.append(params)
+        if not all(type(key) in (torch.Tensor, torch.nn.Parameter) for key in optimizer.state):
+            return None
+        indices = [[self._mirror(p) for p in params] for params in groups]
+        index = self._param_index
+        state = {index[id(p)]: dict(optimizer.state[p]) for p in optimizer.state if id(p) in index}
+        if len(state) != len(optimizer.state):  # the state of a parameter no longer in its groups
+            return None
+        mirrors = {}
+        for index in {i for group in indices for i in group}:
+            if self._seen[index] is None:  # new: its values (and gradient) go with the call
+                param = self.params[index]
+                mirrors[index] = {"data": param.detach().clone()}
+                if param.grad is not None:
+                    mirrors[index].update(how="new", grad=param.grad.detach().clone())
+                self._seen[index] = _snap(param, torch)
+        self._replicated[handle] = [i for group in indices for i in group]
+        settings = [{key: value for key, value in group.items() if key != "params"} for group in optimizer.param_groups]
+        return {
+            "class": cls.__name__,
+            "defaults": dict(optimizer.defaults),
+            "groups": settings,
+            "params": indices,
+            "state": state,
+            "mirrors": mirrors,
+        }
+
+    def flush(self, queue) -> None:
+        """The replicated optimizers' methods the student's side ran (`zero_grad()`, `step()`), each after
+        what that side did to the parameters before it, run here by the test's own optimizer, in order. Both
+        sides then hold the result (the student's side's checksum says so; a parameter whose checksum differs
+        is sent again with the answer, as the checker holds it)."""
+        import torch
+
+        if queue is None:
+            return
+        if not isinstance(queue, list):
+            raise TypeError("not the replicated calls")
+        for item in queue:
+            if not isinstance(item, dict) or item.get("id") not in self._replicated:
+                raise TypeError("not a replicated call of this call")
+            handle, name = item["id"], item.get("name")
+            args, kwargs = item.get("args") or [], item.get("kwargs") or {}
+            if name is not None:
+                if name not in REPLICATED_METHODS or not isinstance(args, list) or not isinstance(kwargs, dict):
+                    raise TypeError("not a replicated call")
+                plain = not args and not kwargs
+                flag = name == "zero_grad" and (
+                    (len(args) == 1 and not kwargs and type(args[0]) is bool)
+                    or (not args and list(kwargs) == ["set_to_none"] and type(kwargs["set_to_none"]) is bool)
+                )
+                if not (plain or flag):
+                    raise TypeError("not a replicated call")
+            self.settle(item.get("mirrors"))
+            if name is None:  # the replica raised there: the method comes as a reverse call of its own
+                continue
+            indices = self._replicated[handle]
+            try:
+                getattr(self.objects[handle], name)(*args, **kwargs)
+            finally:
+                digest = item.get("digest") if isinstance(item.get("digest"), dict) else {}
+                for index in indices:
+                    param = self.params[index]
+                    same = digest.get(index) == _digest(param, torch)
+                    self._seen[index] = _snap(param, torch) if same else _STALE
+
+    def _cacheable(self, target, name: str, result) -> tuple | None:
+        """An attribute the student's side may keep (`net.params`, read at every minibatch): one of the
+        instance's own (its __dict__; no property, no descriptor, not an optimizer's), whose fingerprint is
+        small. Its fingerprint (the identity of its object and of what it holds, a tensor's version) and the
+        objects it names (kept: their ids are not reused)."""
+        import torch
+
+        if isinstance(target, torch.optim.Optimizer) or name not in getattr(target, "__dict__", {}):
+            return None
+        if type(target).__getattribute__ is not object.__getattribute__:
+            return None
+        static = getattr(type(target), name, None)
+        if hasattr(static, "__set__") or hasattr(static, "__delete__") or target.__dict__[name] is not result:
+            return None
+        keep: list = []
+        found = _fingerprint(result, keep, [1000])
+        return None if found is None else (found, keep)
+
+    def _stale(self) -> list:
+        """The cached attributes whose fingerprint changed (the student's side forgets them)."""
+        stale = []
+        for key, (found, _) in list(self._cache.items()):
+            target = self.objects[key[0]]
+            now = target.__dict__.get(key[1], _MISSING) if hasattr(target, "__dict__") else _MISSING
+            if _fingerprint(now, [], [1000]) != found:
+                stale.append(key)
+                del self._cache[key]
+        return stale
 
     def _marker(self, value):
         import torch
@@ -471,7 +767,7 @@ class Handles:
             self.generators.append(value)
             return (GENERATOR, value.get_state())
         if by_handle(value):
-            return self._handle(value)
+            return self._handle(value, replicate=True)
         if type(value) in (list, tuple) and value and type(value[0]) in (bool, int, float, str):
             return value  # a corpus: no object of the test's in it (and thousands of items to look at)
         if type(value) in (list, tuple, dict):
@@ -517,7 +813,7 @@ class Handles:
         changes = {}
         for index, param in enumerate(self.params):
             seen = self._seen[index]
-            if seen is None:
+            if seen is None or seen is _STALE:
                 update = {"data": param.detach().clone()}
                 if param.grad is not None:
                     update["how"], update["grad"] = "new", param.grad.detach().clone()
@@ -537,6 +833,7 @@ class Handles:
                 request = self._decode(payload)
                 if not isinstance(request, dict) or request.get("op") not in OPS:
                     raise TypeError("not a request")
+                self.flush(request.get("queue"))
                 self.settle(request.get("mirrors"))
                 args, kwargs = self._resolve(request.get("args")), self._resolve(request.get("kwargs"))
                 if not (isinstance(args, list) and isinstance(kwargs, dict) and all(type(k) is str for k in kwargs)):
@@ -554,11 +851,17 @@ class Handles:
                     answer["graph"] = [tensor.detach() for tensor in self._graph]
                     answer["node"] = len(self.nodes)
                     self.nodes.append(self._graph)
+                elif request["op"] == "getattr":
+                    cached = self._cacheable(target, request.get("name"), result)
+                    if cached is not None:
+                        self._cache[(request["id"], request["name"])] = cached
+                        answer["cache"] = True
             finally:
                 self._graph = None
         except Exception as error:  # every error is the answer: raised on the student's side
             answer = {"ok": False, "ename": type(error).__name__, "evalue": str(error)[:2000]}
         answer["mirrors"] = self._changes()  # after an error too: what the call did so far
+        answer["stale"] = self._stale()  # the cached attributes the test's objects changed (this call's own: none)
         import torch
 
         return self._pack(answer, torch, pickle, strict=False)
