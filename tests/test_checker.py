@@ -242,11 +242,16 @@ def judged(monkeypatch, tmp_path, tests: str, student: str = STUDENT) -> list[di
     return outputs
 
 
+def assert_prints(outputs: list[dict], line: str) -> None:
+    """The judged cell raised nothing and printed `line`, and nothing else."""
+    errors = [o for o in outputs if o["output_type"] == "error"]
+    assert not errors, "".join(errors[0]["traceback"])
+    assert outputs == [{"output_type": "stream", "name": "stdout", "text": line + "\n"}]
+
+
 def test_values_cross_and_nothing_else_does(monkeypatch, tmp_path):
     outputs = judged(monkeypatch, tmp_path, TESTS)
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, errors[0]["traceback"]
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "all crossed as expected\n"}]
+    assert_prints(outputs, "all crossed as expected")
 
 
 def test_in_kernel_marks_count_in_code_not_in_strings():
@@ -529,9 +534,7 @@ TESTS_REVERSE = textwrap.dedent("""
 
 def test_the_tests_objects_stay_in_the_checker_and_answer_from_there(monkeypatch, tmp_path):
     outputs = judged(monkeypatch, tmp_path, TESTS_REVERSE, STUDENT_REVERSE)
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, errors[0]["traceback"]
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the test's objects answered\n"}]
+    assert_prints(outputs, "the test's objects answered")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -664,9 +667,7 @@ TESTS_MODEL = MODEL.replace("class RNNModel(", "class Local(") + textwrap.dedent
 
 def test_an_object_of_the_students_class_stays_in_the_kernel(monkeypatch, tmp_path):
     outputs = judged(monkeypatch, tmp_path, TESTS_MODEL, MODEL + MODEL_MORE)
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, errors[0]["traceback"]
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "the model answered from the kernel\n"}]
+    assert_prints(outputs, "the model answered from the kernel")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -888,9 +889,7 @@ def test_autograd_crosses_the_channel_as_in_one_process(monkeypatch, tmp_path):
     # the same functions run in the checker too (STUDENT_NAMESPACE), on the other copy: one process
     tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_TRAIN
     outputs = judged(monkeypatch, tmp_path, tests, STUDENT_TRAIN)
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, "".join(errors[0]["traceback"])
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "trained across the channel\n"}]
+    assert_prints(outputs, "trained across the channel")
 
 
 STUDENT_FEWER = textwrap.dedent("""
@@ -1012,9 +1011,7 @@ def test_the_tests_optimizer_is_replicated_and_attributes_cached(monkeypatch, tm
     # it changes the mirrors there, never the test's parameters
     tests = f"STUDENT_NAMESPACE = {{}}\nexec({STUDENT_TRAIN!r}, STUDENT_NAMESPACE)\n" + TESTS_FEWER
     outputs = judged(monkeypatch, tmp_path, tests, STUDENT_TRAIN + STUDENT_FEWER)
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, "".join(errors[0]["traceback"])
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "fewer round trips\n"}]
+    assert_prints(outputs, "fewer round trips")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1135,9 +1132,7 @@ TESTS_GRAD = textwrap.dedent("""
 def test_autograd_through_a_students_function_is_as_in_one_process(monkeypatch, tmp_path):
     tests = f"STUDENT_GRAD = {STUDENT_GRAD!r}\n" + TESTS_GRAD
     outputs = judged(monkeypatch, tmp_path, tests, STUDENT_GRAD)
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, "".join(errors[0]["traceback"])
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "autograd crossed as in one process\n"}]
+    assert_prints(outputs, "autograd crossed as in one process")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1201,7 +1196,5 @@ def test_grading_executes_end_carries_no_value_of_a_call(monkeypatch, tmp_path):
         session.close()
     finally:
         zygote.stop()
-    errors = [o for o in outputs if o["output_type"] == "error"]
-    assert not errors, "".join(errors[0]["traceback"])
-    assert outputs == [{"output_type": "stream", "name": "stdout", "text": "answered directly\n"}]
+    assert_prints(outputs, "answered directly")
     assert carried < 16_000 + len(TESTS_DIRECT), f"GradingExecute's end carried {carried} bytes"
