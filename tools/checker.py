@@ -971,9 +971,12 @@ def zygote(path: str) -> None:
     import torch  # noqa: F401
     import torch._dynamo  # noqa: F401 -- a test's first optimizer imports it (about a second): once here too
 
+    # listening before its path appears: Zygote.wait takes the path for "ready", and a connect between a
+    # bind and its listen would be refused (a window a loaded machine can stretch)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    server.bind(path + ".new")
     server.listen(16)
+    os.rename(path + ".new", path)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     while True:
         conn, _ = server.accept()
