@@ -50,7 +50,7 @@ from pathlib import Path
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
-from tools.layout import ROOT, Course
+from tools.layout import HIDDEN_TESTS, ROOT, Course, is_test_cell
 
 LANGUAGES = ("en", "zh")
 SOURCE_LANGUAGE = "en"
@@ -80,12 +80,34 @@ def sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def without_hidden(source: str) -> str:
+    """A test cell's source with its hidden tests' lines removed, their BEGIN and END lines kept."""
+    return HIDDEN_TESTS.sub(lambda m: m[0][: m.start(1) - m.start()] + m[0][m.end(1) - m.start() :], source)
+
+
+def with_hidden(translated: str, english: str) -> str:
+    """A test cell's translation (`without_hidden`) with the hidden tests of its English put back, in order."""
+    bodies = iter(m[1] for m in HIDDEN_TESTS.finditer(english))
+    return HIDDEN_TESTS.sub(
+        lambda m: m[0][: m.start(1) - m.start()] + next(bodies, "") + m[0][m.end(1) - m.start() :], translated
+    )
+
+
+def translated_part(cell) -> str:
+    """What a cell's translation translates: its source; a test cell's without its hidden tests, which no student
+    reads in any edition (the release drops them, the feedback page hides them), so that editing a hidden test
+    leaves the translation current and the metadata holds no second copy of it."""
+    return without_hidden(cell["source"]) if is_test_cell(cell) else cell["source"]
+
+
 def translation(cell, language: str) -> dict | None:
-    """{"source", "en_sha1"} of a cell's translation into `language` (its source as one string), or None."""
+    """{"source", "en_sha1"} of a cell's translation into `language` (its source as one string), or None. A test
+    cell's source comes with the hidden tests of the cell's English (the translation keeps only their marks)."""
     found = cell.get("metadata", {}).get("i18n", {}).get(language)
     if not found:
         return None
-    return {**found, "source": "".join(found.get("source", ""))}
+    text = "".join(found.get("source", ""))
+    return {**found, "source": with_hidden(text, cell["source"]) if is_test_cell(cell) else text}
 
 
 def state(cell, language: str) -> str:
@@ -93,22 +115,21 @@ def state(cell, language: str) -> str:
     found = translation(cell, language)
     if not found:
         return "missing"
-    return "current" if found.get("en_sha1") == sha1(cell["source"]) else "stale"
+    return "current" if found.get("en_sha1") == sha1(translated_part(cell)) else "stale"
 
 
 def translatable(nb) -> list:
-    """The cells a student reads as prose: the markdown cells, and the code cells other than tests with text a
-    student reads (code_texts: comments, docstrings, printed sentences, figure labels) or a translation."""
+    """The cells a student reads as prose: the markdown cells, and the code cells with text a student reads
+    (cell_texts: comments, docstrings, printed sentences, figure labels; a test cell's visible comments) or a
+    translation."""
     return [cell for cell in nb.cells if cell.cell_type == "markdown" or _prose_code(cell)]
 
 
 def _prose_code(cell) -> bool:
-    from tools.layout import is_test_cell
-
-    if cell.cell_type != "code" or is_test_cell(cell):
+    if cell.cell_type != "code":
         return False
     words = re.compile("[A-Za-z]{2}|" + CJK.pattern)
-    return bool(translation(cell, "zh")) or any(words.search(text) for text in code_texts(cell.source))
+    return bool(translation(cell, "zh")) or any(words.search(text) for text in cell_texts(cell))
 
 
 def status(nb, language: str) -> dict[str, list[str]]:
@@ -206,11 +227,30 @@ def code_texts(source: str) -> list[str]:
     return [text for text in texts if text.strip()]
 
 
-def untranslated_code(source: str) -> list[str]:
+def test_comments(source: str) -> list[str]:
+    """What a student reads in a test cell: the comments of its visible lines. Its strings are the messages the
+    tests pass to the checks, which helpers.py translates as it prints them (locale/<lang>/tests.po)."""
+    import tokenize
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(without_hidden(source)).readline))
+    except (SyntaxError, tokenize.TokenError):
+        return []
+    texts = [t.string.lstrip("#").strip() for t in tokens if t.type == tokenize.COMMENT]
+    return [text for text in texts if text and not NBGRADER_MARK.match("#" + text) and not text.startswith("noqa")]
+
+
+def cell_texts(cell) -> list[str]:
+    """What a student reads in a code cell: code_texts, or a test cell's test_comments."""
+    return test_comments(cell["source"]) if is_test_cell(cell) else code_texts(cell["source"])
+
+
+def untranslated_code(source: str, test: bool = False) -> list[str]:
     """The lines of a code cell's texts (code_texts) that hold English a student would have to read: three English
     words in a row, or a word of three letters in a line without Chinese (code, names and shapes are allowed)."""
     found = []
-    for line in (line.strip() for text in code_texts(source) for line in text.splitlines()):
+    texts = test_comments(source) if test else code_texts(source)
+    for line in (line.strip() for text in texts for line in text.splitlines()):
         line = re.sub(r"^[A-Za-z_][A-Za-z_0-9]*\s*[:：]", " ", line)  # a docstring's "params:" names the code
         words = CODE_IN_TEXT.sub(" ", re.sub(r"\{[^{}]*\}", " ", MATH.sub(" ", line)))
         if ENGLISH_RUN.search(words) or (not CJK.search(words) and re.search(r"[A-Za-z]{3}", words)):
@@ -228,15 +268,27 @@ def _blanked(tree):
     return ast.dump(tree)
 
 
-def program_differences(english: str, translated: str) -> list[str]:
+def _tokens(source: str) -> list[tuple[int, str]]:
+    """The source's tokens but its comments and line breaks: what is left of a test cell when comments change."""
+    import tokenize
+
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+    return [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(source).readline) if t.type not in skip]
+
+
+def program_differences(english: str, translated: str, test: bool = False) -> list[str]:
     """How a code cell's translation is not the same program as its English: its syntax tree must be the
-    English one but for comments and the strings a student reads (prose_strings), and keep nbgrader's marks."""
+    English one but for comments and the strings a student reads (prose_strings), and keep nbgrader's marks.
+    A test cell's (`test`) may differ in its comments only: its strings are the messages of tests.po, and
+    grading runs the English one (the gradebook's)."""
     try:
         tree = ast.parse(translated)
     except SyntaxError as error:
         return [f"not Python: {error}"]
     problems = []
-    if _blanked(tree) != _blanked(ast.parse(english)):
+    if test and _tokens(translated) != _tokens(english):
+        problems.append("a test cell's translation differs from the English beyond its comments")
+    elif _blanked(tree) != _blanked(ast.parse(english)):
         problems.append("its code differs from the English beyond comments, docstrings, printed text and labels")
     if NBGRADER_MARK.findall(translated) != NBGRADER_MARK.findall(english):
         problems.append("nbgrader's BEGIN/END lines differ from the English")
@@ -278,9 +330,13 @@ def english_diff(notebook: Path, cell, language: str = "zh", root: Path = ROOT) 
 
 
 def set_translation(cell, language: str, text: str, english: str | None = None) -> None:
-    """Store `text` as the cell's `language` translation of `english` (default: its source now)."""
+    """Store `text` as the cell's `language` translation of `english` (default: its source now). Of a test cell,
+    both without their hidden tests (`translated_part`)."""
+    english = cell.source if english is None else english
+    if is_test_cell(cell):
+        english, text = without_hidden(english), without_hidden(text)
     cell.metadata.setdefault("i18n", {})[language] = {
-        "en_sha1": sha1(cell.source if english is None else english),
+        "en_sha1": sha1(english),
         "source": text.splitlines(keepends=True),  # a list of lines, as nbformat stores cells: diffs by line
     }
 
@@ -290,18 +346,21 @@ def translate(nb, language: str) -> None:
     I18nError names the cells whose translation is missing or stale), and the `i18n` metadata removed."""
     problems = []
     for cell in nb.cells:
-        entry = cell.get("metadata", {}).pop("i18n", None)
         if language == SOURCE_LANGUAGE or cell.cell_type not in ("markdown", "code"):
+            cell.get("metadata", {}).pop("i18n", None)
             continue
-        if cell.cell_type == "code" and not (entry or {}).get(language):
+        if cell.cell_type == "code" and not cell.get("metadata", {}).get("i18n", {}).get(language):
+            cell.get("metadata", {}).pop("i18n", None)
             continue  # a code cell without a translation keeps its English
-        cell_state = state({"source": cell.source, "metadata": {"i18n": entry or {}}}, language)
-        if cell_state != "current":
+        cell_state = state(cell, language)
+        text = translation(cell, language)["source"] if cell_state == "current" else None
+        cell.metadata.pop("i18n")
+        if text is None:
             problems.append(f"{cell.get('id', '?')} ({cell_state})")
             continue
-        text = translation({"metadata": {"i18n": entry}}, language)["source"]
         if cell.cell_type == "code":
-            problems += [f"{cell.get('id', '?')} ({problem})" for problem in program_differences(cell.source, text)]
+            differences = program_differences(cell.source, text, test=is_test_cell(cell))
+            problems += [f"{cell.get('id', '?')} ({problem})" for problem in differences]
         cell.source = text
     if problems:
         raise I18nError(
@@ -438,7 +497,7 @@ class GradingEdition(Preprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
-        from tools.layout import is_answer_cell, is_test_cell
+        from tools.layout import is_answer_cell
 
         language, source = _other_edition(nb, resources)
         if source is not None:
@@ -570,6 +629,11 @@ HEADER = (
 )
 
 
+def stored(cell, language: str) -> str:
+    """The cell's `language` text as the metadata keeps it (a test cell's without its hidden tests), or ""."""
+    return "".join(cell.get("metadata", {}).get("i18n", {}).get(language, {}).get("source", ""))
+
+
 def extract(notebook: Path, language: str = "zh", file: str = "FILE") -> str:
     import nbformat
 
@@ -577,11 +641,11 @@ def extract(notebook: Path, language: str = "zh", file: str = "FILE") -> str:
     shown = notebook.relative_to(ROOT) if notebook.is_relative_to(ROOT) else notebook
     parts = [HEADER.format(path=shown, language=language, file=file)]
     for cell in translatable(nb):
-        found = translation(cell, language) or {}
+        found = stored(cell, language)
         cell_state = state(cell, language)
         note = "" if cell_state == "current" else f": {cell_state}"
         parts.append(f"<!-- cell {cell.id} {SOURCE_LANGUAGE} -->\n{cell.source}\n")
-        parts.append(f"<!-- cell {cell.id} {language}{note} -->\n{found.get('source', '')}\n")
+        parts.append(f"<!-- cell {cell.id} {language}{note} -->\n{found}\n")
     return "\n".join(parts)
 
 
@@ -615,10 +679,9 @@ def apply(notebook: Path, text: str, language: str = "zh") -> dict[str, list[str
             continue
         if lang != language:
             raise I18nError(f"cell {cid}: a block in {lang}, expected {SOURCE_LANGUAGE} or {language}")
-        old = translation(cell, language)
         if not body.strip():
             continue  # not translated yet
-        if old is None or body != old["source"] or note == "confirmed":
+        if body != stored(cell, language) or note == "confirmed":
             set_translation(cell, language, body, english.get(cid, cell.source))
             changed.append(cid)
     nbformat.write(nb, notebook)
