@@ -247,6 +247,28 @@ def test_the_chinese_read_only_cells_run_and_print_chinese(graded):
         assert "characters. The opening lines" not in text and "个字符。开头几行" in text, student
 
 
+def test_the_chinese_feedback_shows_the_test_cells_comments_in_chinese(graded):
+    """Autograde ran each test cell as the gradebook has it (English comments, the same program); the Chinese
+    feedback page shows its visible comments as the Chinese release did (tools/i18n.FeedbackEdition), and still
+    hides its hidden tests (test_no_hidden_test_leaks_in_either_edition)."""
+    course, _ = graded
+    tests = [cell for cell in solution(course).cells if is_test_cell(cell) and i18n.cell_texts(cell)]
+    assert len(tests) >= 5 and all(i18n.state(cell, "zh") == "current" for cell in tests), "translated test cells"
+    for student in STUDENTS:
+        autograded = nbformat.read(grade.Course(course).autograded_notebook(zh(student), ASSIGNMENT), as_version=4)
+        ran = {cell.id: cell.source for cell in autograded.cells if is_test_cell(cell)}
+        english, chinese = text_of(page(course, student)), text_of(page(course, zh(student)))
+        for cell in tests:
+            assert ran[cell.id] == cell.source, (student, cell.id)  # grading ran the English
+            first, translated = (
+                i18n.test_comments(cell.source)[0],
+                i18n.test_comments(i18n.translation(cell, "zh")["source"])[0],
+            )
+            assert CJK.search(translated), (cell.id, translated)
+            assert first in english and first not in chinese, (student, cell.id, first)
+            assert translated in chinese, (student, cell.id, translated)
+
+
 def literal(message: str) -> str:
     """The longest text of a message between its placeholders."""
     return max(re.split(r"\{\w+\}", message), key=len)

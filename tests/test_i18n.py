@@ -20,7 +20,7 @@ import torch
 import helpers
 from tests.test_feedback_messages import notebook_process, run_cell  # noqa: F401 (a fixture)
 from tools import i18n, release
-from tools.layout import ROOT, Course, is_answer_cell
+from tools.layout import ROOT, Course, is_answer_cell, is_test_cell
 
 COURSE = Course(ROOT)
 TRANSLATED = i18n.TRANSLATED["zh"]
@@ -198,12 +198,70 @@ def test_the_untranslated_code_check_finds_english():
 
 @pytest.mark.parametrize("assignment", COURSE.assignments())
 def test_the_code_translations_leave_no_english(assignment):
-    """Every translated code cell: Chinese comments, docstrings, printed sentences and labels, the same program."""
+    """Every translated code cell: Chinese comments, docstrings, printed sentences and labels, the same program;
+    a test cell's visible comments in Chinese, nothing else changed."""
     for cell in i18n.translatable(source(assignment)):
-        found = i18n.translation(cell, "zh")
+        found, test = i18n.translation(cell, "zh"), is_test_cell(cell)
         if cell.cell_type == "code" and found:
-            assert i18n.untranslated_code(found["source"]) == [], f"{assignment}:{cell.id}"
-            assert i18n.program_differences(cell.source, found["source"]) == [], f"{assignment}:{cell.id}"
+            assert i18n.untranslated_code(found["source"], test=test) == [], f"{assignment}:{cell.id}"
+            assert i18n.program_differences(cell.source, found["source"], test=test) == [], f"{assignment}:{cell.id}"
+
+
+TEST_CELL = "test_one_hot_shape"
+
+
+@pytest.mark.parametrize(
+    ("english", "chinese", "same"),
+    [
+        ("# Visible test: the shape is", "# 可见测试：形状为", True),  # a comment
+        ('hint="the new axis comes last', 'hint="新的轴在最后', False),  # a hint: tests.po's msgid
+        ('"one_hot(indices of shape (3,)', '"one_hot(形状为 (3,)', False),  # a check's name: a msgid too
+        ("(3, 5),", "(5, 3),", False),  # code
+        ('passed("one_hot returns the right shapes")', "", False),  # the code after the hidden tests
+        ("### BEGIN HIDDEN TESTS\n", "", False),  # nbgrader's mark
+    ],
+)
+def test_a_test_cells_translation_changes_its_comments_only(english, chinese, same):
+    """A test cell's strings are the messages helpers.py translates from tests.po as it prints them, and grading
+    runs the gradebook's English: its translation may differ in comments only."""
+    nb = source(TRANSLATED[0])
+    cell = code_cell(nb, TEST_CELL)
+    assert english in cell.source, "the edit below must change the cell"
+    i18n.set_translation(cell, "zh", cell.source.replace(english, chinese, 1))
+    assert (i18n.program_differences(cell.source, i18n.translation(cell, "zh")["source"], test=True) == []) == same
+    if not same:
+        with pytest.raises(i18n.I18nError, match=rf"{TEST_CELL} \((a test cell's|nbgrader)"):
+            i18n.translate(nb, "zh")
+
+
+def test_a_test_cells_translation_keeps_no_hidden_test():
+    """The translation of a test cell stores its visible lines and the hidden tests' marks only: no second copy
+    of the hidden tests in the metadata, and editing one keeps the translation current; the release drops them,
+    the feedback page (restore_translations) shows the English's hidden tests of now, which it hides."""
+    from tools.layout import HIDDEN_TESTS
+
+    nb = source(TRANSLATED[0])
+    cell = code_cell(nb, TEST_CELL)
+    hidden = HIDDEN_TESTS.search(cell.source)[1]
+    assert hidden.strip(), "the test cell has hidden tests"
+    chinese = cell.source.replace("# Visible test: the shape is", "# 可见测试：形状为")
+    i18n.set_translation(cell, "zh", chinese)
+    assert hidden not in i18n.stored(cell, "zh") and "### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS" in i18n.stored(
+        cell, "zh"
+    )
+    assert i18n.translation(cell, "zh")["source"] == chinese
+    cell.source = cell.source.replace(hidden, hidden + "assert True\n")  # an instructor adds a hidden test
+    assert i18n.state(cell, "zh") == "current"
+    assert i18n.translation(cell, "zh")["source"] == chinese.replace(hidden, hidden + "assert True\n")
+    feedback = nbformat.v4.new_notebook(cells=[copy.deepcopy(cell)])
+    feedback.cells[0].metadata.pop("i18n")  # what autograde restores from the gradebook: the English of now
+    assert i18n.restore_translations(feedback, nb, "zh") == [TEST_CELL]
+    assert feedback.cells[0].source == i18n.translation(cell, "zh")["source"]
+    released = copy.deepcopy(nb)
+    i18n.translate(released, "zh")
+    assert "assert True" in code_cell(released, TEST_CELL).source  # nbgrader's ClearHiddenTests drops it after
+    cell.source = cell.source.replace("(3, 5),", "(3, 5),  # three indices")  # a visible edit: stale
+    assert i18n.state(cell, "zh") == "stale"
 
 
 def missing_glyphs(draw) -> list[str]:
@@ -434,8 +492,9 @@ def test_every_chinese_edition_differs_in_its_prose_only(assignment):
         en_metadata = {k: v for k, v in en.metadata.items() if k != "i18n"}
         assert (zh.cell_type, zh.metadata) == (en.cell_type, en_metadata), en.id
         if en.cell_type == "code":
-            assert i18n.program_differences(en.source, zh.source) == [], f"code cell {en.id}"
-            assert i18n.untranslated_code(zh.source) == [] or zh.source == en.source, f"code cell {en.id}"
+            test = is_test_cell(en)
+            assert i18n.program_differences(en.source, zh.source, test=test) == [], f"code cell {en.id}"
+            assert i18n.untranslated_code(zh.source, test=test) == [] or zh.source == en.source, f"code cell {en.id}"
         else:
             assert zh.source != en.source, f"markdown cell {en.id} is not translated"
     assert english_in_markdown(english), "the English edition has English prose: the check below can fail"
