@@ -687,6 +687,18 @@ def chinese(tmp_path):
     assert helpers.set_language("en") == "en"
 
 
+def test_a_progress_bar_speaks_chinese(chinese):
+    """tqdm's own words too: "3/3 [00:00<00:00, 19.85it/s]" is "3/3 [已用 00:00，还需 00:00，19.82次/s]"."""
+    import io
+
+    out = io.StringIO()
+    for _ in helpers.progress(range(3), desc=helpers._("training"), file=out, mininterval=0):
+        pass
+    last = out.getvalue().split("\r")[-1]
+    assert re.fullmatch(r"训练: 100%\|#+\| 3/3 \[已用 00:00，还需 00:00，[\d.?]+次/s\]\n", last), last
+    assert i18n.english_in_message(last) == [], last
+
+
 def test_the_checks_speak_chinese(chinese):
     with pytest.raises(helpers.CheckFailed) as failed:
         helpers.check_shape(torch.zeros(5, 3), (3, 5), "one_hot(X, 5)", hint="新增的轴放在最后。")

@@ -340,6 +340,9 @@ def progress(iterable: Iterable, desc: str | None = None, total: int | None = No
 
     kwargs.setdefault("leave", True)
     kwargs.setdefault("mininterval", 0.2)
+    # tqdm's own words ("3/10 [00:01<00:02, 2.95it/s]") in the edition's language; English is tqdm's layout
+    kwargs.setdefault("unit", _("it"))
+    kwargs.setdefault("bar_format", _("{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]"))
     return tqdm(iterable, desc=desc, total=total, **kwargs)
 
 
