@@ -388,7 +388,9 @@ def chinese_texts():
         for cell in i18n.translatable(source(assignment)):
             found = i18n.translation(cell, "zh")
             if found and cell.cell_type == "code":  # what a student reads of it: comments, docstrings, labels
-                english, chinese = ("\n".join(i18n.code_texts(text)) for text in (cell.source, found["source"]))
+                english, chinese = (
+                    "\n".join(i18n.cell_texts({**cell, "source": text})) for text in (cell.source, found["source"])
+                )
                 yield f"code:{assignment}:{cell.id}", english, chinese
             elif found:
                 yield f"{assignment}:{cell.id}", cell.source, found["source"]
