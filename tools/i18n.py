@@ -354,7 +354,7 @@ def translate(nb, language: str) -> None:
             continue  # a code cell without a translation keeps its English
         cell_state = state(cell, language)
         text = translation(cell, language)["source"] if cell_state == "current" else None
-        cell.metadata.pop("i18n")
+        cell.metadata.pop("i18n", None)
         if text is None:
             problems.append(f"{cell.get('id', '?')} ({cell_state})")
             continue
