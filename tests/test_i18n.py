@@ -20,7 +20,7 @@ import torch
 import helpers
 from tests.test_feedback_messages import notebook_process, run_cell  # noqa: F401 (a fixture)
 from tools import i18n, release
-from tools.layout import ROOT, Course, is_answer_cell
+from tools.layout import ROOT, Course, is_answer_cell, is_test_cell
 
 COURSE = Course(ROOT)
 TRANSLATED = i18n.TRANSLATED["zh"]
@@ -198,12 +198,14 @@ def test_the_untranslated_code_check_finds_english():
 
 @pytest.mark.parametrize("assignment", COURSE.assignments())
 def test_the_code_translations_leave_no_english(assignment):
-    """Every translated code cell: Chinese comments, docstrings, printed sentences and labels, the same program."""
+    """Every translated code cell: Chinese comments, docstrings, printed sentences and labels, the same program
+    (a test cell's: Chinese visible comments, the same program but for comments)."""
     for cell in i18n.translatable(source(assignment)):
         found = i18n.translation(cell, "zh")
         if cell.cell_type == "code" and found:
-            assert i18n.untranslated_code(found["source"]) == [], f"{assignment}:{cell.id}"
-            assert i18n.program_differences(cell.source, found["source"]) == [], f"{assignment}:{cell.id}"
+            test = is_test_cell(cell)
+            assert i18n.untranslated_code(found["source"], test) == [], f"{assignment}:{cell.id}"
+            assert i18n.program_differences(cell.source, found["source"], test) == [], f"{assignment}:{cell.id}"
 
 
 def missing_glyphs(draw) -> list[str]:
@@ -330,7 +332,8 @@ def chinese_texts():
         for cell in i18n.translatable(source(assignment)):
             found = i18n.translation(cell, "zh")
             if found and cell.cell_type == "code":  # what a student reads of it: comments, docstrings, labels
-                english, chinese = ("\n".join(i18n.code_texts(text)) for text in (cell.source, found["source"]))
+                texts = i18n.test_comments if is_test_cell(cell) else i18n.code_texts  # a test cell's: comments
+                english, chinese = ("\n".join(texts(text)) for text in (cell.source, found["source"]))
                 yield f"code:{assignment}:{cell.id}", english, chinese
             elif found:
                 yield f"{assignment}:{cell.id}", cell.source, found["source"]
@@ -434,8 +437,9 @@ def test_every_chinese_edition_differs_in_its_prose_only(assignment):
         en_metadata = {k: v for k, v in en.metadata.items() if k != "i18n"}
         assert (zh.cell_type, zh.metadata) == (en.cell_type, en_metadata), en.id
         if en.cell_type == "code":
-            assert i18n.program_differences(en.source, zh.source) == [], f"code cell {en.id}"
-            assert i18n.untranslated_code(zh.source) == [] or zh.source == en.source, f"code cell {en.id}"
+            test = is_test_cell(en)
+            assert i18n.program_differences(en.source, zh.source, test) == [], f"code cell {en.id}"
+            assert i18n.untranslated_code(zh.source, test) == [] or zh.source == en.source, f"code cell {en.id}"
         else:
             assert zh.source != en.source, f"markdown cell {en.id} is not translated"
     assert english_in_markdown(english), "the English edition has English prose: the check below can fail"
