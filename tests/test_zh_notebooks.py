@@ -7,6 +7,7 @@ labels) for English a Chinese student would read (english_output). Their English
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import re
@@ -20,6 +21,7 @@ from nbformat.v4 import new_code_cell
 import helpers
 from tests import prose
 from tests.grading.nbgrader_run import ROOT, assignments
+from tests.test_feedback_messages import notebook_process, run_cell  # noqa: F401 (a fixture)
 from tools import i18n, toolbox
 
 #: The notebooks that read the edition's corpus: every translated one now.
@@ -174,3 +176,117 @@ def test_the_english_detector_reads_lines_and_figures():
     found = english_output(cell, [*drawn_english, *drawn_chinese, "$\\mathdefault{10^{-1}}$", "0.25"])
     english[-1] = "(B, H): H_0 before the first step"
     assert found == english + [f"[figure] {text}" for text in drawn_english]
+
+
+#: helpers.py's readers of the edition's corpus, and the arguments that choose another: without them they read
+#: the Tang poems in the Chinese edition (tokenize: its mode, "chars").
+CORPUS_READERS = {"load_corpus": {"corpus", "path"}, "read_text": {"corpus", "path"}, "tokenize": {"mode"}}
+
+
+def _reads_the_corpus(node) -> bool:
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+        positional = 1 if name == "tokenize" else 0  # tokenize(text, mode)
+        chosen = {k.arg for k in call.keywords} & CORPUS_READERS.get(name, set())
+        if name in CORPUS_READERS and len(call.args) <= positional and not chosen:
+            return True
+    return False
+
+
+def _loads(node, names) -> bool:
+    return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in names for n in ast.walk(node))
+
+
+def edition_dependent_tests(nb) -> list[str]:
+    """The test cells whose verdict can depend on the edition: they read the edition's corpus, directly or
+    through a name or a function of the read-only cells before them that does (the last binding of a name
+    counts, in the notebook's order). Every other test cell runs the same code on the same inputs in both."""
+    from tools.layout import grade_id, is_answer_cell, is_test_cell
+
+    tainted: set[str] = set()
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or is_answer_cell(cell):
+            continue
+        tree = ast.parse(cell.source)
+        if is_test_cell(cell):
+            own = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            own |= {n.arg for n in ast.walk(tree) if isinstance(n, ast.arg)}
+            if _reads_the_corpus(tree) or _loads(tree, tainted - own):
+                found.append(grade_id(cell))
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names, value = {node.name}, node
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.For)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                value = node.iter if isinstance(node, ast.For) else node.value
+            else:
+                continue
+            if value is not None and (_reads_the_corpus(value) or _loads(value, tainted)):
+                tainted |= names
+            elif isinstance(node, (ast.Assign, ast.FunctionDef, ast.ClassDef)):
+                tainted -= names  # bound anew to something else
+    return found
+
+
+def test_the_edition_dependent_tests_are_found():
+    """What edition_dependent_tests finds (cheap: made-up cells, and 04's two tests that call load_corpus())."""
+    meta = {"nbgrader": {"grade": True, "grade_id": "test_f", "points": 1}}
+    for setup, test, dependent in [
+        ("corpus, vocab = load_corpus()", "check(f(corpus))", True),
+        ("corpus, vocab = load_corpus(corpus='timemachine')", "check(f(corpus))", False),  # pinned
+        ("corpus, vocab = load_corpus()\ncorpus = list(range(35))", "check(f(corpus))", False),  # bound anew
+        ("corpus, vocab = load_corpus()\ndef small():\n    return corpus[:10]", "check(f(small()))", True),
+        ("text = read_text()\ntokens = tokenize(text[:50])", "check(f(tokens))", True),
+        ("", "for corpus in [[1, 2]]:\n    check(f(corpus))", False),  # the test's own name
+        ("", "check(f(tokenize('ab', 'chars')))", False),
+    ]:
+        nb = nbformat.v4.new_notebook(cells=[new_code_cell(setup), new_code_cell(test, metadata=meta)])
+        assert (edition_dependent_tests(nb) == ["test_f"]) == dependent, (setup, test)
+    path = ROOT / "solutions" / "04_perplexity" / "04_perplexity.ipynb"
+    found = edition_dependent_tests(nbformat.read(path, as_version=4))
+    assert found == ["test_unigram_perplexity_values", "test_bigram_perplexity_values"], found
+
+
+@pytest.mark.usefixtures("notebook_process")
+@pytest.mark.parametrize("assignment", [a for a in ZH_CORPUS if a in assignments()])
+def test_every_synthetic_answer_loses_the_same_cells_in_chinese(assignment, monkeypatch):
+    """The Chinese edition reads its own corpus (04's `*_values` tests call load_corpus(): the Tang poems there),
+    so a verdict could differ between the editions. Every implementation of tests/grading/ (each classic mistake
+    and each correct alternative) runs through the test cells that can depend on the edition
+    (edition_dependent_tests) among those of its function and those it must lose, hidden tests included, in this
+    process with RNN_COURSE_LANG=zh: exactly the cells its `loses` names fail, as tests/test_grading.py finds in
+    English through nbgrader (tests/test_grading_editions.py: 01's students through nbgrader in both editions)."""
+    from tests.grading import cases
+    from tests.grading.nbgrader_run import in_notebook_folder, notebook_path, reference_answers
+    from tools.layout import grade_id, is_answer_cell, is_test_cell, owner
+
+    path = notebook_path(ROOT / "solutions", assignment)
+    dependent = edition_dependent_tests(nbformat.read(path, as_version=4))
+    if not dependent:
+        pytest.skip(f"no test cell of {assignment} reads the edition's corpus: the same code on the same inputs")
+    monkeypatch.setenv(helpers.LANGUAGE_ENV, "zh")
+    assert helpers.edition_corpus() == "tangshi"
+    cells = [cell for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    last_test = max(index for index, cell in enumerate(cells) if is_test_cell(cell))
+    references = reference_answers(ROOT, assignment)
+    functions = [grade_id(cell) for cell in cells if is_answer_cell(cell)]
+    tests = {grade_id(cell): cell.source for cell in cells if is_test_cell(cell) and grade_id(cell) in dependent}
+    namespace: dict = {"__name__": "__main__"}
+    wrong = []
+    with in_notebook_folder(path.parent):
+        for cell in cells[:last_test]:
+            if not is_test_cell(cell):
+                error = run_cell(references.get(grade_id(cell), cell.source), cell.id, namespace)
+                assert error is None, f"{assignment}: {cell.id} failed while setting up: {error!r}"
+        for function, implementations in cases.load_cases(assignment).IMPLEMENTATIONS.items():
+            for name, impl in implementations.items():
+                assert run_cell(impl.source, f"{function}/{name}", namespace) is None, f"{function}/{name}"
+                checked = [t for t in tests if owner(t, functions) == function or t in impl.loses]
+                failed = {t for t in checked if run_cell(tests[t], t, namespace) is not None}
+                if failed != set(impl.loses) & set(checked):
+                    wrong.append(f"{function}/{name}: fails {sorted(failed)}, must lose {sorted(impl.loses)}")
+                run_cell(references[function], function, namespace)  # the reference, back
+    assert wrong == [], f"{assignment} (zh): verdicts that differ from the English edition's:\n  " + "\n  ".join(wrong)
