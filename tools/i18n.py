@@ -80,17 +80,17 @@ def sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def without_hidden(source: str) -> str:
-    """A test cell's source with its hidden tests' lines removed, their BEGIN and END lines kept."""
-    return HIDDEN_TESTS.sub(lambda m: m[0][: m.start(1) - m.start()] + m[0][m.end(1) - m.start() :], source)
-
-
 def with_hidden(translated: str, english: str) -> str:
     """A test cell's translation (`without_hidden`) with the hidden tests of its English put back, in order."""
     bodies = iter(m[1] for m in HIDDEN_TESTS.finditer(english))
     return HIDDEN_TESTS.sub(
         lambda m: m[0][: m.start(1) - m.start()] + next(bodies, "") + m[0][m.end(1) - m.start() :], translated
     )
+
+
+def without_hidden(source: str) -> str:
+    """A test cell's source with its hidden tests' lines removed, their BEGIN and END lines kept."""
+    return with_hidden(source, "")
 
 
 def translated_part(cell) -> str:
@@ -346,15 +346,13 @@ def translate(nb, language: str) -> None:
     I18nError names the cells whose translation is missing or stale), and the `i18n` metadata removed."""
     problems = []
     for cell in nb.cells:
-        if language == SOURCE_LANGUAGE or cell.cell_type not in ("markdown", "code"):
-            cell.get("metadata", {}).pop("i18n", None)
-            continue
-        if cell.cell_type == "code" and not cell.get("metadata", {}).get("i18n", {}).get(language):
-            cell.get("metadata", {}).pop("i18n", None)
-            continue  # a code cell without a translation keeps its English
         cell_state = state(cell, language)
         text = translation(cell, language)["source"] if cell_state == "current" else None
-        cell.metadata.pop("i18n", None)
+        cell.get("metadata", {}).pop("i18n", None)
+        if language == SOURCE_LANGUAGE or cell.cell_type not in ("markdown", "code"):
+            continue
+        if cell.cell_type == "code" and cell_state == "missing":
+            continue  # a code cell without a translation keeps its English
         if text is None:
             problems.append(f"{cell.get('id', '?')} ({cell_state})")
             continue
